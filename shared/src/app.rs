@@ -1,0 +1,142 @@
+//! The state every function builds once per cold start, and the request flow that
+//! ties the steps together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::config::IdentityCache;
+use http::HeaderMap;
+
+use crate::config::{Config, ConfigError};
+use crate::error::Error;
+use crate::home::{Home, Homes};
+use crate::identity::IdentityBroker;
+use crate::keys;
+use crate::metrics::{AwsCalls, CountCalls};
+use crate::token::{self, Claims, TokenVerifier};
+use crate::users::UserDirectory;
+
+/// Connecting to an AWS endpoint takes milliseconds; a stuck connect should fail
+/// fast enough to leave the caller time to retry within API Gateway's 30 s.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A caller whose token verified locally. No AWS call has been made yet.
+pub struct Caller<'r> {
+    token: &'r str,
+    pub claims: Claims,
+}
+
+/// Everything a handler needs; built once in `main`.
+pub struct App {
+    config: Config,
+    verifier: TokenVerifier,
+    users: UserDirectory,
+    identities: IdentityBroker,
+    homes: Homes,
+    calls: Arc<AwsCalls>,
+}
+
+impl App {
+    /// Reads the environment and builds the clients: the whole cold start. No
+    /// network call happens here; the JWKS is fetched by the first request.
+    pub async fn from_env() -> Result<App, ConfigError> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(config.region.clone()))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            )
+            .load()
+            .await;
+        App::new(config, &sdk)
+    }
+
+    /// Builds the state from a configuration and an SDK configuration (whose
+    /// credentials are the function's own, used only for AdminGetUser).
+    pub fn new(config: Config, sdk: &SdkConfig) -> Result<App, ConfigError> {
+        let calls = Arc::new(AwsCalls::default());
+        let counter = CountCalls(calls.clone());
+
+        let idp = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
+            .interceptor(counter.clone())
+            .build();
+        // GetId and GetCredentialsForIdentity are unsigned calls authorised by the
+        // token in `Logins`; the client needs no credentials.
+        let identity = aws_sdk_cognitoidentity::config::Builder::from(sdk)
+            .interceptor(counter.clone())
+            .build();
+        // No credentials: S3 is reachable only with a caller's own (see `home`).
+        // No identity cache: per-call static credentials need none, and a cache
+        // would keep one partition per caller alive for the life of the process.
+        let mut s3 = aws_sdk_s3::config::Builder::from(sdk);
+        s3.set_credentials_provider(None);
+        let s3 = s3
+            .identity_cache(IdentityCache::no_cache())
+            .force_path_style(config.endpoint_url.is_some())
+            .interceptor(counter)
+            .build();
+
+        let verifier = TokenVerifier::new(&config).map_err(|e| ConfigError {
+            variable: "USER_POOL_ID",
+            problem: e.log_detail(),
+        })?;
+        Ok(App {
+            users: UserDirectory::new(
+                aws_sdk_cognitoidentityprovider::Client::from_conf(idp),
+                &config,
+            ),
+            identities: IdentityBroker::new(
+                aws_sdk_cognitoidentity::Client::from_conf(identity),
+                &config,
+            ),
+            homes: Homes::new(aws_sdk_s3::Client::from_conf(s3), &config),
+            verifier,
+            calls,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The AWS calls this process has made.
+    pub fn calls(&self) -> &AwsCalls {
+        &self.calls
+    }
+
+    /// How many times the pool's signing keys were fetched.
+    pub fn jwks_fetches(&self) -> u64 {
+        self.verifier.fetches()
+    }
+
+    /// The longest key the API accepts (see [`keys::max_key_bytes`]).
+    pub fn max_key_bytes(&self) -> usize {
+        keys::max_key_bytes(&self.config.home_prefix)
+    }
+
+    pub fn max_file_bytes(&self) -> usize {
+        self.homes.max_file_bytes()
+    }
+
+    /// Steps 1–2: find and verify the ID token, locally.
+    pub async fn authenticate<'r>(&self, headers: &'r HeaderMap) -> Result<Caller<'r>, Error> {
+        let token = token::extract(headers)?;
+        let claims = self.verifier.verify(token).await?;
+        Ok(Caller { token, claims })
+    }
+
+    /// Steps 3–4: the user check and the credential exchange, concurrently, then the
+    /// caller's home. Warm, this makes no AWS call at all.
+    pub async fn home(&self, caller: &Caller<'_>) -> Result<Home<'_>, Error> {
+        let (_, credentials) = tokio::try_join!(
+            Box::pin(self.users.ensure_active(&caller.claims.username)),
+            Box::pin(self.identities.credentials(caller.token, &caller.claims)),
+        )?;
+        Ok(self.homes.open(&credentials))
+    }
+}

@@ -1,0 +1,335 @@
+//! Configuration, read once from the environment at cold start.
+//!
+//! A missing or malformed variable fails the cold start with a message naming it:
+//! a function that starts with a wrong pool id would otherwise answer every request
+//! with a confusing 401, which is much harder to trace back to a deployment mistake.
+
+use std::time::Duration;
+
+/// The largest file body (bytes) that fits a synchronous Lambda invocation once
+/// base64-encoded with its headers: 6 MB of payload each way, 4/3 for base64.
+pub const LAMBDA_MAX_FILE_BYTES: usize = 4_500_000;
+
+/// The settings every function needs. Built by [`Config::from_env`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub region: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub identity_pool_id: String,
+    pub bucket_name: String,
+    /// The folder holding every home, without slashes at either end (`home`).
+    pub home_prefix: String,
+    /// Set locally to point every client and the JWKS fetch at the emulator.
+    pub endpoint_url: Option<String>,
+    /// How long a successful user check (AdminGetUser) is trusted: the window in
+    /// which a user disabled in Cognito can still act. Zero disables the cache.
+    pub user_check_ttl: Duration,
+    /// Credentials are dropped from the cache this long before they (or the token
+    /// they were issued for) expire, so no request starts with credentials that
+    /// could expire while it runs.
+    pub credentials_refresh_margin: Duration,
+    /// An unknown `kid` triggers at most one JWKS refetch per this period.
+    pub jwks_refetch_cooldown: Duration,
+    /// Upper bound on users held in each cache.
+    pub cache_capacity: u64,
+    /// The largest file the API accepts or returns.
+    pub max_file_bytes: usize,
+}
+
+/// A configuration problem, naming the variable at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {variable} {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests and tools can supply their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| -> Option<String> {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let required =
+            |name: &'static str| get(name).ok_or_else(|| problem(name, "is not set (required)"));
+
+        let region = required("AWS_REGION")?;
+        if !is_region(&region) {
+            return Err(problem(
+                "AWS_REGION",
+                format!("is not a region name: {region:?}"),
+            ));
+        }
+        let user_pool_id = required("USER_POOL_ID")?;
+        match user_pool_id.split_once('_') {
+            Some((pool_region, suffix))
+                if pool_region == region
+                    && !suffix.is_empty()
+                    && suffix.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+            _ => {
+                return Err(problem(
+                    "USER_POOL_ID",
+                    format!("must look like {region}_XXXXXXXXX (a pool of AWS_REGION)"),
+                ));
+            }
+        }
+        let user_pool_client_id = required("USER_POOL_CLIENT_ID")?;
+        if user_pool_client_id.len() > 128
+            || !user_pool_client_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(problem(
+                "USER_POOL_CLIENT_ID",
+                "must be an app client id (letters and digits)",
+            ));
+        }
+        let identity_pool_id = required("IDENTITY_POOL_ID")?;
+        match identity_pool_id.split_once(':') {
+            Some((pool_region, uuid))
+                if is_region(pool_region)
+                    && !uuid.is_empty()
+                    && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') => {}
+            _ => {
+                return Err(problem(
+                    "IDENTITY_POOL_ID",
+                    "must look like <region>:<uuid>",
+                ));
+            }
+        }
+        let bucket_name = required("BUCKET_NAME")?;
+        if !is_bucket_name(&bucket_name) {
+            return Err(problem("BUCKET_NAME", "is not a valid S3 bucket name"));
+        }
+        let home_prefix = get("HOME_PREFIX").unwrap_or_else(|| "home".to_owned());
+        if home_prefix.starts_with('/')
+            || home_prefix.ends_with('/')
+            || home_prefix
+                .split('/')
+                .any(|s| s.is_empty() || s == "." || s == "..")
+            || home_prefix.chars().any(char::is_control)
+            || home_prefix.len() > 100
+        {
+            return Err(problem(
+                "HOME_PREFIX",
+                "must be a folder name like `home` (no leading/trailing slash, no empty, . or .. segments)",
+            ));
+        }
+        let endpoint_url = get("AWS_ENDPOINT_URL").map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = &endpoint_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(problem(
+                "AWS_ENDPOINT_URL",
+                "must start with http:// or https://",
+            ));
+        }
+
+        let seconds =
+            |name: &'static str, default: u64, max: u64| -> Result<Duration, ConfigError> {
+                number(name, get(name), default, 0, max).map(Duration::from_secs)
+            };
+        let config = Config {
+            user_check_ttl: seconds("USER_CHECK_TTL_SECS", 60, 3600)?,
+            credentials_refresh_margin: seconds("CREDENTIALS_REFRESH_MARGIN_SECS", 30, 900)?,
+            jwks_refetch_cooldown: seconds("JWKS_REFETCH_COOLDOWN_SECS", 60, 3600)?,
+            cache_capacity: number(
+                "CACHE_CAPACITY",
+                get("CACHE_CAPACITY"),
+                10_000,
+                1,
+                10_000_000,
+            )?,
+            max_file_bytes: number(
+                "MAX_FILE_BYTES",
+                get("MAX_FILE_BYTES"),
+                LAMBDA_MAX_FILE_BYTES as u64,
+                1,
+                LAMBDA_MAX_FILE_BYTES as u64,
+            )? as usize,
+            region,
+            user_pool_id,
+            user_pool_client_id,
+            identity_pool_id,
+            bucket_name,
+            home_prefix,
+            endpoint_url,
+        };
+        Ok(config)
+    }
+
+    /// `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`: the `iss` of every
+    /// token this pool issues, and (without the scheme) the identity pool's provider name.
+    pub fn issuer(&self) -> String {
+        format!("https://{}", self.provider_name())
+    }
+
+    /// The key of the `Logins` map in GetId / GetCredentialsForIdentity.
+    pub fn provider_name(&self) -> String {
+        format!(
+            "cognito-idp.{}.amazonaws.com/{}",
+            self.region, self.user_pool_id
+        )
+    }
+
+    /// Where the pool publishes its signing keys; the emulator serves the same path.
+    pub fn jwks_url(&self) -> String {
+        match &self.endpoint_url {
+            Some(endpoint) => format!("{endpoint}/{}/.well-known/jwks.json", self.user_pool_id),
+            None => format!("{}/.well-known/jwks.json", self.issuer()),
+        }
+    }
+}
+
+fn number(
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(problem(
+            name,
+            format!("must be a whole number from {min} to {max}, not {value:?}"),
+        )),
+    }
+}
+
+fn is_region(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn is_bucket_name(value: &str) -> bool {
+    (3..=63).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !value.contains("..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("AWS_REGION", "us-east-1"),
+            ("USER_POOL_ID", "us-east-1_AbC123"),
+            ("USER_POOL_CLIENT_ID", "abc123def456"),
+            (
+                "IDENTITY_POOL_ID",
+                "us-east-1:0f2a7c3e-1111-2222-3333-444455556666",
+            ),
+            ("BUCKET_NAME", "homedir-test-bucket"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn minimal_environment_gets_defaults() {
+        let config = load(&base()).expect("valid");
+        assert_eq!(config.home_prefix, "home");
+        assert_eq!(config.user_check_ttl, Duration::from_secs(60));
+        assert_eq!(config.max_file_bytes, LAMBDA_MAX_FILE_BYTES);
+        assert_eq!(
+            config.issuer(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
+        );
+        assert_eq!(
+            config.jwks_url(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn endpoint_url_redirects_the_jwks_fetch() {
+        let mut vars = base();
+        vars.insert("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/");
+        let config = load(&vars).expect("valid");
+        assert_eq!(
+            config.jwks_url(),
+            "http://127.0.0.1:5000/us-east-1_AbC123/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn each_missing_variable_is_named() {
+        for name in [
+            "AWS_REGION",
+            "USER_POOL_ID",
+            "USER_POOL_CLIENT_ID",
+            "IDENTITY_POOL_ID",
+            "BUCKET_NAME",
+        ] {
+            let mut vars = base();
+            vars.remove(name);
+            let error = load(&vars).expect_err(name);
+            assert_eq!(error.variable, name);
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let cases = [
+            ("AWS_REGION", "not a region"),
+            ("USER_POOL_ID", "eu-west-1_Abc"),
+            ("USER_POOL_ID", "us-east-1_"),
+            ("USER_POOL_CLIENT_ID", "client/with/slash"),
+            ("IDENTITY_POOL_ID", "no-colon"),
+            ("BUCKET_NAME", "Upper_Case"),
+            ("HOME_PREFIX", "/home"),
+            ("HOME_PREFIX", "home/../x"),
+            ("AWS_ENDPOINT_URL", "localhost:5000"),
+            ("USER_CHECK_TTL_SECS", "-1"),
+            ("USER_CHECK_TTL_SECS", "ten"),
+            ("MAX_FILE_BYTES", "99999999999"),
+            ("CACHE_CAPACITY", "0"),
+        ];
+        for (name, value) in cases {
+            let mut vars = base();
+            vars.insert(name, value);
+            let error = load(&vars).expect_err(value);
+            assert_eq!(error.variable, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn zero_ttl_is_allowed_and_means_no_cache() {
+        let mut vars = base();
+        vars.insert("USER_CHECK_TTL_SECS", "0");
+        assert_eq!(load(&vars).expect("valid").user_check_ttl, Duration::ZERO);
+    }
+}

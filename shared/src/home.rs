@@ -1,0 +1,307 @@
+//! Step 5: the caller's home folder in S3.
+//!
+//! One S3 client is built at cold start *without credentials*: the only way to reach
+//! S3 is through a [`Home`], which exists only for credentials Cognito issued and
+//! whose root is `<home_prefix>/<identity id>/`, named after the Identity ID Cognito
+//! returned. Every key is appended to that root after validation (see
+//! [`crate::keys`]), so there is no code path from a request to another user's
+//! folder; in AWS the role's policy refuses it a second time.
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::Builder as S3ConfigBuilder;
+use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Upstream};
+use crate::identity::UserCredentials;
+use crate::keys::{Key, Prefix};
+use crate::upstream::Failure;
+
+/// The bucket and folder that hold every home, and the credential-less S3 client.
+pub struct Homes {
+    s3: Client,
+    bucket: String,
+    home_prefix: String,
+    max_file_bytes: usize,
+}
+
+/// One caller's home: S3 access with that caller's credentials, under their root.
+pub struct Home<'a> {
+    homes: &'a Homes,
+    root: String,
+    provider: SharedCredentialsProvider,
+}
+
+/// The content and metadata of a file.
+#[derive(Debug)]
+pub struct File {
+    pub bytes: Bytes,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<DateTime>,
+}
+
+/// What a conditional read found.
+#[derive(Debug)]
+pub enum Read {
+    Found(File),
+    /// `If-None-Match` matched the current ETag.
+    NotModified {
+        etag: Option<String>,
+    },
+}
+
+/// Preconditions a write may carry.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    #[default]
+    None,
+    /// `If-Match: <etag>`: replace only that version.
+    Matches(String),
+    /// `If-None-Match: *`: create only, never overwrite.
+    Absent,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Written {
+    pub key: String,
+    pub etag: String,
+    pub size: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub key: String,
+    pub size: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Listing {
+    pub files: Vec<FileEntry>,
+    pub folders: Vec<String>,
+    pub next_cursor: Option<String>,
+}
+
+/// How to list: what [`Home::list`] passes to ListObjectsV2.
+#[derive(Debug, Default)]
+pub struct ListRequest {
+    pub prefix: Prefix,
+    /// Group keys by `/` into folders.
+    pub folders: bool,
+    pub limit: i32,
+    pub cursor: Option<String>,
+}
+
+impl Homes {
+    /// `s3` must have no credentials provider of its own.
+    pub fn new(s3: Client, config: &Config) -> Self {
+        Homes {
+            s3,
+            bucket: config.bucket_name.clone(),
+            home_prefix: config.home_prefix.clone(),
+            max_file_bytes: config.max_file_bytes,
+        }
+    }
+
+    pub fn max_file_bytes(&self) -> usize {
+        self.max_file_bytes
+    }
+
+    /// The home of the identity `credentials` belong to.
+    pub fn open(&self, credentials: &UserCredentials) -> Home<'_> {
+        Home {
+            homes: self,
+            root: format!("{}/{}/", self.home_prefix, credentials.identity_id),
+            provider: credentials.provider.clone(),
+        }
+    }
+}
+
+impl Home<'_> {
+    /// `<home_prefix>/<identity id>/`.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    fn object_key(&self, key: &Key) -> String {
+        format!("{}{}", self.root, key.as_str())
+    }
+
+    /// Per-call configuration: the caller's credentials, nothing else.
+    fn as_caller(&self) -> S3ConfigBuilder {
+        S3ConfigBuilder::default().credentials_provider(self.provider.clone())
+    }
+
+    pub async fn read(&self, key: &Key, if_none_match: Option<&str>) -> Result<Read, Error> {
+        let result = self
+            .homes
+            .s3
+            .get_object()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(key))
+            .set_if_none_match(if_none_match.map(str::to_owned))
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) => {
+                let failure = Failure::of(&error);
+                if failure.status == Some(304) {
+                    return Ok(Read::NotModified {
+                        etag: if_none_match.map(str::to_owned),
+                    });
+                }
+                return Err(s3_error(failure, "GetObject"));
+            }
+        };
+        let size = output.content_length().unwrap_or(0);
+        if usize::try_from(size).map_or(true, |size| size > self.homes.max_file_bytes) {
+            return Err(too_large_to_read(size, self.homes.max_file_bytes));
+        }
+        let content_type = output.content_type().map(str::to_owned);
+        let etag = output.e_tag().map(str::to_owned);
+        let last_modified = output.last_modified().copied();
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|_| Error::UpstreamUnavailable(Upstream::S3))?
+            .into_bytes();
+        Ok(Read::Found(File {
+            bytes,
+            content_type,
+            etag,
+            last_modified,
+        }))
+    }
+
+    pub async fn write(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        content_type: &str,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        let size = bytes.len();
+        let mut request = self
+            .homes
+            .s3
+            .put_object()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(key))
+            .content_type(content_type)
+            .body(ByteStream::from(bytes));
+        request = match condition {
+            WriteCondition::None => request,
+            WriteCondition::Matches(etag) => request.if_match(etag),
+            WriteCondition::Absent => request.if_none_match("*"),
+        };
+        let output = request
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "PutObject"))?;
+        Ok(Written {
+            key: key.as_str().to_owned(),
+            etag: output.e_tag().unwrap_or_default().to_owned(),
+            size,
+        })
+    }
+
+    pub async fn list(&self, request: &ListRequest) -> Result<Listing, Error> {
+        let output = self
+            .homes
+            .s3
+            .list_objects_v2()
+            .bucket(&self.homes.bucket)
+            .prefix(format!("{}{}", self.root, request.prefix.as_str()))
+            .set_delimiter(request.folders.then(|| "/".to_owned()))
+            .max_keys(request.limit)
+            .set_continuation_token(request.cursor.clone())
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| {
+                let failure = Failure::of(&error);
+                if failure.code() == "InvalidArgument" && request.cursor.is_some() {
+                    return Error::InvalidRequest(
+                        "the cursor is not valid for this listing".into(),
+                    );
+                }
+                s3_error(failure, "ListObjectsV2")
+            })?;
+        let relative = |full: &str| full.strip_prefix(self.root.as_str()).map(str::to_owned);
+        let files = output
+            .contents()
+            .iter()
+            .filter_map(|object| {
+                Some(FileEntry {
+                    key: relative(object.key()?)?,
+                    size: object.size().unwrap_or(0),
+                    etag: object.e_tag().map(str::to_owned),
+                    last_modified: object
+                        .last_modified()
+                        .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+                })
+            })
+            .collect();
+        let folders = output
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| relative(p.prefix()?))
+            .collect();
+        let next_cursor = if output.is_truncated() == Some(true) {
+            output.next_continuation_token().map(str::to_owned)
+        } else {
+            None
+        };
+        Ok(Listing {
+            files,
+            folders,
+            next_cursor,
+        })
+    }
+
+    pub async fn delete(&self, key: &Key) -> Result<(), Error> {
+        self.homes
+            .s3
+            .delete_object()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(key))
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "DeleteObject"))?;
+        Ok(())
+    }
+}
+
+fn too_large_to_read(size: i64, max: usize) -> Error {
+    Error::PayloadTooLarge(format!(
+        "the file is {size} bytes; files larger than {max} bytes cannot be returned through a synchronous Lambda response"
+    ))
+}
+
+fn s3_error(failure: Failure, operation: &str) -> Error {
+    match (failure.code(), failure.status) {
+        ("NoSuchKey", _) | (_, Some(404)) => Error::NotFound,
+        ("PreconditionFailed", _) | (_, Some(412)) => Error::PreconditionFailed,
+        // A concurrent conditional write won the race: the caller's precondition no
+        // longer holds either.
+        ("ConditionalRequestConflict", _) => Error::PreconditionFailed,
+        ("AccessDenied", _) => Error::Forbidden,
+        // Credentials expired between the cache check and the call: retryable.
+        ("ExpiredToken" | "TokenRefreshRequired", _) => Error::UpstreamUnavailable(Upstream::S3),
+        _ => failure.into_error(Upstream::S3, operation),
+    }
+}

@@ -1,0 +1,242 @@
+//! Step 4: exchange the ID token for the caller's own AWS credentials.
+//!
+//! `GetId` maps the user to their Identity ID (`region:uuid`), which is what the
+//! authenticated role's policy calls `${cognito-identity.amazonaws.com:sub}` and what
+//! the home folder is named after; `GetCredentialsForIdentity` returns temporary
+//! credentials of that role. Both results are cached:
+//! - the Identity ID per user, because Cognito returns the same one every time;
+//! - the credentials per token, until shortly before the earlier of their expiry and
+//!   the token's `exp` (credentials must never outlive the token that earned them).
+//!
+//! Concurrent first requests of one user share one exchange (the caches are
+//! single-flight), so a burst costs one GetId and one GetCredentialsForIdentity.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_cognitoidentity::Client;
+use moka::Expiry;
+use moka::future::Cache;
+
+use crate::config::Config;
+use crate::error::{Error, InvalidToken, Upstream};
+use crate::keys::MAX_IDENTITY_ID_BYTES;
+use crate::token::Claims;
+use crate::upstream::Failure;
+
+/// The caller's identity and temporary credentials.
+#[derive(Clone, Debug)]
+pub struct UserCredentials {
+    /// The Identity ID Cognito returned: the only source of the home folder's name.
+    pub identity_id: Arc<str>,
+    pub provider: SharedCredentialsProvider,
+    /// Until when this entry may be reused.
+    pub reusable_until: SystemTime,
+}
+
+/// A SHA-256 of the token: the credentials cache key, so the cache does not hold
+/// tokens themselves.
+type TokenDigest = [u8; 32];
+
+pub struct IdentityBroker {
+    client: Client,
+    identity_pool_id: String,
+    provider_name: String,
+    region_prefix: String,
+    margin: Duration,
+    identity_ids: Cache<String, Arc<str>>,
+    credentials: Cache<TokenDigest, UserCredentials>,
+}
+
+struct UntilReusable;
+
+impl Expiry<TokenDigest, UserCredentials> for UntilReusable {
+    fn expire_after_create(
+        &self,
+        _key: &TokenDigest,
+        value: &UserCredentials,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(
+            value
+                .reusable_until
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
+    }
+}
+
+impl IdentityBroker {
+    pub fn new(client: Client, config: &Config) -> Self {
+        IdentityBroker {
+            client,
+            identity_pool_id: config.identity_pool_id.clone(),
+            provider_name: config.provider_name(),
+            region_prefix: format!(
+                "{}:",
+                config
+                    .identity_pool_id
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+            ),
+            margin: config.credentials_refresh_margin,
+            identity_ids: Cache::builder()
+                .max_capacity(config.cache_capacity)
+                // Identity IDs never change, but an idle user need not be kept forever.
+                .time_to_idle(Duration::from_secs(6 * 3600))
+                .build(),
+            credentials: Cache::builder()
+                .max_capacity(config.cache_capacity)
+                .expire_after(UntilReusable)
+                .build(),
+        }
+    }
+
+    /// The caller's credentials, from the cache or from Cognito.
+    pub async fn credentials(
+        &self,
+        token: &str,
+        claims: &Claims,
+    ) -> Result<UserCredentials, Error> {
+        let digest: TokenDigest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+                .as_ref()
+                .try_into()
+                .map_err(|_| Error::Internal("SHA-256 digest of unexpected length".into()))?;
+        self.credentials
+            .try_get_with(digest, self.exchange(token, claims))
+            .await
+            .map_err(|shared| (*shared).clone())
+    }
+
+    /// Drops cached credentials of a token, e.g. after S3 called them expired.
+    pub async fn forget(&self, token: &str) {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        if let Ok(key) = <TokenDigest>::try_from(digest.as_ref()) {
+            self.credentials.invalidate(&key).await;
+        }
+    }
+
+    async fn exchange(&self, token: &str, claims: &Claims) -> Result<UserCredentials, Error> {
+        let identity_id = self
+            .identity_ids
+            .try_get_with_by_ref(&claims.sub, self.get_id(token))
+            .await
+            .map_err(|shared| (*shared).clone())?;
+
+        let output = self
+            .client
+            .get_credentials_for_identity()
+            .identity_id(identity_id.as_ref())
+            .logins(&self.provider_name, token)
+            .send()
+            .await
+            .map_err(|error| refused_or(Failure::of(&error), "GetCredentialsForIdentity"))?;
+
+        if output.identity_id() != Some(identity_id.as_ref()) {
+            return Err(Error::Internal(
+                "GetCredentialsForIdentity answered for another identity".into(),
+            ));
+        }
+        let issued = output.credentials().ok_or_else(|| {
+            Error::Internal("GetCredentialsForIdentity returned no credentials".into())
+        })?;
+        let (Some(access_key), Some(secret), Some(session), Some(expiration)) = (
+            issued.access_key_id(),
+            issued.secret_key(),
+            issued.session_token(),
+            issued.expiration(),
+        ) else {
+            return Err(Error::Internal(
+                "GetCredentialsForIdentity returned partial credentials".into(),
+            ));
+        };
+        let expires_at = SystemTime::try_from(*expiration)
+            .map_err(|_| Error::Internal("credentials expiration out of range".into()))?;
+        let token_expires_at = UNIX_EPOCH + Duration::from_secs(claims.exp);
+        let reusable_until = expires_at
+            .min(token_expires_at)
+            .checked_sub(self.margin)
+            .unwrap_or(UNIX_EPOCH);
+
+        let credentials = Credentials::new(
+            access_key,
+            secret,
+            Some(session.to_owned()),
+            Some(expires_at),
+            "cognito-identity",
+        );
+        Ok(UserCredentials {
+            identity_id,
+            provider: SharedCredentialsProvider::new(credentials),
+            reusable_until,
+        })
+    }
+
+    async fn get_id(&self, token: &str) -> Result<Arc<str>, Error> {
+        let output = self
+            .client
+            .get_id()
+            .identity_pool_id(&self.identity_pool_id)
+            .logins(&self.provider_name, token)
+            .send()
+            .await
+            .map_err(|error| refused_or(Failure::of(&error), "GetId"))?;
+        let identity_id = output
+            .identity_id()
+            .ok_or_else(|| Error::Internal("GetId returned no IdentityId".into()))?;
+        // The home folder is named after this value: accept only what Cognito's own
+        // format allows, so no answer can ever contain `/` or climb out of `home/`.
+        if !is_identity_id(identity_id, &self.region_prefix) {
+            return Err(Error::Internal(
+                "GetId returned a malformed IdentityId".into(),
+            ));
+        }
+        Ok(Arc::from(identity_id))
+    }
+}
+
+fn refused_or(failure: Failure, operation: &str) -> Error {
+    match failure.code() {
+        // Cognito's own verdict on the token: revoked, signed out globally, or a
+        // user the identity pool does not trust.
+        "NotAuthorizedException" => Error::InvalidToken(InvalidToken::RefusedByCognito),
+        _ => failure.into_error(Upstream::Cognito, operation),
+    }
+}
+
+/// `<region>:<uuid>`: the region of the identity pool, then hex digits and dashes.
+fn is_identity_id(value: &str, region_prefix: &str) -> bool {
+    value.len() <= MAX_IDENTITY_ID_BYTES
+        && value.strip_prefix(region_prefix).is_some_and(|uuid| {
+            !uuid.is_empty() && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_identity_id;
+
+    #[test]
+    fn only_cognito_shaped_identity_ids_name_a_home() {
+        let prefix = "us-east-1:";
+        assert!(is_identity_id(
+            "us-east-1:0f2a7c3e-1111-2222-3333-444455556666",
+            prefix
+        ));
+        for bad in [
+            "",
+            "us-east-1:",
+            "eu-west-1:0f2a7c3e-1111-2222-3333-444455556666",
+            "us-east-1:../other",
+            "us-east-1:abc/def",
+            "us-east-1:0f2a7c3e-1111-2222-3333-4444555566667777777777777",
+            "us-east-1:ABCxyz",
+        ] {
+            assert!(!is_identity_id(bad, prefix), "{bad}");
+        }
+    }
+}

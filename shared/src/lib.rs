@@ -1,0 +1,27 @@
+//! homedir: per-user home directories in one S3 bucket, reached with each caller's
+//! own temporary AWS credentials from a Cognito Identity Pool.
+//!
+//! One module per step of the request flow:
+//! [`token`] (find and verify the ID token) → [`users`] (still enabled?) →
+//! [`identity`] (Identity ID and credentials) → [`home`] (S3 under
+//! `home/<identityId>/`). [`config`] is read once at cold start, [`keys`] and
+//! [`request`] validate input, [`error`] is the one error type and its HTTP mapping,
+//! [`handlers`] are the four routes, and [`app`] holds the state built in `main`.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod home;
+pub mod identity;
+pub mod keys;
+pub mod metrics;
+pub mod request;
+pub mod telemetry;
+pub mod token;
+pub mod upstream;
+pub mod users;
+
+pub use app::App;
+pub use config::Config;
+pub use error::Error;

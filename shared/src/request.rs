@@ -1,0 +1,198 @@
+//! Reading the parts of an HTTP request the routes use, and building responses.
+//!
+//! The query string is taken raw from the request URI (API Gateway's `rawQueryString`)
+//! and percent-decoded exactly once. `+` stays a plus sign: keys are names, not HTML
+//! form fields, and decoding `+` as a space would make `a+b` unreachable.
+
+use std::collections::BTreeMap;
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use percent_encoding::percent_decode_str;
+
+use crate::error::Error;
+
+/// The longest query string accepted; far above any valid key + cursor.
+const MAX_QUERY_BYTES: usize = 8 * 1024;
+
+/// The decoded query parameters of a request, each name at most once.
+#[derive(Debug, Default)]
+pub struct Query(BTreeMap<String, String>);
+
+impl Query {
+    /// Parses `raw` (without the `?`). Parameters not in `allowed` are refused, so a
+    /// misspelt `Key=` gets a clear 400 instead of silently meaning "no key".
+    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Query, Error> {
+        let mut params = BTreeMap::new();
+        let Some(raw) = raw else {
+            return Ok(Query(params));
+        };
+        if raw.len() > MAX_QUERY_BYTES {
+            return Err(bad(format!(
+                "the query string is longer than {MAX_QUERY_BYTES} bytes"
+            )));
+        }
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name, "a parameter name")?;
+            if !allowed.contains(&name.as_str()) {
+                return Err(bad(format!(
+                    "unknown query parameter {name:?}; this route takes {}",
+                    allowed.join(", ")
+                )));
+            }
+            let value = decode(value, &format!("parameter {name}"))?;
+            if params.insert(name.clone(), value).is_some() {
+                return Err(bad(format!(
+                    "query parameter {name:?} is given more than once"
+                )));
+            }
+        }
+        Ok(Query(params))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, Error> {
+        self.get(name)
+            .ok_or_else(|| bad(format!("the query parameter {name:?} is required")))
+    }
+}
+
+fn decode(raw: &str, what: &str) -> Result<String, Error> {
+    // percent_decode leaves malformed escapes as they are; refuse them instead, so
+    // `%zz` is an error rather than a key that differs from what the client meant.
+    let bytes = raw.as_bytes();
+    let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err(bad(format!("{what} has a malformed %-escape")));
+    }
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| bad(format!("{what} is not UTF-8 once percent-decoded")))
+}
+
+fn bad(message: String) -> Error {
+    Error::InvalidRequest(message)
+}
+
+/// Refuses any method but `expected` (API Gateway routes only one, but the function
+/// may be invoked directly, e.g. by `cargo lambda watch`).
+pub fn require_method(request: &Request, expected: Method) -> Result<(), Error> {
+    if request.method() == expected {
+        return Ok(());
+    }
+    let allowed = match expected {
+        Method::GET => "GET",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        _ => "POST",
+    };
+    Err(Error::MethodNotAllowed { allowed })
+}
+
+/// A header as text, refusing values that are present but not visible ASCII.
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Error> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(bad(format!("the {name} header is given more than once")));
+    }
+    value
+        .to_str()
+        .map(|v| Some(v.trim()))
+        .map_err(|_| bad(format!("the {name} header is not visible ASCII")))
+}
+
+/// A JSON response with `Cache-Control: no-store` (responses are per user).
+pub fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body.to_string()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// An empty response with just a status.
+pub fn empty_response(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = status;
+    response
+}
+
+/// The request body as bytes, whatever form lambda_http decoded it into.
+pub fn body_bytes(request: &Request) -> &[u8] {
+    request.body().as_ref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[&str] = &["key"];
+
+    fn key_of(raw: &str) -> Result<String, Error> {
+        Query::parse(Some(raw), KEYS).and_then(|q| q.require("key").map(str::to_owned))
+    }
+
+    #[test]
+    fn values_are_percent_decoded_once_and_plus_is_literal() {
+        assert_eq!(key_of("key=a%20b").unwrap(), "a b");
+        assert_eq!(key_of("key=a+b").unwrap(), "a+b");
+        assert_eq!(key_of("key=a%2Bb").unwrap(), "a+b");
+        assert_eq!(key_of("key=100%25").unwrap(), "100%");
+        assert_eq!(key_of("key=%2541").unwrap(), "%41");
+        assert_eq!(key_of("key=q%3F%23x").unwrap(), "q?#x");
+        assert_eq!(key_of("key=%E6%97%A5").unwrap(), "日");
+        assert_eq!(key_of("key=a=b").unwrap(), "a=b");
+        assert_eq!(key_of("key=").unwrap(), "");
+    }
+
+    #[test]
+    fn malformed_queries_are_refused() {
+        for raw in [
+            "key=%zz",
+            "key=%4",
+            "key=%",
+            "key=%FF",
+            "key=a&key=b",
+            "Key=a",
+            "other=1",
+        ] {
+            let error = key_of(raw).expect_err(raw);
+            assert_eq!(error.status_and_code().1, "invalid_request", "{raw}");
+        }
+        assert!(key_of("").is_err(), "a missing key is refused");
+        let long = format!("key={}", "a".repeat(MAX_QUERY_BYTES));
+        assert!(key_of(&long).is_err());
+    }
+
+    #[test]
+    fn duplicate_or_binary_headers_are_refused() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(header_text(&headers, "if-match").unwrap(), None);
+        headers.append("if-match", HeaderValue::from_static("\"a\""));
+        assert_eq!(header_text(&headers, "if-match").unwrap(), Some("\"a\""));
+        headers.append("if-match", HeaderValue::from_static("\"b\""));
+        assert!(header_text(&headers, "if-match").is_err());
+        let mut binary = HeaderMap::new();
+        binary.insert(
+            "content-type",
+            HeaderValue::from_bytes(b"text/\xff").unwrap(),
+        );
+        assert!(header_text(&binary, "content-type").is_err());
+    }
+}
