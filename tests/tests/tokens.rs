@@ -1,0 +1,357 @@
+//! Token verification: every bad token shape gets 401 before any AWS call; disabled
+//! and deleted users get 403.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use homedir_tests::requests::Req;
+use homedir_tests::stack::{Stack, User};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::Value;
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&B64URL.decode(payload).expect("base64url")).expect("JSON claims")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The emulator's own signing key (moto's bundled test key), written by the launcher.
+fn emulator_key(stack: &Stack) -> EncodingKey {
+    let pem = std::fs::read(stack.var("EMULATOR_SIGNING_KEY")).expect("the emulator's signing key");
+    EncodingKey::from_rsa_pem(&pem).expect("an RSA key")
+}
+
+/// A freshly generated RSA key nobody published.
+fn stranger_key() -> EncodingKey {
+    use aws_lc_rs::encoding::AsDer;
+    let pair =
+        aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA keygen");
+    let der = pair.as_der().expect("PKCS#8");
+    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    EncodingKey::from_rsa_pem(pem.as_bytes()).expect("an RSA key")
+}
+
+fn sign(claims: &Value, key: &EncodingKey, kid: &str) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, key).expect("signed")
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token)
+        .expect("header")
+        .kid
+        .expect("kid")
+}
+
+/// Sends `token` to every route and asserts 401 `code` and no AWS call at all.
+async fn assert_refused(stack: &Stack, token: &str, code: &str, case: &str) {
+    let app = stack.app(&[]);
+    let requests = [
+        Req::get("read-file", &[("key", "f")]),
+        Req::put("write-file", &[("key", "f")], "x"),
+        Req::get("list", &[]),
+        Req::delete("delete", &[("key", "f")]),
+    ];
+    for request in requests {
+        let reply = request.token(token).send(&app).await;
+        assert_eq!(
+            (reply.status(), reply.code().as_str()),
+            (401, code),
+            "{case}"
+        );
+        assert_eq!(
+            reply.header("www-authenticate").as_deref(),
+            Some("Bearer"),
+            "{case}"
+        );
+        let body = String::from_utf8_lossy(reply.bytes()).into_owned();
+        assert!(
+            token.len() < 8 || !body.contains(token),
+            "{case}: the response echoes the token"
+        );
+    }
+    assert_eq!(
+        app.calls().total(),
+        0,
+        "{case}: AWS calls were made: {:?}",
+        app.calls().snapshot()
+    );
+}
+
+#[tokio::test]
+async fn no_token_is_missing_token() {
+    let stack = Stack::get();
+    let app = stack.app(&[]);
+    for request in [
+        Req::get("read-file", &[("key", "f")]),
+        Req::get("read-file", &[("key", "f")]).header("authorization", "Bearer "),
+        Req::get("read-file", &[("key", "f")]).header("idToken", ""),
+    ] {
+        request.send(&app).await.expect(401, Some("missing_token"));
+    }
+    assert_eq!(app.calls().total(), 0);
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_invalid() {
+    let stack = Stack::get();
+    for (case, token) in [
+        ("garbage", "garbage"),
+        ("three garbage parts", "abc.def.ghi"),
+        ("empty parts", ".."),
+        ("huge", &"a".repeat(20_000)),
+    ] {
+        assert_refused(stack, token, "invalid_token", case).await;
+    }
+    let app = stack.app(&[]);
+    Req::get("list", &[])
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send(&app)
+        .await
+        .expect(401, Some("invalid_token"));
+}
+
+#[tokio::test]
+async fn forged_and_foreign_tokens_are_invalid_with_no_aws_call() {
+    let stack = Stack::get();
+    let user = User::new(stack).await;
+    let claims = claims_of(&user.id_token);
+    let kid = kid_of(&user.id_token);
+    let ours = emulator_key(stack);
+
+    // Sanity: the emulator's key really is the pool's, so the cases below differ from
+    // a valid token only in the one property each one breaks.
+    let resigned = sign(&claims, &ours, &kid);
+    Req::get("list", &[])
+        .token(&resigned)
+        .send(&stack.app(&[]))
+        .await
+        .expect(200, None);
+
+    // alg "none": no signature at all.
+    let none_header = B64URL.encode(format!(r#"{{"alg":"none","typ":"JWT","kid":"{kid}"}}"#));
+    let none_payload = B64URL.encode(claims.to_string());
+    assert_refused(
+        stack,
+        &format!("{none_header}.{none_payload}."),
+        "invalid_token",
+        "alg none",
+    )
+    .await;
+
+    // HS256 "signed" with the public key material as the HMAC secret.
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some(kid.clone());
+    let hmac =
+        jsonwebtoken::encode(&hs, &claims, &EncodingKey::from_secret(b"public key bytes")).unwrap();
+    assert_refused(stack, &hmac, "invalid_token", "alg HS256").await;
+
+    // Another RSA key under the pool's kid.
+    assert_refused(
+        stack,
+        &sign(&claims, &stranger_key(), &kid),
+        "invalid_token",
+        "foreign key, same kid",
+    )
+    .await;
+
+    // An unknown kid.
+    assert_refused(
+        stack,
+        &sign(&claims, &ours, "not-a-published-kid"),
+        "invalid_token",
+        "unknown kid",
+    )
+    .await;
+
+    // A real token whose payload was edited after signing.
+    let mut parts: Vec<String> = user.id_token.split('.').map(str::to_owned).collect();
+    let mut edited = claims.clone();
+    edited["sub"] = Value::String("00000000-0000-0000-0000-000000000000".into());
+    parts[1] = B64URL.encode(edited.to_string());
+    assert_refused(stack, &parts.join("."), "invalid_token", "tampered payload").await;
+
+    // Expired (validly signed).
+    let mut expired = claims.clone();
+    expired["iat"] = Value::from(now() - 7200);
+    expired["exp"] = Value::from(now() - 60);
+    assert_refused(
+        stack,
+        &sign(&expired, &ours, &kid),
+        "invalid_token",
+        "expired",
+    )
+    .await;
+
+    // Validly signed, but not an ID token.
+    let mut access_use = claims.clone();
+    access_use["token_use"] = Value::String("access".into());
+    assert_refused(
+        stack,
+        &sign(&access_use, &ours, &kid),
+        "invalid_token",
+        "token_use access",
+    )
+    .await;
+
+    // Missing sub.
+    let mut no_sub = claims.clone();
+    no_sub.as_object_mut().unwrap().remove("sub");
+    assert_refused(
+        stack,
+        &sign(&no_sub, &ours, &kid),
+        "invalid_token",
+        "no sub",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn real_tokens_of_the_wrong_kind_client_or_pool_are_invalid() {
+    let stack = Stack::get();
+    let user = User::new(stack).await;
+    assert_refused(stack, &user.access_token, "invalid_token", "access token").await;
+
+    // Same pool, an app client the API does not trust: wrong `aud`.
+    let other_client = User::in_pool(
+        stack,
+        stack.var("USER_POOL_ID"),
+        stack.var("OTHER_CLIENT_ID"),
+    )
+    .await;
+    assert_refused(stack, &other_client.id_token, "invalid_token", "wrong aud").await;
+
+    // Another pool, same signing key in the emulator: wrong `iss`.
+    let other_pool = User::in_pool(
+        stack,
+        stack.var("OTHER_USER_POOL_ID"),
+        stack.var("OTHER_USER_POOL_CLIENT_ID"),
+    )
+    .await;
+    assert_refused(stack, &other_pool.id_token, "invalid_token", "wrong iss").await;
+}
+
+#[tokio::test]
+async fn an_expired_token_says_so() {
+    let stack = Stack::get();
+    let user = User::new(stack).await;
+    let mut claims = claims_of(&user.id_token);
+    claims["exp"] = Value::from(now() - 1);
+    let token = sign(&claims, &emulator_key(stack), &kid_of(&user.id_token));
+    let reply = Req::get("list", &[])
+        .token(&token)
+        .send(&stack.app(&[]))
+        .await
+        .expect(401, Some("invalid_token"));
+    assert!(
+        reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+}
+
+#[tokio::test]
+async fn disabled_and_deleted_users_are_403() {
+    let stack = Stack::get();
+    let app = stack.app(&[("USER_CHECK_TTL_SECS", "0")]);
+    let idp = stack.admin_idp();
+    let pool = stack.var("USER_POOL_ID");
+
+    let user = User::new(stack).await;
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    idp.admin_disable_user()
+        .user_pool_id(pool)
+        .username(&user.email)
+        .send()
+        .await
+        .expect("disable");
+    let s3_before = app.calls().of("ListObjectsV2");
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(403, Some("user_disabled"));
+    assert_eq!(
+        app.calls().of("ListObjectsV2"),
+        s3_before,
+        "no S3 call for a disabled user"
+    );
+
+    idp.admin_enable_user()
+        .user_pool_id(pool)
+        .username(&user.email)
+        .send()
+        .await
+        .expect("enable");
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+
+    let gone = User::new(stack).await;
+    idp.admin_delete_user()
+        .user_pool_id(pool)
+        .username(&gone.email)
+        .send()
+        .await
+        .expect("delete");
+    Req::get("list", &[])
+        .token(&gone.id_token)
+        .send(&app)
+        .await
+        .expect(403, Some("user_disabled"));
+}
+
+#[tokio::test]
+async fn the_user_check_ttl_is_the_window_a_disabled_user_keeps() {
+    let stack = Stack::get();
+    let app = stack.app(&[("USER_CHECK_TTL_SECS", "2")]);
+    let user = User::new(stack).await;
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    stack
+        .admin_idp()
+        .admin_disable_user()
+        .user_pool_id(stack.var("USER_POOL_ID"))
+        .username(&user.email)
+        .send()
+        .await
+        .expect("disable");
+    // Within the TTL the cached check still passes (documented behaviour)…
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    // …and after it, the user is refused.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    Req::get("list", &[])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(403, Some("user_disabled"));
+}
