@@ -1,0 +1,788 @@
+"""Local AWS emulator for homedir: moto in server mode plus a few corrections.
+
+    python tests/emulator/homedir_emulator.py --port P [--host 127.0.0.1]
+        [--state-dir DIR] [--home-prefix home] [--credentials-ttl 90]
+
+moto (pinned 5.2.5) is good enough for user pools and S3, but its Cognito
+Identity accepts anything, and it enforces no IAM. homedir's security rests on
+exactly those two services, so local tests would pass code that real AWS
+rejects. This launcher runs moto's own WSGI app and corrects, as little as
+possible:
+
+a. GetId (monkeypatch of moto's CognitoIdentityResponse.get_id).
+   moto returns a new random Identity ID per call and ignores Logins. Here the
+   single Logins entry must name a provider configured on the identity pool
+   (CognitoIdentityProviders[].ProviderName) and carry an ID token that
+   verifies like Cognito checks it: RS256 with moto's bundled key (kid
+   "dummy"), iss = "https://" + provider name, aud = a configured ClientId,
+   token_use = "id", exp in the future. The same (pool, provider, sub) always
+   gets the same "<region>:<uuid>"; other users get other IDs. No Logins is
+   only allowed when the pool allows unauthenticated identities. Failures are
+   NotAuthorizedException; an unknown pool is ResourceNotFoundException.
+
+b. GetCredentialsForIdentity (monkeypatch). moto returns fixed fake keys for
+   any identity. Here the identity must exist, and its Logins token must
+   verify as in (a) and belong to that identity. Every call issues fresh keys
+   ("ASIA" + 16 characters) valid for --credentials-ttl seconds (default 90,
+   or env HOMEDIR_EMULATOR_CREDENTIALS_TTL); the emulator remembers which
+   identity each key belongs to and when it expires.
+
+c. S3 authorization (WSGI middleware). moto enforces no IAM, so the
+   authenticated role is emulated from the SigV4 access key:
+   - keys issued by (b) may GetObject/HeadObject/PutObject/DeleteObject keys
+     under "<home-prefix>/<identityId>/" (any bucket) and ListObjects(V2) only
+     with a `prefix` under it; everything else is 403 AccessDenied. Expired
+     keys get ExpiredToken and a missing or different session token gets
+     InvalidToken, both with HTTP 400, as real S3 does.
+   - FUNCTION_ACCESS_KEY ("AKIAHOMEDIRFUNCTION0") plays the functions' own
+     execution role, which has no S3 permission at all: every S3 request is
+     403 AccessDenied. It may still call Cognito.
+   - Any other key (e.g. the harness's ADMIN_ACCESS_KEY) is unrestricted.
+   Request signatures are not verified (moto doesn't either).
+
+d. Call log (WSGI middleware). Every AWS API request is recorded as
+   {"service", "operation", "access_key"} so tests can assert which calls the
+   code made, and with which credentials. JWKS fetches are only counted.
+       GET  /_homedir/health       -> {"ok": true}
+       GET  /_homedir/calls        -> {"calls": [...], "jwks_fetches": N}
+       POST /_homedir/calls/reset  -> clears both
+
+e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token
+   signing key as PKCS#8 PEM; test-only, so tests can forge validly signed
+   tokens that are expired or for the wrong audience) and emulator.pid.
+   Prints "ready http://HOST:PORT" once the server answers (--port 0 picks a
+   free port) and stops cleanly on SIGTERM/SIGINT.
+
+The request log shows method, path and status only: never query strings
+(presigned URLs carry session tokens there) nor headers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import io
+import ipaddress
+import json
+import os
+import re
+import secrets
+import signal
+import string
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from moto.cognitoidentity.exceptions import ResourceNotFoundError
+from moto.cognitoidentity.models import CognitoIdentityPool, cognitoidentity_backends
+from moto.cognitoidentity.responses import CognitoIdentityResponse
+from moto.core.exceptions import JsonRESTError
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.utilities.utils import load_resource
+from werkzeug.serving import make_server
+
+FUNCTION_ACCESS_KEY = "AKIAHOMEDIRFUNCTION0"
+"""Access key standing for the functions' execution role: no S3 at all."""
+
+ADMIN_ACCESS_KEY = "AKIAHOMEDIRADMIN000"
+"""Access key the harness provisions with; unrestricted like any other key."""
+
+MOTO_KEY_ID = "dummy"
+DEFAULT_CREDENTIALS_TTL = "90"
+TTL_ENV = "HOMEDIR_EMULATOR_CREDENTIALS_TTL"
+EMULATOR_PATH = "/_homedir"
+
+
+# --------------------------------------------------------------------------
+# moto's ID-token signing key
+# --------------------------------------------------------------------------
+
+
+def _b64url_int(value: str) -> int:
+    return int.from_bytes(_b64url_decode(value), "big")
+
+
+def _b64url_decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def moto_public_key() -> rsa.RSAPublicKey:
+    """The key behind moto's JWKS: every moto user pool signs with it."""
+    jwks = load_resource("cognitoidp/resources/jwks-public.json")
+    jwk = next(key for key in jwks["keys"] if key["kid"] == MOTO_KEY_ID)
+    return rsa.RSAPublicNumbers(_b64url_int(jwk["e"]), _b64url_int(jwk["n"])).public_key()
+
+
+def moto_signing_key_pem() -> bytes:
+    """moto's private signing key as PKCS#8 PEM.
+
+    The bundled JWK holds only n, e and d, so the primes are recovered first.
+    """
+    jwk = load_resource("cognitoidp/resources/jwks-private.json")
+    n, e, d = (_b64url_int(jwk[name]) for name in ("n", "e", "d"))
+    p, q = rsa.rsa_recover_prime_factors(n, e, d)
+    key = rsa.RSAPrivateNumbers(
+        p=p,
+        q=q,
+        d=d,
+        dmp1=rsa.rsa_crt_dmp1(d, p),
+        dmq1=rsa.rsa_crt_dmq1(d, q),
+        iqmp=rsa.rsa_crt_iqmp(p, q),
+        public_numbers=rsa.RSAPublicNumbers(e, n),
+    ).private_key()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+# --------------------------------------------------------------------------
+# ID token verification, as Cognito Identity does it for a user pool login
+# --------------------------------------------------------------------------
+
+
+class NotAuthorized(JsonRESTError):
+    def __init__(self, message: str):
+        super().__init__("NotAuthorizedException", message)
+
+
+def verify_id_token(
+    token: str,
+    issuer: str,
+    client_ids: set[str | None],
+    public_key: rsa.RSAPublicKey,
+    now: float,
+) -> dict[str, Any]:
+    """Return the claims of a user pool ID token, or raise NotAuthorized.
+
+    `client_ids` holds the provider's configured ClientIds; None among them
+    means "any client", as when a provider is configured without ClientId.
+    """
+    try:
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        header = json.loads(_b64url_decode(header_b64))
+        claims = json.loads(_b64url_decode(payload_b64))
+        signature = _b64url_decode(signature_b64)
+    except (AttributeError, ValueError, binascii.Error, UnicodeDecodeError):
+        raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.")
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.")
+
+    if header.get("alg") != "RS256" or header.get("kid") != MOTO_KEY_ID:
+        raise NotAuthorized("Invalid login token. Couldn't verify signed token.")
+    try:
+        public_key.verify(
+            signature,
+            f"{header_b64}.{payload_b64}".encode("ascii"),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except InvalidSignature:
+        raise NotAuthorized("Invalid login token. Couldn't verify signed token.")
+
+    if claims.get("iss") != issuer:
+        raise NotAuthorized("Invalid login token. Issuer doesn't match providerName")
+    if None not in client_ids and claims.get("aud") not in client_ids:
+        raise NotAuthorized("Invalid login token. Incorrect token audience.")
+    if claims.get("token_use") != "id":
+        raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.")
+    expires = claims.get("exp")
+    if not isinstance(expires, (int, float)) or expires <= now:
+        raise NotAuthorized(f"Invalid login token. Token expired: {int(now)} >= {expires}")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise NotAuthorized("Invalid login token. Not a valid OpenId Connect identity token.")
+    return claims
+
+
+# --------------------------------------------------------------------------
+# Identities and the credentials issued to them
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    identity_id: str
+    pool_id: str
+    login: tuple[str, str] | None  # (provider name, user sub); None if unauthenticated
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    identity_id: str
+    session_token: str
+    expires_at: float
+
+
+def _random_text(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class IdentityRegistry:
+    """Remembers identities (stable per user) and the keys issued to them."""
+
+    def __init__(self, credentials_ttl: float):
+        self.credentials_ttl = credentials_ttl
+        self._lock = threading.Lock()
+        self._by_login: dict[tuple[str, str, str], Identity] = {}
+        self._by_id: dict[str, Identity] = {}
+        self._credentials: dict[str, IssuedCredentials] = {}
+
+    def identity_for_login(self, pool_id: str, provider: str, sub: str) -> tuple[Identity, bool]:
+        """The user's identity in the pool, created on first use; (identity, created)."""
+        with self._lock:
+            existing = self._by_login.get((pool_id, provider, sub))
+            if existing:
+                return existing, False
+            identity = Identity(self._new_id(pool_id), pool_id, (provider, sub))
+            self._by_login[(pool_id, provider, sub)] = identity
+            self._by_id[identity.identity_id] = identity
+            return identity, True
+
+    def new_unauthenticated(self, pool_id: str) -> Identity:
+        with self._lock:
+            identity = Identity(self._new_id(pool_id), pool_id, None)
+            self._by_id[identity.identity_id] = identity
+            return identity
+
+    def get(self, identity_id: str) -> Identity | None:
+        with self._lock:
+            return self._by_id.get(identity_id)
+
+    def issue_credentials(self, identity: Identity) -> dict[str, Any]:
+        """Fresh keys for the identity, in GetCredentialsForIdentity's shape."""
+        access_key = "ASIA" + _random_text(string.ascii_uppercase + string.digits, 16)
+        secret_key = _random_text(string.ascii_letters + string.digits + "+/", 40)
+        session_token = base64.b64encode(secrets.token_bytes(96)).decode("ascii")
+        expires_at = time.time() + self.credentials_ttl
+        with self._lock:
+            self._credentials[access_key] = IssuedCredentials(
+                identity.identity_id, session_token, expires_at
+            )
+        return {
+            "AccessKeyId": access_key,
+            "SecretKey": secret_key,
+            "SessionToken": session_token,
+            "Expiration": expires_at,
+        }
+
+    def credentials(self, access_key: str) -> IssuedCredentials | None:
+        with self._lock:
+            return self._credentials.get(access_key)
+
+    @staticmethod
+    def _new_id(pool_id: str) -> str:
+        region = pool_id.split(":", 1)[0]
+        return f"{region}:{uuid.uuid4()}"
+
+
+# --------------------------------------------------------------------------
+# Corrections a and b: moto's Cognito Identity GetId / GetCredentialsForIdentity
+# --------------------------------------------------------------------------
+
+
+LOGINS_DONT_MATCH = (
+    "Logins don't match. Please include at least one valid login for this identity or identity pool."
+)
+
+
+class CognitoIdentityCorrections:
+    """Replacements for moto's GetId and GetCredentialsForIdentity handlers."""
+
+    def __init__(self, registry: IdentityRegistry):
+        self.registry = registry
+        self.public_key = moto_public_key()
+
+    def install(self) -> None:
+        CognitoIdentityResponse.get_id = lambda response: self.get_id(response)
+        CognitoIdentityResponse.get_credentials_for_identity = (
+            lambda response: self.get_credentials_for_identity(response)
+        )
+
+    def get_id(self, response: CognitoIdentityResponse) -> str:
+        pool_id = response._get_param("IdentityPoolId") or ""
+        pool = self._find_pool(response.current_account, pool_id)
+        logins = response._get_param("Logins") or {}
+        if logins:
+            provider, sub = self._authenticate(pool, logins)
+            identity, created = self.registry.identity_for_login(pool_id, provider, sub)
+        elif pool.allow_unauthenticated_identities:
+            identity, created = self.registry.new_unauthenticated(pool_id), True
+        else:
+            raise NotAuthorized("Unauthenticated access is not supported for this identity pool.")
+        if created:  # keep moto's ListIdentities in step
+            identities = self._moto_backend(response.current_account, pool_id).pools_identities
+            identities[pool_id]["Identities"].append({"IdentityId": identity.identity_id})
+        return json.dumps({"IdentityId": identity.identity_id})
+
+    def get_credentials_for_identity(self, response: CognitoIdentityResponse) -> str:
+        identity_id = response._get_param("IdentityId") or ""
+        identity = self.registry.get(identity_id)
+        if identity is None:
+            raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
+        pool = self._find_pool(response.current_account, identity.pool_id)
+        logins = response._get_param("Logins") or {}
+        if identity.login is None:
+            if logins:  # real Cognito would link the login; this emulator doesn't
+                raise NotAuthorized(LOGINS_DONT_MATCH)
+        elif not logins:
+            raise NotAuthorized(f"Access to Identity '{identity_id}' is forbidden.")
+        elif self._authenticate(pool, logins) != identity.login:
+            raise NotAuthorized(LOGINS_DONT_MATCH)
+        credentials = self.registry.issue_credentials(identity)
+        return json.dumps({"IdentityId": identity_id, "Credentials": credentials})
+
+    def _authenticate(self, pool: CognitoIdentityPool, logins: dict[str, str]) -> tuple[str, str]:
+        """Verify the single login; return (provider name, user sub)."""
+        if not isinstance(logins, dict) or len(logins) != 1:
+            raise NotAuthorized("Invalid login token. The emulator accepts exactly one login.")
+        ((provider, token),) = logins.items()
+        client_ids = {
+            entry.get("ClientId")
+            for entry in pool.cognito_identity_providers or []
+            if entry.get("ProviderName") == provider
+        }
+        if not client_ids:
+            raise NotAuthorized("Token is not from a supported provider of this identity pool.")
+        claims = verify_id_token(
+            token, f"https://{provider}", client_ids, self.public_key, time.time()
+        )
+        return provider, claims["sub"]
+
+    @staticmethod
+    def _moto_backend(account: str, pool_id: str) -> Any:
+        # GetId is unsigned, so the region comes from the pool ID, as in moto.
+        return cognitoidentity_backends[account][pool_id.split(":", 1)[0]]
+
+    def _find_pool(self, account: str, pool_id: str) -> CognitoIdentityPool:
+        try:
+            pool = self._moto_backend(account, pool_id).identity_pools.get(pool_id)
+        except KeyError:  # not a region moto knows
+            pool = None
+        if pool is None:
+            raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
+        return pool
+
+
+# --------------------------------------------------------------------------
+# Reading an AWS request: service, operation, credentials, S3 target
+# --------------------------------------------------------------------------
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/\s,]+)/[^/]*/[^/]*/([^/\s,]+)/")
+_SIGV2 = re.compile(r"^AWS ([^:\s]+):")
+_TARGET_SERVICES = {
+    "AWSCognitoIdentityService": "cognito-identity",
+    "AWSCognitoIdentityProviderService": "cognito-idp",
+}
+_BUCKET_SUBRESOURCES = {
+    "acl": "Acl", "policy": "Policy", "location": "Location", "versioning": "Versioning",
+    "tagging": "Tagging", "cors": "Cors", "lifecycle": "LifecycleConfiguration",
+    "encryption": "Encryption", "notification": "NotificationConfiguration",
+    "logging": "Logging", "website": "Website", "replication": "Replication",
+    "ownershipControls": "OwnershipControls", "publicAccessBlock": "PublicAccessBlock",
+    "accelerate": "AccelerateConfiguration", "requestPayment": "RequestPayment",
+    "object-lock": "ObjectLockConfiguration", "policyStatus": "PolicyStatus",
+}
+_OBJECT_SUBRESOURCES = {
+    "tagging": "Tagging", "acl": "Acl", "retention": "Retention",
+    "legal-hold": "LegalHold", "attributes": "Attributes",
+}
+_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "POST": "Post", "HEAD": "Head"}
+
+
+@dataclass
+class AwsRequest:
+    method: str
+    service: str
+    operation: str
+    access_key: str | None
+    session_token: str | None
+    query: dict[str, str]
+    bucket: str = ""
+    key: str = ""
+
+
+def _header(environ: dict[str, Any], name: str) -> str:
+    return environ.get("HTTP_" + name.upper().replace("-", "_"), "")
+
+
+def _path(environ: dict[str, Any]) -> str:
+    """PATH_INFO as text: WSGI hands it over as latin-1 decoded bytes."""
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+
+
+def _form_action(environ: dict[str, Any]) -> str:
+    """`Action` of a query-protocol body (IAM, STS), leaving the body readable."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return ""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return ""
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+
+
+def _s3_bucket_and_key(environ: dict[str, Any]) -> tuple[str, str]:
+    """Path-style, as SDKs send it to 127.0.0.1 or localhost; otherwise
+    virtual-hosted, with the bucket as the host's first label, as moto reads it."""
+    host = urlsplit("//" + _header(environ, "Host")).hostname or ""
+    path = _path(environ).lstrip("/")
+    first_label = host.split(".")[0]
+    if "." in host and not host.startswith("localhost") and not _is_ip(host) and first_label != "s3":
+        return first_label, path
+    bucket, _, key = path.partition("/")
+    return bucket, key
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def s3_operation(method: str, bucket: str, key: str, query: dict[str, str], copy_source: bool) -> str:
+    """S3 operation name from method, path and query, e.g. PUT /b/k -> PutObject."""
+    verb = _VERBS.get(method, method.title())
+    if not bucket:
+        return "ListBuckets" if method == "GET" else f"{verb}Service"
+    if key:
+        if "uploads" in query:
+            return "CreateMultipartUpload"
+        if "uploadId" in query:
+            return {
+                "PUT": "UploadPartCopy" if copy_source else "UploadPart",
+                "POST": "CompleteMultipartUpload",
+                "DELETE": "AbortMultipartUpload",
+                "GET": "ListParts",
+            }.get(method, f"{verb}Upload")
+        if "restore" in query:
+            return "RestoreObject"
+        for name, noun in _OBJECT_SUBRESOURCES.items():
+            if name in query:
+                return f"{verb}Object{noun}"
+        if method == "PUT" and copy_source:
+            return "CopyObject"
+        return f"{verb}Object"
+    if method == "GET":
+        if query.get("list-type") == "2":
+            return "ListObjectsV2"
+        if "versions" in query:
+            return "ListObjectVersions"
+        if "uploads" in query:
+            return "ListMultipartUploads"
+    if method == "POST" and "delete" in query:
+        return "DeleteObjects"
+    for name, noun in _BUCKET_SUBRESOURCES.items():
+        if name in query:
+            return f"{verb}Bucket{noun}"
+    return {
+        "GET": "ListObjects",
+        "PUT": "CreateBucket",
+        "DELETE": "DeleteBucket",
+        "HEAD": "HeadBucket",
+        "POST": "PostObject",
+    }.get(method, f"{verb}Bucket")
+
+
+def _credential_scope(environ: dict[str, Any], auth_query: dict[str, str]) -> tuple[str, str] | None:
+    """(access key, signing service) from a SigV4 header or a presigned URL."""
+    match = _CREDENTIAL_SCOPE.search(_header(environ, "Authorization"))
+    if match:
+        return match.group(1), match.group(2)
+    parts = auth_query.get("x-amz-credential", "").split("/")
+    return (parts[0], parts[3]) if len(parts) == 5 else None
+
+
+def read_request(environ: dict[str, Any]) -> AwsRequest:
+    """Who calls which operation of which service (signatures aren't checked)."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    query = {
+        name: values[0]
+        for name, values in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+    }
+    auth_query = {name.lower(): value for name, value in query.items()}  # presigned URLs vary the case
+    scope = _credential_scope(environ, auth_query)
+    sigv2 = _SIGV2.match(_header(environ, "Authorization"))
+    target = _header(environ, "X-Amz-Target")
+    if scope:
+        access_key, service = scope
+    else:
+        access_key = sigv2.group(1) if sigv2 else auth_query.get("awsaccesskeyid")
+        # Unsigned: Cognito's JSON APIs name themselves in X-Amz-Target; moto defaults to S3.
+        service = _TARGET_SERVICES.get(target.split(".")[0], target.split(".")[0].lower()) if target else "s3"
+    session_token = _header(environ, "X-Amz-Security-Token") or auth_query.get("x-amz-security-token")
+    request = AwsRequest(method, service, "", access_key, session_token or None, query)
+
+    if target:
+        request.operation = target.split(".", 1)[-1]
+    elif service == "s3":
+        request.bucket, request.key = _s3_bucket_and_key(environ)
+        copy_source = bool(_header(environ, "X-Amz-Copy-Source"))
+        request.operation = s3_operation(method, request.bucket, request.key, query, copy_source)
+    else:
+        request.operation = query.get("Action") or _form_action(environ) or f"{method} {_path(environ)}"
+    return request
+
+
+# --------------------------------------------------------------------------
+# Correction c: the authenticated role (and the function role) for S3
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Error:
+    status: str
+    code: str
+    message: str
+
+
+ACCESS_DENIED = S3Error("403 Forbidden", "AccessDenied", "Access Denied")
+EXPIRED_TOKEN = S3Error("400 Bad Request", "ExpiredToken", "The provided token has expired.")
+INVALID_TOKEN = S3Error(
+    "400 Bad Request", "InvalidToken", "The provided token is malformed or otherwise invalid."
+)
+
+HOME_OBJECT_OPERATIONS = {"GetObject", "HeadObject", "PutObject", "DeleteObject"}
+HOME_LIST_OPERATIONS = {"ListObjects", "ListObjectsV2"}
+
+
+class HomeDirectoryRole:
+    """What the identity pool's authenticated role allows in S3, per access key."""
+
+    def __init__(self, registry: IdentityRegistry, home_prefix: str):
+        self.registry = registry
+        self.home_prefix = home_prefix.strip("/")
+
+    def home_of(self, identity_id: str) -> str:
+        return f"{self.home_prefix}/{identity_id}/" if self.home_prefix else f"{identity_id}/"
+
+    def check(self, request: AwsRequest, now: float) -> S3Error | None:
+        """None when the request may go to moto, else the error S3 would return."""
+        if request.access_key == FUNCTION_ACCESS_KEY:
+            return ACCESS_DENIED
+        issued = self.registry.credentials(request.access_key or "")
+        if issued is None:
+            return None
+        if request.session_token != issued.session_token:
+            return INVALID_TOKEN
+        if now >= issued.expires_at:
+            return EXPIRED_TOKEN
+        home = self.home_of(issued.identity_id)
+        if request.operation in HOME_OBJECT_OPERATIONS and request.key.startswith(home):
+            return None
+        if request.operation in HOME_LIST_OPERATIONS and request.query.get("prefix", "").startswith(home):
+            return None
+        return ACCESS_DENIED
+
+
+# --------------------------------------------------------------------------
+# Correction d and the WSGI middleware tying it together
+# --------------------------------------------------------------------------
+
+
+class CallLog:
+    """Ordered record of AWS API calls, plus a count of JWKS fetches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[dict[str, str | None]] = []
+        self._jwks_fetches = 0
+
+    def record(self, request: AwsRequest) -> None:
+        entry = {"service": request.service, "operation": request.operation, "access_key": request.access_key}
+        with self._lock:
+            self._calls.append(entry)
+
+    def count_jwks_fetch(self) -> None:
+        with self._lock:
+            self._jwks_fetches += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"calls": list(self._calls), "jwks_fetches": self._jwks_fetches}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._jwks_fetches = 0
+
+
+StartResponse = Callable[..., Any]
+
+# A user pool's public documents, fetched unsigned. Pool IDs contain "_", which
+# bucket names can't, so no path-style S3 request looks like this.
+_USER_POOL_WELL_KNOWN = re.compile(
+    r"^/[a-z0-9-]+_[A-Za-z0-9]+/\.well-known/(jwks\.json|openid-configuration)$"
+)
+
+
+def _is_signed(environ: dict[str, Any]) -> bool:
+    query = environ.get("QUERY_STRING", "").lower()
+    presigned = "x-amz-credential=" in query or "awsaccesskeyid=" in query
+    return presigned or bool(_header(environ, "Authorization"))
+
+
+class HomedirMiddleware:
+    """Serves /_homedir/*, logs AWS calls and applies the S3 role before moto."""
+
+    def __init__(self, moto_app: Any, role: HomeDirectoryRole, calls: CallLog):
+        self.moto_app = moto_app
+        self.role = role
+        self.calls = calls
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = _path(environ)
+        if path == EMULATOR_PATH or path.startswith(EMULATOR_PATH + "/"):
+            return self._emulator_endpoint(environ["REQUEST_METHOD"], path, start_response)
+        well_known = not _is_signed(environ) and _USER_POOL_WELL_KNOWN.match(path)
+        if well_known or path == "/moto-api" or path.startswith("/moto-api/"):
+            if well_known and well_known.group(1) == "jwks.json":
+                self.calls.count_jwks_fetch()
+            return self.moto_app(environ, start_response)
+
+        request = read_request(environ)
+        self.calls.record(request)
+        if request.service == "s3":
+            error = self.role.check(request, time.time())
+            if error:
+                return _s3_error_response(error, request, start_response)
+        return self.moto_app(environ, start_response)
+
+    def _emulator_endpoint(self, method: str, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        routes = {
+            ("GET", f"{EMULATOR_PATH}/health"): lambda: {"ok": True},
+            ("GET", f"{EMULATOR_PATH}/calls"): self.calls.snapshot,
+            ("POST", f"{EMULATOR_PATH}/calls/reset"): self._reset_calls,
+        }
+        handler = routes.get((method, path.rstrip("/")))
+        if handler is None:
+            return _json_response(start_response, "404 Not Found", {"error": "unknown emulator endpoint"})
+        return _json_response(start_response, "200 OK", handler())
+
+    def _reset_calls(self) -> dict[str, bool]:
+        self.calls.reset()
+        return {"ok": True}
+
+
+def _json_response(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
+    data = json.dumps(body).encode("utf-8")
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _s3_error_response(error: S3Error, request: AwsRequest, start_response: StartResponse) -> list[bytes]:
+    request_id = secrets.token_hex(8).upper()
+    body = b"" if request.method == "HEAD" else (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{error.code}</Code><Message>{error.message}</Message>"
+        f"<RequestId>{request_id}</RequestId><HostId>homedir-emulator</HostId></Error>"
+    ).encode("utf-8")
+    start_response(error.status, [
+        ("Content-Type", "application/xml"),
+        ("Content-Length", str(len(body))),
+        ("x-amz-request-id", request_id),
+    ])
+    return [body]
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """Logs method, path and status only: query strings may hold session tokens."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = urlsplit(getattr(self, "path", "")).path
+        self.log("info", "%s %s %s", getattr(self, "command", "-"), path, code)
+
+
+# --------------------------------------------------------------------------
+# Start-up
+# --------------------------------------------------------------------------
+
+
+def build_app(credentials_ttl: float, home_prefix: str) -> HomedirMiddleware:
+    registry = IdentityRegistry(credentials_ttl)
+    CognitoIdentityCorrections(registry).install()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    return HomedirMiddleware(moto_app, HomeDirectoryRole(registry, home_prefix), CallLog())
+
+
+def write_state(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    key_path = state_dir / "signing-key.pem"
+    key_path.write_bytes(moto_signing_key_pem())
+    key_path.chmod(0o600)
+    (state_dir / "emulator.pid").write_text(f"{os.getpid()}\n")
+
+
+def wait_until_healthy(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}{EMULATOR_PATH}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="moto with homedir's Cognito Identity and S3 corrections")
+    parser.add_argument("--port", type=int, required=True, help="port to listen on (0: pick a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--state-dir", type=Path, help="where to write signing-key.pem and emulator.pid")
+    parser.add_argument("--home-prefix", default="home", help="S3 prefix of the homes (default home)")
+    parser.add_argument(
+        "--credentials-ttl",
+        type=float,
+        default=os.environ.get(TTL_ENV, DEFAULT_CREDENTIALS_TTL),  # argparse applies `type` to it
+        help=f"lifetime in seconds of issued credentials (default 90, env {TTL_ENV})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = build_app(args.credentials_ttl, args.home_prefix)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
+    url = f"http://{args.host}:{server.server_port}"
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    serving = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    serving.start()
+    try:
+        if args.state_dir:
+            write_state(args.state_dir)
+        wait_until_healthy(url)
+        print(f"ready {url}", flush=True)
+        stop.wait()
+    finally:
+        server.shutdown()
+        serving.join(timeout=5)
+        if args.state_dir:
+            (args.state_dir / "emulator.pid").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
