@@ -3,7 +3,7 @@
 use homedir::{App, handlers, telemetry};
 use lambda_http::{Error, run, service_fn};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;

@@ -1,0 +1,235 @@
+//! The four function binaries, run as Lambda runs them (a Runtime API on loopback)
+//! and fed the API Gateway HTTP API events the deployed routes deliver: event
+//! decoding, base64 bodies, one Identity ID across binaries, and logs that are JSON
+//! and free of tokens and credentials.
+
+use homedir_tests::emulator;
+use homedir_tests::requests::query;
+use homedir_tests::runtime::{Function, binary, http_event, response_body};
+use homedir_tests::stack::{FUNCTION_ACCESS_KEY, Stack, User, object};
+use rand::RngCore;
+use serde_json::Value;
+
+struct Functions {
+    read: Function,
+    write: Function,
+    list: Function,
+    delete: Function,
+}
+
+impl Functions {
+    async fn start(stack: &Stack) -> Functions {
+        let env = stack.function_env();
+        let spawn = |name: &'static str| {
+            let env = env.clone();
+            async move { Function::spawn(&binary(name, "debug"), &env).await }
+        };
+        Functions {
+            read: spawn("read-file").await,
+            write: spawn("write-file").await,
+            list: spawn("list").await,
+            delete: spawn("delete").await,
+        }
+    }
+
+    async fn stop(self) -> String {
+        let mut logs = String::new();
+        for function in [self.read, self.write, self.list, self.delete] {
+            logs.push_str(&function.stop().await);
+        }
+        logs
+    }
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn the_binaries_serve_the_contract_end_to_end() {
+    let stack = Stack::get();
+    let functions = Functions::start(stack).await;
+    let alice = User::new(stack).await;
+    let root = alice.home_root(stack).await;
+    let auth = bearer(&alice.id_token);
+    let key = "reports/2026 q4 + ?#%.bin";
+    let raw_query = query(&[("key", key)]);
+    let mut data = vec![0u8; 256 * 1024];
+    rand::rng().fill_bytes(&mut data);
+
+    // write-file: a binary body arrives base64-encoded.
+    let event = http_event(
+        "PUT",
+        "write-file",
+        &raw_query,
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/x-test"),
+        ],
+        Some(&data),
+    );
+    let written = functions.write.invoke(&event).await;
+    assert_eq!(written["statusCode"], 200, "{written}");
+    let json: Value = serde_json::from_slice(&response_body(&written)).expect("JSON");
+    assert_eq!(json["key"], key);
+    assert_eq!(json["size"], data.len());
+    let (stored, content_type) = object(stack, &format!("{root}{key}"))
+        .await
+        .expect("stored under Alice's Identity ID");
+    assert!(stored == data, "S3 holds the exact bytes");
+    assert_eq!(content_type.as_deref(), Some("application/x-test"));
+
+    // read-file (another binary, another cold start): same home, same bytes.
+    let read = functions
+        .read
+        .invoke(&http_event(
+            "GET",
+            "read-file",
+            &raw_query,
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(read["statusCode"], 200);
+    assert_eq!(
+        read["isBase64Encoded"], true,
+        "binary responses are base64 for API Gateway"
+    );
+    assert!(
+        response_body(&read) == data,
+        "the bytes read are the bytes written"
+    );
+    assert_eq!(read["headers"]["content-type"], "application/x-test");
+    let etag = read["headers"]["etag"].as_str().expect("etag").to_owned();
+
+    let not_modified = functions
+        .read
+        .invoke(&http_event(
+            "GET",
+            "read-file",
+            &raw_query,
+            &[("authorization", &auth), ("if-none-match", &etag)],
+            None,
+        ))
+        .await;
+    assert_eq!(not_modified["statusCode"], 304);
+
+    // list (a third binary) sees it.
+    let listed = functions
+        .list
+        .invoke(&http_event(
+            "GET",
+            "list",
+            &query(&[("prefix", "reports/")]),
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(listed["statusCode"], 200);
+    let listing: Value = serde_json::from_slice(&response_body(&listed)).expect("JSON");
+    assert_eq!(listing["files"][0]["key"], key);
+
+    // delete (the fourth).
+    let deleted = functions
+        .delete
+        .invoke(&http_event(
+            "DELETE",
+            "delete",
+            &raw_query,
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(deleted["statusCode"], 204);
+    assert!(object(stack, &format!("{root}{key}")).await.is_none());
+
+    // Errors come back as the documented JSON.
+    let refused = functions
+        .read
+        .invoke(&http_event(
+            "GET",
+            "read-file",
+            &query(&[("key", "../x")]),
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(refused["statusCode"], 400);
+    let error: Value = serde_json::from_slice(&response_body(&refused)).expect("JSON");
+    assert_eq!(error["error"]["code"], "invalid_key");
+    let unauthenticated = functions
+        .list
+        .invoke(&http_event("GET", "list", "", &[], None))
+        .await;
+    assert_eq!(unauthenticated["statusCode"], 401);
+
+    // Logs: one JSON object per line, and nothing secret in them.
+    let logs = functions.stop().await;
+    let s3_keys: Vec<String> = emulator::calls(stack)
+        .await
+        .into_iter()
+        .filter(|c| c.service == "s3")
+        .filter_map(|c| c.access_key)
+        .filter(|k| k.starts_with("ASIA"))
+        .collect();
+    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys);
+}
+
+/// Every log line is JSON; no line holds the token (or its signature), an issued
+/// access key, the function's own key, or anything credential-shaped.
+fn assert_logs_are_clean(logs: &str, token: &str, issued_keys: &[String]) {
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 7, "one line per request at least:\n{logs}");
+    for line in &lines {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        assert!(
+            parsed["level"].is_string() && parsed["fields"].is_object(),
+            "{line}"
+        );
+    }
+    let signature = token.rsplit('.').next().expect("a JWT");
+    assert!(
+        !logs.contains(token) && !logs.contains(signature),
+        "a log line holds the token"
+    );
+    assert!(
+        !logs.contains(FUNCTION_ACCESS_KEY),
+        "a log line holds the function's key"
+    );
+    for key in issued_keys {
+        assert!(
+            !logs.contains(key.as_str()),
+            "a log line holds an issued access key"
+        );
+    }
+    for marker in [
+        "ASIA",
+        "SecretKey",
+        "secret_key",
+        "SessionToken",
+        "session_token",
+        "x-amz-security-token",
+    ] {
+        assert!(!logs.contains(marker), "a log line holds {marker}:\n{logs}");
+    }
+    // Each request's line says how many AWS calls it cost.
+    assert!(lines.iter().any(|l| l.contains("\"aws_calls\"")), "{logs}");
+}
+
+#[tokio::test]
+async fn a_missing_setting_fails_the_cold_start_naming_it() {
+    let stack = Stack::get();
+    let env: Vec<(String, String)> = stack
+        .function_env()
+        .into_iter()
+        .filter(|(k, _)| k != "IDENTITY_POOL_ID")
+        .collect();
+    let function = Function::spawn(&binary("list", "debug"), &env).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let output = function.stop().await;
+    assert!(
+        output.contains("IDENTITY_POOL_ID"),
+        "the failure names the variable: {output}"
+    );
+}
