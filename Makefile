@@ -1,0 +1,71 @@
+# homedir — the verbs. `make dev` runs it locally; `make test` tests it.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+VENV_LINT := .venv-lint
+PY        := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export AWS_EC2_METADATA_DISABLED := true
+export SAM_CLI_TELEMETRY := 0
+# One target/ for everything: the SDK is slow to build, build it once.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+
+FUNCTIONS := read-file write-file list delete
+NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
+
+.PHONY: help venv venv-lint dev test test-rust test-emulator lint build deploy e2e e2e-local bench token clean
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: tests/emulator/requirements.txt
+	@python3 -m venv $(VENV) >&2
+	@$(VENV)/bin/pip install --disable-pip-version-check -q -r $< >&2
+	@touch $@
+
+$(VENV_LINT)/.installed: tests/emulator/requirements-lint.txt
+	@python3 -m venv $(VENV_LINT) >&2
+	@$(VENV_LINT)/bin/pip install --disable-pip-version-check -q -r $< >&2
+	@touch $@
+
+venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest)
+venv-lint: $(VENV_LINT)/.installed ## the template tooling virtualenv (SAM CLI, cfn-lint, checkov)
+
+dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000
+	@tests/dev.sh
+
+test: venv ## build, start a private emulator, run every test, stop it
+	cargo build --workspace --all-targets
+	$(PY) -m pytest -q tests/emulator
+	tests/local-stack.sh -- $(NEXTEST) --workspace
+
+lint: venv-lint ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov)
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	tests/infra/lint.sh
+
+build: venv venv-lint ## sam build: the four arm64 bootstraps, offline
+	tests/infra/build.sh
+
+deploy: venv-lint build ## sam deploy (--guided the first time, then samconfig.toml)
+	tests/infra/deploy.sh
+
+e2e: venv ## the end-to-end suite against a deployed stack (STACK_NAME=..., default homedir)
+	tests/infra/e2e.sh
+
+e2e-local: venv ## the same end-to-end suite against a private local stack served by cargo lambda watch
+	tests/infra/e2e.sh --local
+
+bench: venv ## performance figures against the local emulator, each with its target
+	cargo build --release -p read-file -p write-file -p list -p delete
+	cargo build --release -p homedir-tests --bin bench
+	tests/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
+
+token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]
+	@test -n "$(EMAIL)" || { echo "usage: make token EMAIL=you@example.com [PASSWORD=...]" >&2; exit 2; }
+	@$(PY) tests/emulator/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
+
+clean: ## remove build output, virtualenvs and local state
+	rm -rf target .aws-sam .local $(VENV) $(VENV_LINT)

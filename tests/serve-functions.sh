@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Serves the four functions with `cargo lambda watch` against the stack whose
+# settings are in the environment (run it through tests/local-stack.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${WATCH_PORT:-9000}
+
+# The functions' environment: the stack's settings and the function role's own
+# (local, S3-less) credentials.
+{
+  for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
+    echo "$name=${!name}"
+  done
+  echo "AWS_ACCESS_KEY_ID=AKIAHOMEDIRFUNCTION0"
+  echo "AWS_SECRET_ACCESS_KEY=local-function-secret"
+  echo "AWS_EC2_METADATA_DISABLED=true"
+  echo "RUST_LOG=${RUST_LOG:-info}"
+} > .local/functions.env
+
+echo "building the functions…" >&2
+cargo build -q -p read-file -p write-file -p list -p delete
+
+base="http://127.0.0.1:$port/lambda-url"
+cat >&2 <<MSG
+
+homedir is running locally.
+  emulator : $AWS_ENDPOINT_URL   (settings in .local/stack.env)
+  functions: $base/<function>/
+  users    : $DEMO_USER_1_EMAIL and $DEMO_USER_2_EMAIL, password $DEMO_PASSWORD
+
+Try, in another shell:
+  TOKEN=\$(make -s token EMAIL=$DEMO_USER_1_EMAIL)
+  curl -X PUT  -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: text/plain' --data-binary 'hello' '$base/write-file/?key=notes/hello.txt'
+  curl         -H "Authorization: Bearer \$TOKEN" '$base/read-file/?key=notes/hello.txt'
+  curl         -H "Authorization: Bearer \$TOKEN" '$base/list/?prefix=notes/&delimiter=/'
+  curl -X DELETE -H "Authorization: Bearer \$TOKEN" '$base/delete/?key=notes/hello.txt'
+
+Ctrl-C stops everything.
+MSG
+exec cargo lambda watch -A 127.0.0.1 -P "$port" --env-file .local/functions.env
