@@ -59,8 +59,10 @@ e2e-local: venv ## the same end-to-end suite against a private local stack serve
 	tests/infra/e2e.sh --local
 
 bench: venv ## performance figures against the local emulator, each with its target
-	cargo build --release -p read-file -p write-file -p list -p delete
-	cargo build --release -p homedir-tests --bin bench
+	rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
+	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
 	tests/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
 
 token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]

@@ -112,14 +112,6 @@ impl IdentityBroker {
             .map_err(|shared| (*shared).clone())
     }
 
-    /// Drops cached credentials of a token, e.g. after S3 called them expired.
-    pub async fn forget(&self, token: &str) {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-        if let Ok(key) = <TokenDigest>::try_from(digest.as_ref()) {
-            self.credentials.invalidate(&key).await;
-        }
-    }
-
     async fn exchange(&self, token: &str, claims: &Claims) -> Result<UserCredentials, Error> {
         let identity_id = self
             .identity_ids
