@@ -1,0 +1,1114 @@
+//! Properties of `template.yaml` that no linter checks: the template's IAM documents
+//! are *equal* to the files in `infra-policies/` (which `infra_policies.rs` evaluates),
+//! the functions can never touch S3 with their own role, unauthenticated identities
+//! are off, the bucket keeps versions and refuses plain HTTP, and every route sits
+//! behind the Cognito JWT authorizer.
+//!
+//! The template is parsed with serde_yaml, where CloudFormation's short tags (`!Ref`,
+//! `!Sub`, `!GetAtt`, `!If`, ...) arrive as tagged values. To compare a document with
+//! its file, the template side is rewritten into the placeholder text the files use
+//! (see infra-policies/README.md): `!Sub "s"` becomes `s` with Fn::Sub's `${!x}` escape
+//! turned into the literal `${x}`, `!Ref X` becomes `${X}`, `!GetAtt X.Y` becomes
+//! `${X.Y}`. Any other intrinsic inside a policy document fails the comparison.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::{Map as JsonMap, Value as Json};
+use serde_yaml::{Mapping, Value as Yaml};
+
+// ------------------------------------------------------------------------- loading
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives one level below the repository root")
+        .to_path_buf()
+}
+
+fn template() -> Yaml {
+    let path = repo_root().join("template.yaml");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+fn policy_file(name: &str) -> Json {
+    let path = repo_root().join("infra-policies").join(name);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+fn get<'a>(value: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+    value.as_mapping().and_then(|m| m.get(key))
+}
+
+fn at<'a>(value: &'a Yaml, path: &[&str]) -> &'a Yaml {
+    let mut current = value;
+    for (i, key) in path.iter().enumerate() {
+        current =
+            get(current, key).unwrap_or_else(|| panic!("template has no {}", path[..=i].join(".")));
+    }
+    current
+}
+
+fn resources(t: &Yaml) -> &Mapping {
+    at(t, &["Resources"])
+        .as_mapping()
+        .expect("Resources is a mapping")
+}
+
+fn resource<'a>(t: &'a Yaml, logical_id: &str) -> &'a Yaml {
+    at(t, &["Resources", logical_id])
+}
+
+fn props<'a>(t: &'a Yaml, logical_id: &str) -> &'a Yaml {
+    at(t, &["Resources", logical_id, "Properties"])
+}
+
+fn resources_of_type<'a>(t: &'a Yaml, ty: &str) -> Vec<(String, &'a Yaml)> {
+    resources(t)
+        .iter()
+        .filter(|(_, r)| get(r, "Type").and_then(Yaml::as_str) == Some(ty))
+        .map(|(k, r)| (k.as_str().expect("logical ids are strings").to_owned(), r))
+        .collect()
+}
+
+fn tag_of(value: &Yaml) -> Option<(String, &Yaml)> {
+    match value {
+        Yaml::Tagged(tagged) => Some((
+            tagged.tag.to_string().trim_start_matches('!').to_owned(),
+            &tagged.value,
+        )),
+        _ => None,
+    }
+}
+
+/// `!Ref X` (or `{Ref: X}`) → Some("X").
+fn ref_target(value: &Yaml) -> Option<&str> {
+    match tag_of(value) {
+        Some((tag, inner)) if tag == "Ref" => inner.as_str(),
+        _ => get(value, "Ref").and_then(Yaml::as_str),
+    }
+}
+
+/// `!GetAtt X.Y`, `!GetAtt [X, Y]` or `{Fn::GetAtt: ...}` → Some("X.Y").
+fn getatt_target(value: &Yaml) -> Option<String> {
+    let inner = match tag_of(value) {
+        Some((tag, inner)) if tag == "GetAtt" => inner,
+        _ => get(value, "Fn::GetAtt")?,
+    };
+    match inner {
+        Yaml::String(s) => Some(s.clone()),
+        Yaml::Sequence(parts) => {
+            let parts: Option<Vec<&str>> = parts.iter().map(Yaml::as_str).collect();
+            Some(parts?.join("."))
+        }
+        _ => None,
+    }
+}
+
+// ------------------------------------------------- template → placeholder text (JSON)
+
+/// The names a `${...}` inside a `!Sub` may resolve to: parameters, resources,
+/// `Resource.Attribute` and pseudo parameters. Anything else would make the stack fail
+/// to deploy (or, for an IAM variable left unescaped, not be what IAM sees).
+fn sub_variable_is_known(t: &Yaml, name: &str) -> bool {
+    if name.starts_with("AWS::") {
+        return matches!(
+            name,
+            "AWS::AccountId"
+                | "AWS::Partition"
+                | "AWS::Region"
+                | "AWS::StackName"
+                | "AWS::StackId"
+                | "AWS::URLSuffix"
+        );
+    }
+    let base = name.split('.').next().unwrap_or(name);
+    let is_param = get(t, "Parameters").and_then(|p| get(p, base)).is_some();
+    let is_resource = resources(t).get(base).is_some();
+    if name.contains('.') {
+        is_resource
+    } else {
+        is_param || is_resource
+    }
+}
+
+/// Turns the body of a `!Sub` into the placeholder text: `${!x}` (Fn::Sub's escape for a
+/// literal) becomes `${x}`, and every unescaped `${name}` must name something the
+/// template defines.
+fn sub_text(t: &Yaml, s: &str, path: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("{path}: unclosed ${{ in !Sub {s:?}"))?;
+        let name = &after[..end];
+        if let Some(literal) = name.strip_prefix('!') {
+            out.push_str("${");
+            out.push_str(literal);
+            out.push('}');
+        } else {
+            if !sub_variable_is_known(t, name) {
+                return Err(format!(
+                    "{path}: !Sub {s:?} uses ${{{name}}}, which is no parameter, resource, attribute or pseudo \
+                     parameter (an IAM policy variable must be written ${{!{name}}})"
+                ));
+            }
+            out.push_str("${");
+            out.push_str(name);
+            out.push('}');
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A policy document from the template in the placeholder form of infra-policies/.
+fn as_placeholder_json(t: &Yaml, value: &Yaml, path: &str) -> Result<Json, String> {
+    if let Some(target) = ref_target(value) {
+        return Ok(Json::String(format!("${{{target}}}")));
+    }
+    if let Some(target) = getatt_target(value) {
+        return Ok(Json::String(format!("${{{target}}}")));
+    }
+    let sub = match tag_of(value) {
+        Some((tag, inner)) if tag == "Sub" => Some(inner),
+        Some((tag, _)) => {
+            return Err(format!(
+                "{path}: intrinsic !{tag} has no placeholder form; keep policies to !Sub/!Ref/!GetAtt"
+            ));
+        }
+        None => get(value, "Fn::Sub"),
+    };
+    if let Some(inner) = sub {
+        let s = inner.as_str().ok_or_else(|| {
+            format!("{path}: only the one-string form of !Sub is used in policies")
+        })?;
+        return Ok(Json::String(sub_text(t, s, path)?));
+    }
+    Ok(match value {
+        Yaml::Null => Json::Null,
+        Yaml::Bool(b) => Json::Bool(*b),
+        Yaml::Number(n) => serde_json::to_value(n).map_err(|e| format!("{path}: {e}"))?,
+        Yaml::String(s) => {
+            if s.contains("${") {
+                return Err(format!(
+                    "{path}: plain string {s:?} contains ${{: CloudFormation would not substitute it; use !Sub"
+                ));
+            }
+            Json::String(s.clone())
+        }
+        Yaml::Sequence(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| as_placeholder_json(t, v, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        Yaml::Mapping(map) => {
+            let mut out = JsonMap::new();
+            for (k, v) in map {
+                let k = k
+                    .as_str()
+                    .ok_or_else(|| format!("{path}: non-string key {k:?}"))?;
+                if k.starts_with("Fn::") {
+                    return Err(format!("{path}: intrinsic {k} has no placeholder form"));
+                }
+                out.insert(
+                    k.to_owned(),
+                    as_placeholder_json(t, v, &format!("{path}.{k}"))?,
+                );
+            }
+            Json::Object(out)
+        }
+        Yaml::Tagged(_) => unreachable!("tags handled above"),
+    })
+}
+
+fn assert_document_equals_file(t: &Yaml, document: &Yaml, path: &str, file: &str) {
+    let from_template = as_placeholder_json(t, document, path).unwrap_or_else(|e| panic!("{e}"));
+    let from_file = policy_file(file);
+    assert_eq!(
+        from_template,
+        from_file,
+        "{path} differs from infra-policies/{file}\n--- template (placeholder form)\n{}\n--- file\n{}",
+        serde_json::to_string_pretty(&from_template).unwrap(),
+        serde_json::to_string_pretty(&from_file).unwrap()
+    );
+}
+
+/// The inline policies of a role, by PolicyName.
+fn inline_policies<'a>(t: &'a Yaml, role: &str) -> BTreeMap<String, &'a Yaml> {
+    let Some(policies) = get(props(t, role), "Policies") else {
+        return BTreeMap::new();
+    };
+    policies
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{role}.Policies is a list"))
+        .iter()
+        .map(|p| {
+            let name = at(p, &["PolicyName"])
+                .as_str()
+                .expect("PolicyName is a plain string")
+                .to_owned();
+            (name, at(p, &["PolicyDocument"]))
+        })
+        .collect()
+}
+
+// ------------------------------------------------------- SAM Globals, as SAM merges
+
+/// SAM's Globals semantics: maps merge key by key (the resource wins), lists are
+/// concatenated (globals first), scalars from the resource replace the global.
+fn merge_globals(global: &Yaml, local: &Yaml) -> Yaml {
+    match (global, local) {
+        (Yaml::Mapping(g), Yaml::Mapping(l)) => {
+            let mut out = g.clone();
+            for (k, lv) in l {
+                let merged = match g.get(k) {
+                    Some(gv) => merge_globals(gv, lv),
+                    None => lv.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Yaml::Mapping(out)
+        }
+        (Yaml::Sequence(g), Yaml::Sequence(l)) => {
+            Yaml::Sequence(g.iter().chain(l).cloned().collect())
+        }
+        (_, l) => l.clone(),
+    }
+}
+
+/// Every function resource with its effective properties (Globals applied).
+fn functions(t: &Yaml) -> Vec<(String, Yaml, &Yaml)> {
+    let globals = get(t, "Globals")
+        .and_then(|g| get(g, "Function"))
+        .cloned()
+        .unwrap_or(Yaml::Mapping(Mapping::new()));
+    let mut out = Vec::new();
+    for (id, r) in resources_of_type(t, "AWS::Serverless::Function") {
+        let local = get(r, "Properties")
+            .cloned()
+            .unwrap_or(Yaml::Mapping(Mapping::new()));
+        out.push((id, merge_globals(&globals, &local), r));
+    }
+    for (id, r) in resources_of_type(t, "AWS::Lambda::Function") {
+        let local = get(r, "Properties")
+            .cloned()
+            .unwrap_or(Yaml::Mapping(Mapping::new()));
+        out.push((id, local, r));
+    }
+    out
+}
+
+const BINARIES: [&str; 4] = ["read-file", "write-file", "list", "delete"];
+
+// ======================================================================== the tests
+
+#[test]
+fn authenticated_role_trust_policy_equals_infra_policies_file() {
+    let t = template();
+    assert_document_equals_file(
+        &t,
+        at(
+            props(&t, "AuthenticatedRole"),
+            &["AssumeRolePolicyDocument"],
+        ),
+        "AuthenticatedRole.AssumeRolePolicyDocument",
+        "authenticated-trust-policy.json",
+    );
+}
+
+#[test]
+fn authenticated_role_s3_policy_equals_infra_policies_file_and_is_its_only_permission() {
+    let t = template();
+    let role = props(&t, "AuthenticatedRole");
+    let policies = inline_policies(&t, "AuthenticatedRole");
+    assert_eq!(
+        policies.len(),
+        1,
+        "AuthenticatedRole has exactly one inline policy, found {:?}",
+        policies.keys()
+    );
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("AuthenticatedRole.Policies[{name}]"),
+        "authenticated-s3-policy.json",
+    );
+    assert!(
+        get(role, "ManagedPolicyArns").is_none(),
+        "AuthenticatedRole has no managed policy"
+    );
+    assert!(
+        get(role, "PermissionsBoundary").is_none(),
+        "AuthenticatedRole: no boundary expected (nothing to bound)"
+    );
+}
+
+#[test]
+fn bucket_policy_equals_infra_policies_file() {
+    let t = template();
+    let policy = props(&t, "HomeBucketPolicy");
+    assert_eq!(
+        ref_target(at(policy, &["Bucket"])),
+        Some("HomeBucket"),
+        "HomeBucketPolicy applies to HomeBucket"
+    );
+    assert_document_equals_file(
+        &t,
+        at(policy, &["PolicyDocument"]),
+        "HomeBucketPolicy.PolicyDocument",
+        "bucket-policy.json",
+    );
+}
+
+#[test]
+fn function_role_policy_equals_infra_policies_file() {
+    let t = template();
+    let policies = inline_policies(&t, "FunctionRole");
+    assert_eq!(
+        policies.len(),
+        1,
+        "FunctionRole has exactly one inline policy, found {:?}",
+        policies.keys()
+    );
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("FunctionRole.Policies[{name}]"),
+        "function-policy.json",
+    );
+}
+
+#[test]
+fn function_role_trust_policy_equals_infra_policies_file() {
+    let t = template();
+    assert_document_equals_file(
+        &t,
+        at(props(&t, "FunctionRole"), &["AssumeRolePolicyDocument"]),
+        "FunctionRole.AssumeRolePolicyDocument",
+        "function-trust-policy.json",
+    );
+}
+
+#[test]
+fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
+    let t = template();
+    let mut found = BTreeSet::new();
+    for ty in [
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::RolePolicy",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::S3::BucketPolicy",
+        "AWS::Lambda::Permission",
+        "AWS::Serverless::Connector",
+    ] {
+        for (id, _) in resources_of_type(&t, ty) {
+            found.insert(format!("{ty} {id}"));
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "AWS::IAM::Role AuthenticatedRole",
+        "AWS::IAM::Role FunctionRole",
+        "AWS::S3::BucketPolicy HomeBucketPolicy",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(
+        found, expected,
+        "an IAM document was added or removed without a file in infra-policies/ and a test"
+    );
+}
+
+/// True when an IAM action pattern could grant an S3 action: `*`, `s3:…`, or a service
+/// part with a wildcard (`s*:Get*`, `*:*`). Compared case-insensitively, as IAM does.
+fn could_grant_s3(action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    if action == "*" {
+        return true;
+    }
+    let service = action.split(':').next().unwrap_or("");
+    service == "s3" || service.contains('*') || service.contains('?') || service.starts_with("s3")
+}
+
+fn actions_of(statement: &Json) -> Vec<String> {
+    match statement.get("Action") {
+        Some(Json::String(a)) => vec![a.clone()],
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn assert_no_s3_in_document(what: &str, document: &Json) {
+    let statements = match document.get("Statement") {
+        Some(Json::Array(s)) => s.clone(),
+        Some(single @ Json::Object(_)) => vec![single.clone()],
+        other => panic!("{what}: Statement missing or malformed: {other:?}"),
+    };
+    for statement in &statements {
+        let effect = statement.get("Effect").and_then(Json::as_str);
+        if effect != Some("Allow") {
+            continue;
+        }
+        assert!(
+            statement.get("NotAction").is_none(),
+            "{what}: an Allow with NotAction grants everything else, S3 included: {statement}"
+        );
+        for action in actions_of(statement) {
+            assert!(
+                !could_grant_s3(&action),
+                "{what}: action {action:?} could grant S3 access: {statement}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_function_role_or_function_policy_has_any_s3_action() {
+    let t = template();
+    let fns = functions(&t);
+    assert_eq!(
+        fns.len(),
+        4,
+        "four functions expected, found {:?}",
+        fns.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let mut roles = BTreeSet::new();
+    for (id, effective, _) in &fns {
+        // SAM's Policies (policy templates, managed policy names, inline documents) would
+        // build a role of its own: the functions must use the explicit role instead.
+        assert!(
+            get(effective, "Policies").is_none(),
+            "{id}: no SAM Policies (the role is explicit)"
+        );
+        assert!(
+            get(effective, "Connectors").is_none(),
+            "{id}: no SAM connectors (they grant S3 access)"
+        );
+        let role =
+            get(effective, "Role").unwrap_or_else(|| panic!("{id}: an explicit Role is required"));
+        let role_id = getatt_target(role)
+            .and_then(|s| s.strip_suffix(".Arn").map(String::from))
+            .unwrap_or_else(|| {
+                panic!("{id}: Role must be !GetAtt <role in this template>.Arn, found {role:?}")
+            });
+        roles.insert(role_id);
+    }
+    assert_eq!(
+        roles,
+        BTreeSet::from(["FunctionRole".to_owned()]),
+        "all four functions share FunctionRole"
+    );
+    for role in &roles {
+        let p = props(&t, role);
+        assert!(
+            get(p, "ManagedPolicyArns").is_none(),
+            "{role}: no managed policies (AWS-managed ones may include S3)"
+        );
+        for (name, document) in inline_policies(&t, role) {
+            let json = as_placeholder_json(&t, document, &format!("{role}.Policies[{name}]"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_no_s3_in_document(&format!("{role}.Policies[{name}]"), &json);
+        }
+    }
+    // No standalone policy resource attaches anything to the function role.
+    for ty in [
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::RolePolicy",
+    ] {
+        assert!(
+            resources_of_type(&t, ty).is_empty(),
+            "no {ty} resources (they could attach S3 to a function role)"
+        );
+    }
+    // And the file the template must equal.
+    assert_no_s3_in_document(
+        "infra-policies/function-policy.json",
+        &policy_file("function-policy.json"),
+    );
+}
+
+#[test]
+fn s3_detector_recognises_every_way_of_granting_s3() {
+    for granting in [
+        "*",
+        "s3:GetObject",
+        "S3:getobject",
+        "s3:*",
+        "s*:*",
+        "*:*",
+        "s?:GetObject",
+        "s3-object-lambda:*",
+    ] {
+        assert!(
+            could_grant_s3(granting),
+            "{granting} must count as an S3 grant"
+        );
+    }
+    for harmless in [
+        "cognito-idp:AdminGetUser",
+        "logs:PutLogEvents",
+        "sts:AssumeRole",
+    ] {
+        assert!(!could_grant_s3(harmless), "{harmless} is not an S3 grant");
+    }
+}
+
+#[test]
+fn identity_pool_has_unauthenticated_identities_off_and_one_provider() {
+    let t = template();
+    let pool = props(&t, "IdentityPool");
+    assert_eq!(
+        get(pool, "AllowUnauthenticatedIdentities"),
+        Some(&Yaml::Bool(false)),
+        "IdentityPool.AllowUnauthenticatedIdentities must be the literal false"
+    );
+    assert_eq!(
+        get(pool, "AllowClassicFlow"),
+        Some(&Yaml::Bool(false)),
+        "IdentityPool.AllowClassicFlow is false"
+    );
+    let providers = at(pool, &["CognitoIdentityProviders"])
+        .as_sequence()
+        .expect("a list");
+    assert_eq!(providers.len(), 1, "exactly one identity provider");
+    let provider = &providers[0];
+    assert_eq!(
+        getatt_target(at(provider, &["ProviderName"])).as_deref(),
+        Some("UserPool.ProviderName"),
+        "the provider is this stack's user pool"
+    );
+    assert_eq!(
+        ref_target(at(provider, &["ClientId"])),
+        Some("UserPoolClient"),
+        "the provider's client is this app client"
+    );
+    assert_eq!(
+        get(provider, "ServerSideTokenCheck"),
+        Some(&Yaml::Bool(true)),
+        "ServerSideTokenCheck is on"
+    );
+    for other in [
+        "SupportedLoginProviders",
+        "OpenIdConnectProviderARNs",
+        "SamlProviderARNs",
+        "DeveloperProviderName",
+    ] {
+        assert!(
+            get(pool, other).is_none(),
+            "IdentityPool.{other} must not be set: one provider only"
+        );
+    }
+
+    let attachments = resources_of_type(&t, "AWS::Cognito::IdentityPoolRoleAttachment");
+    assert_eq!(attachments.len(), 1, "one role attachment");
+    let attachment = at(attachments[0].1, &["Properties"]);
+    assert_eq!(
+        ref_target(at(attachment, &["IdentityPoolId"])),
+        Some("IdentityPool"),
+        "the attachment is for IdentityPool"
+    );
+    let roles = at(attachment, &["Roles"])
+        .as_mapping()
+        .expect("Roles is a mapping");
+    assert_eq!(
+        roles.len(),
+        1,
+        "only the authenticated role is attached (no unauthenticated role)"
+    );
+    assert_eq!(
+        getatt_target(roles.get("authenticated").expect("an authenticated role")).as_deref(),
+        Some("AuthenticatedRole.Arn"),
+        "authenticated users get AuthenticatedRole"
+    );
+    assert!(
+        get(attachment, "RoleMappings").is_none(),
+        "no role mappings: every user gets the same per-user role"
+    );
+}
+
+#[test]
+fn bucket_versioning_is_on_and_noncurrent_versions_expire_by_parameter() {
+    let t = template();
+    let bucket = props(&t, "HomeBucket");
+    assert_eq!(
+        at(bucket, &["VersioningConfiguration", "Status"]).as_str(),
+        Some("Enabled"),
+        "HomeBucket versioning must be Enabled"
+    );
+    let rules = at(bucket, &["LifecycleConfiguration", "Rules"])
+        .as_sequence()
+        .expect("a list of rules");
+    let expiring: Vec<&Yaml> = rules
+        .iter()
+        .filter(|r| get(r, "NoncurrentVersionExpiration").is_some())
+        .collect();
+    assert_eq!(expiring.len(), 1, "one rule expires noncurrent versions");
+    assert_eq!(
+        at(expiring[0], &["Status"]).as_str(),
+        Some("Enabled"),
+        "the noncurrent-version rule is enabled"
+    );
+    assert_eq!(
+        ref_target(at(
+            expiring[0],
+            &["NoncurrentVersionExpiration", "NoncurrentDays"]
+        )),
+        Some("NoncurrentVersionExpirationDays"),
+        "noncurrent versions expire after the parameterised number of days"
+    );
+    for rule in rules {
+        assert!(
+            get(rule, "ExpirationInDays").is_none() && get(rule, "ExpirationDate").is_none(),
+            "no rule expires current files"
+        );
+    }
+    assert_eq!(
+        at(resource(&t, "HomeBucket"), &["DeletionPolicy"]).as_str(),
+        Some("Retain"),
+        "the users' files survive a stack delete"
+    );
+}
+
+#[test]
+fn bucket_policy_denies_requests_without_tls() {
+    let t = template();
+    let document = as_placeholder_json(
+        &t,
+        at(props(&t, "HomeBucketPolicy"), &["PolicyDocument"]),
+        "HomeBucketPolicy",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let statements = document["Statement"]
+        .as_array()
+        .expect("a list of statements");
+    let denies_plain_http = statements.iter().any(|s| {
+        let secure_transport = &s["Condition"]["Bool"]["aws:SecureTransport"];
+        s["Effect"] == "Deny"
+            && s["Principal"] == "*"
+            && s["Action"] == "s3:*"
+            && (secure_transport == "false" || secure_transport == &Json::Bool(false))
+            && s["Resource"]
+                == serde_json::json!([
+                    "arn:${AWS::Partition}:s3:::${HomeBucket}",
+                    "arn:${AWS::Partition}:s3:::${HomeBucket}/*"
+                ])
+    });
+    assert!(
+        denies_plain_http,
+        "HomeBucketPolicy must Deny s3:* to everyone on the bucket and its objects when aws:SecureTransport is false"
+    );
+}
+
+#[test]
+fn bucket_blocks_all_public_access_and_is_encrypted_and_owner_enforced() {
+    let t = template();
+    let bucket = props(&t, "HomeBucket");
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            get(at(bucket, &["PublicAccessBlockConfiguration"]), flag),
+            Some(&Yaml::Bool(true)),
+            "HomeBucket.PublicAccessBlockConfiguration.{flag} must be true"
+        );
+    }
+    let rules = at(bucket, &["OwnershipControls", "Rules"])
+        .as_sequence()
+        .expect("a list");
+    assert_eq!(rules.len(), 1, "one ownership rule");
+    assert_eq!(
+        at(&rules[0], &["ObjectOwnership"]).as_str(),
+        Some("BucketOwnerEnforced"),
+        "ACLs disabled"
+    );
+    let encryption = at(
+        bucket,
+        &["BucketEncryption", "ServerSideEncryptionConfiguration"],
+    )
+    .as_sequence()
+    .expect("a list");
+    assert!(!encryption.is_empty(), "default encryption is configured");
+    assert!(get(bucket, "AccessControl").is_none(), "no canned ACL");
+    assert!(
+        get(bucket, "WebsiteConfiguration").is_none(),
+        "no website hosting"
+    );
+}
+
+#[test]
+fn every_route_requires_the_cognito_jwt_authorizer() {
+    let t = template();
+    let apis = resources_of_type(&t, "AWS::Serverless::HttpApi");
+    assert_eq!(apis.len(), 1, "one HTTP API");
+    let (api_id, api) = &apis[0];
+    for raw in [
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::Serverless::Api",
+        "AWS::ApiGateway::RestApi",
+    ] {
+        assert!(
+            resources_of_type(&t, raw).is_empty(),
+            "no {raw}: every route comes from the one SAM HTTP API"
+        );
+    }
+    let auth = at(api, &["Properties", "Auth"]);
+    let default = at(auth, &["DefaultAuthorizer"])
+        .as_str()
+        .expect("DefaultAuthorizer is a name")
+        .to_owned();
+    let authorizer = at(auth, &["Authorizers", &default]);
+    assert_eq!(
+        at(authorizer, &["IdentitySource"]).as_str(),
+        Some("$request.header.Authorization"),
+        "the JWT comes from the Authorization header"
+    );
+    assert!(
+        get(authorizer, "AuthorizationScopes").is_none(),
+        "no scopes: an ID token carries none, so any scope would reject every caller"
+    );
+    assert!(
+        get(authorizer, "FunctionArn").is_none(),
+        "a JWT authorizer, not a Lambda authorizer"
+    );
+    let jwt = at(authorizer, &["JwtConfiguration"]);
+    let issuer = get(jwt, "issuer")
+        .or_else(|| get(jwt, "Issuer"))
+        .expect("JwtConfiguration.issuer");
+    assert_eq!(
+        as_placeholder_json(&t, issuer, "issuer").unwrap(),
+        Json::String("https://${UserPool.ProviderName}".into()),
+        "issuer = https://cognito-idp.<region>.amazonaws.com/<user pool id>"
+    );
+    let audience = get(jwt, "audience")
+        .or_else(|| get(jwt, "Audience"))
+        .expect("JwtConfiguration.audience");
+    assert_eq!(
+        as_placeholder_json(&t, audience, "audience").unwrap(),
+        serde_json::json!(["${UserPoolClient}"]),
+        "audience = this app client only"
+    );
+    assert!(
+        get(auth, "EnableIamAuthorizer").is_none(),
+        "no IAM authorizer alongside"
+    );
+
+    let mut routes = BTreeSet::new();
+    for (id, effective, _) in functions(&t) {
+        let events = get(&effective, "Events")
+            .and_then(Yaml::as_mapping)
+            .cloned()
+            .unwrap_or_default();
+        for (name, event) in &events {
+            let name = name.as_str().unwrap_or("?");
+            let ty = at(event, &["Type"]).as_str().unwrap_or("?");
+            assert_eq!(
+                ty, "HttpApi",
+                "{id}.{name}: only HttpApi events (an Api event would bypass the JWT authorizer)"
+            );
+            let p = at(event, &["Properties"]);
+            assert_eq!(
+                get(p, "ApiId").and_then(ref_target),
+                Some(api_id.as_str()),
+                "{id}.{name}: ApiId must be the HTTP API with the authorizer (without it SAM makes an implicit API with no auth)"
+            );
+            if let Some(event_auth) = get(p, "Auth") {
+                assert_eq!(
+                    get(event_auth, "Authorizer").and_then(Yaml::as_str),
+                    Some(default.as_str()),
+                    "{id}.{name}: the route overrides the authorizer"
+                );
+            }
+            let method = at(p, &["Method"])
+                .as_str()
+                .expect("Method")
+                .to_ascii_uppercase();
+            let path = at(p, &["Path"]).as_str().expect("Path").to_owned();
+            assert!(
+                routes.insert(format!("{method} {path} -> {id}")),
+                "{id}.{name}: duplicate route"
+            );
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "GET /read-file -> ReadFileFunction",
+        "PUT /write-file -> WriteFileFunction",
+        "GET /list -> ListFunction",
+        "DELETE /delete -> DeleteFunction",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(routes, expected, "exactly the four routes of the contract");
+}
+
+#[test]
+fn every_function_is_arm64_provided_al2023_built_by_cargo_lambda_with_json_logs() {
+    let t = template();
+    let mut binaries = BTreeSet::new();
+    for (id, effective, raw) in functions(&t) {
+        assert_eq!(
+            at(&effective, &["Runtime"]).as_str(),
+            Some("provided.al2023"),
+            "{id}: Runtime provided.al2023"
+        );
+        assert_eq!(
+            at(&effective, &["Architectures"]),
+            &Yaml::Sequence(vec![Yaml::String("arm64".into())]),
+            "{id}: Architectures [arm64]"
+        );
+        assert_eq!(
+            at(&effective, &["Handler"]).as_str(),
+            Some("bootstrap"),
+            "{id}: Handler bootstrap"
+        );
+        assert_eq!(
+            at(&effective, &["CodeUri"]).as_str(),
+            Some("."),
+            "{id}: CodeUri is the workspace root"
+        );
+        assert_eq!(
+            at(raw, &["Metadata", "BuildMethod"]).as_str(),
+            Some("rust-cargolambda"),
+            "{id}: rust-cargolambda build"
+        );
+        let binary = at(raw, &["Metadata", "BuildProperties", "Binary"])
+            .as_str()
+            .expect("Binary")
+            .to_owned();
+        assert!(
+            BINARIES.contains(&binary.as_str()),
+            "{id}: Binary {binary} is one of the workspace's four"
+        );
+        assert!(
+            binaries.insert(binary.clone()),
+            "{id}: Binary {binary} used twice"
+        );
+        assert_eq!(
+            at(&effective, &["LoggingConfig", "LogFormat"]).as_str(),
+            Some("JSON"),
+            "{id}: JSON logs"
+        );
+        let memory = at(&effective, &["MemorySize"])
+            .as_u64()
+            .expect("MemorySize is a number");
+        assert!((128..=10240).contains(&memory), "{id}: MemorySize {memory}");
+        let timeout = at(&effective, &["Timeout"])
+            .as_u64()
+            .expect("Timeout is a number");
+        assert!(
+            timeout < 30,
+            "{id}: Timeout {timeout} s must stay under the HTTP API's 30 s integration timeout"
+        );
+
+        let env = at(&effective, &["Environment", "Variables"]);
+        for (var, target) in [
+            ("USER_POOL_ID", "UserPool"),
+            ("USER_POOL_CLIENT_ID", "UserPoolClient"),
+            ("IDENTITY_POOL_ID", "IdentityPool"),
+            ("BUCKET_NAME", "HomeBucket"),
+            ("HOME_PREFIX", "HomePrefix"),
+            ("USER_CHECK_TTL_SECS", "UserCheckTtlSecs"),
+        ] {
+            assert_eq!(
+                get(env, var).and_then(ref_target),
+                Some(target),
+                "{id}: {var} = !Ref {target}"
+            );
+        }
+        assert_eq!(
+            get(env, "RUST_LOG").and_then(Yaml::as_str),
+            Some("info"),
+            "{id}: RUST_LOG=info"
+        );
+        assert!(
+            get(env, "AWS_REGION").is_none(),
+            "{id}: AWS_REGION is reserved and set by Lambda"
+        );
+        assert!(
+            get(env, "AWS_ENDPOINT_URL").is_none(),
+            "{id}: no endpoint override in AWS"
+        );
+    }
+    assert_eq!(
+        binaries,
+        BINARIES.iter().map(|b| b.to_string()).collect(),
+        "one function per binary"
+    );
+}
+
+#[test]
+fn parameters_defaults_match_the_contract() {
+    let t = template();
+    let p = at(&t, &["Parameters"]);
+    assert_eq!(
+        at(p, &["HomePrefix", "Default"]).as_str(),
+        Some("home"),
+        "HomePrefix defaults to home"
+    );
+    assert_eq!(
+        at(p, &["UserCheckTtlSecs", "Default"]).as_u64(),
+        Some(60),
+        "USER_CHECK_TTL_SECS defaults to 60"
+    );
+    assert!(
+        get(p, "NoncurrentVersionExpirationDays").is_some(),
+        "noncurrent version expiry is a parameter"
+    );
+    assert!(
+        get(p, "CallbackUrls").is_some(),
+        "optional hosted-UI callback URLs are a parameter"
+    );
+    // HomePrefix ends up inside IAM ARNs and conditions: it must not be able to carry a
+    // wildcard, a policy variable or a slash at either end.
+    // Segments of letters, digits, `_` and `-` joined by `/`: no `*`, `?`, `$`, `{`, `.`.
+    let pattern = at(p, &["HomePrefix", "AllowedPattern"])
+        .as_str()
+        .expect("HomePrefix has an AllowedPattern");
+    assert_eq!(
+        pattern, "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$",
+        "HomePrefix must stay limited to [A-Za-z0-9_-] segments (it lands in IAM ARNs and conditions)"
+    );
+}
+
+#[test]
+fn user_pool_and_client_follow_the_contract() {
+    let t = template();
+    let pool = props(&t, "UserPool");
+    assert_eq!(
+        at(pool, &["UsernameAttributes"]),
+        &Yaml::Sequence(vec!["email".into()]),
+        "email is the username"
+    );
+    assert_eq!(
+        at(pool, &["AutoVerifiedAttributes"]),
+        &Yaml::Sequence(vec!["email".into()]),
+        "email auto-verified"
+    );
+    let password = at(pool, &["Policies", "PasswordPolicy"]);
+    for flag in [
+        "RequireUppercase",
+        "RequireLowercase",
+        "RequireNumbers",
+        "RequireSymbols",
+    ] {
+        assert_eq!(
+            get(password, flag),
+            Some(&Yaml::Bool(true)),
+            "password policy {flag}"
+        );
+    }
+    let min = at(password, &["MinimumLength"]);
+    let min_value = match ref_target(min) {
+        Some(param) => at(&t, &["Parameters", param, "MinValue"]).as_u64(),
+        None => min.as_u64(),
+    };
+    assert!(
+        min_value.is_some_and(|m| m >= 8),
+        "passwords of at least 8 characters"
+    );
+    let client = props(&t, "UserPoolClient");
+    assert_eq!(
+        get(client, "GenerateSecret"),
+        Some(&Yaml::Bool(false)),
+        "public client: no secret"
+    );
+    assert_eq!(
+        get(client, "PreventUserExistenceErrors").and_then(Yaml::as_str),
+        Some("ENABLED"),
+        "user existence hidden"
+    );
+    let flows: BTreeSet<&str> = at(client, &["ExplicitAuthFlows"])
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(
+        flows,
+        BTreeSet::from([
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH"
+        ]),
+        "auth flows"
+    );
+}
+
+#[test]
+fn outputs_are_the_ones_the_e2e_suite_reads() {
+    let t = template();
+    let outputs: BTreeSet<&str> = at(&t, &["Outputs"])
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(
+        outputs,
+        BTreeSet::from([
+            "ApiUrl",
+            "Region",
+            "UserPoolId",
+            "UserPoolClientId",
+            "IdentityPoolId",
+            "BucketName"
+        ]),
+        "stack outputs"
+    );
+}
+
+#[test]
+fn placeholder_rewriting_rejects_what_cloudformation_would_not_substitute() {
+    let t = template();
+    let plain: Yaml = serde_yaml::from_str(r#"Resource: "arn:aws:s3:::${HomeBucket}""#).unwrap();
+    assert!(
+        as_placeholder_json(&t, &plain, "plain").is_err(),
+        "a plain string with ${{}} is not substituted by CloudFormation"
+    );
+    let unescaped: Yaml = serde_yaml::from_str(
+        r#"Resource: !Sub "arn:aws:s3:::${HomeBucket}/${cognito-identity.amazonaws.com:sub}""#,
+    )
+    .unwrap();
+    assert!(
+        as_placeholder_json(&t, &unescaped, "unescaped").is_err(),
+        "an IAM variable inside !Sub must be escaped as ${{!...}}"
+    );
+    let escaped: Yaml = serde_yaml::from_str(
+        r#"Resource: !Sub "arn:aws:s3:::${HomeBucket}/${!cognito-identity.amazonaws.com:sub}""#,
+    )
+    .unwrap();
+    assert_eq!(
+        as_placeholder_json(&t, &escaped, "escaped").unwrap(),
+        serde_json::json!({"Resource": "arn:aws:s3:::${HomeBucket}/${cognito-identity.amazonaws.com:sub}"}),
+        "the escape becomes the literal IAM variable"
+    );
+    let join: Yaml = serde_yaml::from_str(r#"Resource: !Join ["", [a, b]]"#).unwrap();
+    assert!(
+        as_placeholder_json(&t, &join, "join").is_err(),
+        "other intrinsics have no placeholder form"
+    );
+}
