@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# The end-to-end suite (tests/tests/e2e.rs) over real HTTP.
+#
+#   tests/infra/e2e.sh [--local] [-- RUNNER-ARGS...]
+#
+# --local      a private local stack (tests/local-stack.sh: the emulator on a free port,
+#              provisioned like template.yaml) with the four functions served by
+#              `cargo lambda watch` on another free loopback port; `make e2e-local`.
+# (default)    the deployed stack STACK_NAME (default homedir) in AWS_REGION /
+#              AWS_DEFAULT_REGION, through its API Gateway URL, with the ambient AWS
+#              credentials (they create and delete the test users); `make e2e`.
+#
+# RUNNER-ARGS go to `cargo nextest run` (or `cargo test`), e.g. a test-name filter.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PY="$ROOT/.venv/bin/python"
+
+die() { echo "e2e: $*" >&2; exit 2; }
+
+mode=deployed
+inner_port=""
+runner_args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --local) mode=local; shift ;;
+    # Internal: the part of --local that runs inside tests/local-stack.sh.
+    --local-inner) mode=local-inner; inner_port="$2"; shift 2 ;;
+    --) shift; runner_args=("$@"); break ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (try --help)" ;;
+  esac
+done
+
+[[ -x $PY ]] || die "no .venv; run 'make venv' first"
+
+if cargo nextest --version >/dev/null 2>&1; then
+  runner=(cargo nextest run -p homedir-tests --test e2e)
+  build_tests=(cargo nextest run -p homedir-tests --test e2e --no-run)
+else
+  runner=(cargo test -p homedir-tests --test e2e)
+  build_tests=(cargo test -p homedir-tests --test e2e --no-run)
+fi
+
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+case "$mode" in
+# --------------------------------------------------------------------------------
+local)
+  mkdir -p .local
+  port=$(free_port)
+  exec tests/local-stack.sh --env .local/e2e-stack.env -- "$0" --local-inner "$port" -- "${runner_args[@]}"
+  ;;
+
+# --------------------------------------------------------------------------------
+local-inner)
+  # Inside tests/local-stack.sh: the stack's settings are exported.
+  : "${AWS_ENDPOINT_URL:?run through tests/local-stack.sh}"
+  # Nothing local may go looking for real AWS credentials.
+  export AWS_EC2_METADATA_DISABLED=true
+  port="$inner_port"
+  env_file=.local/e2e-functions.env
+  log=.local/e2e-watch.log
+
+  # The functions' environment, as tests/serve-functions.sh writes it: the stack's
+  # settings and the function role's own (local, S3-less) credentials.
+  {
+    for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
+      echo "$name=${!name}"
+    done
+    echo "AWS_ACCESS_KEY_ID=AKIAHOMEDIRFUNCTION0"
+    echo "AWS_SECRET_ACCESS_KEY=local-function-secret"
+    echo "AWS_EC2_METADATA_DISABLED=true"
+    echo "RUST_LOG=${RUST_LOG:-info}"
+  } >"$env_file"
+
+  # Build everything first, so cargo lambda watch starts the functions at once and no
+  # two cargo processes wait on each other's build lock while the suite runs.
+  echo "e2e: building the functions and the suite…" >&2
+  cargo build -q -p read-file -p write-file -p list -p delete
+  "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
+
+  # Its own session, so the watcher and the function processes it spawns stop together.
+  # --ignore-changes: another edit in the tree must not rebuild and restart the
+  # functions in the middle of the suite.
+  setsid cargo lambda watch --ignore-changes -A 127.0.0.1 -P "$port" --env-file "$env_file" \
+    >"$log" 2>&1 </dev/null &
+  watch=$!
+  stop_watch() {
+    kill -TERM -- "-$watch" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$watch" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$watch" 2>/dev/null || true
+    wait "$watch" 2>/dev/null || true
+  }
+  trap stop_watch EXIT
+  trap 'exit 130' INT TERM
+
+  # Ready when every function answers a token-less request with its own 401 (the
+  # first request to each one starts its process).
+  base="http://127.0.0.1:$port/lambda-url"
+  echo "e2e: waiting for cargo lambda watch on 127.0.0.1:$port…" >&2
+  ready=""
+  for _ in $(seq 1 300); do
+    kill -0 "$watch" 2>/dev/null || { echo "e2e: cargo lambda watch exited; its log:" >&2; cat "$log" >&2; exit 1; }
+    if "$PY" - "$base" <<'PY'
+import sys, urllib.request, urllib.error
+base = sys.argv[1]
+for route, method in (("read-file", "GET"), ("write-file", "PUT"), ("list", "GET"), ("delete", "DELETE")):
+    request = urllib.request.Request(f"{base}/{route}/?key=warm-up", method=method)
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        sys.exit(1)
+    except urllib.error.HTTPError as error:
+        if error.code != 401:
+            sys.exit(1)
+    except OSError:
+        sys.exit(1)
+PY
+    then ready=yes; break; fi
+    sleep 1
+  done
+  [[ -n $ready ]] || { echo "e2e: the functions did not answer in time; the watcher's log:" >&2; cat "$log" >&2; exit 1; }
+
+  echo "e2e: running the suite against $base/{route}/" >&2
+  status=0
+  HOMEDIR_E2E_URL="$base/{route}/" HOMEDIR_E2E_TARGET=local \
+    "${runner[@]}" "${runner_args[@]}" || status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "e2e: the suite failed; the functions' log is $log (last lines below)" >&2
+    tail -n 40 "$log" >&2
+  fi
+  exit "$status"
+  ;;
+
+# --------------------------------------------------------------------------------
+deployed)
+  stack_name="${STACK_NAME:-homedir}"
+  region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+  [[ -n $region ]] || die "set AWS_REGION (or AWS_DEFAULT_REGION) to the region of the stack '$stack_name'"
+  if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
+    die "AWS_ENDPOINT_URL is set ($AWS_ENDPOINT_URL): unset it to test a deployed stack, or run 'make e2e-local'"
+  fi
+  mkdir -p .local
+  env_file="$ROOT/.local/e2e-deployed.env"
+
+  # The stack's outputs and HomePrefix parameter, as KEY=VALUE lines plus API_URL.
+  settings=$("$PY" - "$stack_name" "$region" <<'PY'
+import sys
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+stack_name, region = sys.argv[1], sys.argv[2]
+try:
+    cfn = boto3.client("cloudformation", region_name=region)
+    stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+except NoCredentialsError:
+    sys.exit(f"e2e: no AWS credentials found: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/"
+             f"AWS_SECRET_ACCESS_KEY) for the account that holds the stack '{stack_name}'")
+except NoRegionError:
+    sys.exit("e2e: no AWS region: set AWS_REGION")
+except ClientError as error:
+    code = error.response.get("Error", {}).get("Code", "")
+    message = error.response.get("Error", {}).get("Message", "")
+    if "does not exist" in message:
+        sys.exit(f"e2e: no stack '{stack_name}' in {region}: deploy it first (make deploy) or set STACK_NAME")
+    sys.exit(f"e2e: cannot read the stack '{stack_name}' in {region}: {code}: {message}")
+except BotoCoreError as error:
+    sys.exit(f"e2e: cannot read the stack '{stack_name}' in {region}: {error}")
+stack = stacks[0]
+if not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
+    sys.exit(f"e2e: the stack '{stack_name}' is {stack['StackStatus']}, not deployed")
+outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+wanted = ["ApiUrl", "Region", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName"]
+missing = [name for name in wanted if not outputs.get(name)]
+if missing:
+    sys.exit(f"e2e: the stack '{stack_name}' has no output(s) {', '.join(missing)}: is it homedir's template.yaml?")
+print(f"API_URL={outputs['ApiUrl']}")
+print(f"AWS_REGION={outputs['Region']}")
+print(f"USER_POOL_ID={outputs['UserPoolId']}")
+print(f"USER_POOL_CLIENT_ID={outputs['UserPoolClientId']}")
+print(f"IDENTITY_POOL_ID={outputs['IdentityPoolId']}")
+print(f"BUCKET_NAME={outputs['BucketName']}")
+print(f"HOME_PREFIX={parameters.get('HomePrefix') or 'home'}")
+PY
+  ) || { echo "e2e: cannot test the deployed stack (see above)" >&2; exit 2; }
+
+  api_url=$(sed -n 's/^API_URL=//p' <<<"$settings")
+  {
+    echo "# The deployed stack '$stack_name' ($region), written by tests/infra/e2e.sh."
+    echo "# No AWS_ENDPOINT_URL: the suite uses the ambient AWS credentials for admin calls."
+    grep -v '^API_URL=' <<<"$settings"
+  } >"$env_file"
+
+  echo "e2e: building the suite…" >&2
+  "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
+  echo "e2e: running the suite against ${api_url%/}/{route} (stack '$stack_name', $region)" >&2
+  HOMEDIR_E2E_URL="${api_url%/}/{route}" HOMEDIR_E2E_TARGET=deployed HOMEDIR_STACK_ENV="$env_file" \
+    exec "${runner[@]}" "${runner_args[@]}"
+  ;;
+esac
