@@ -53,6 +53,13 @@ e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token
    Prints "ready http://HOST:PORT" once the server answers (--port 0 picks a
    free port) and stops cleanly on SIGTERM/SIGINT.
 
+f. Form-typed uploads (WSGI middleware). moto's request parser treats a body
+   sent as application/x-www-form-urlencoded or multipart/form-data as form
+   fields, so PutObject would store an empty object (curl's --data-binary
+   sends that type by default). For object PUTs the middleware hands moto the
+   body as application/octet-stream and restores the client's Content-Type on
+   the stored object, as S3 keeps it.
+
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
 """
@@ -92,9 +99,13 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 from moto.utilities.utils import load_resource
 from werkzeug.serving import make_server
 
+# Body types moto would parse as form fields instead of storing (correction f).
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 FUNCTION_ACCESS_KEY = "AKIAHOMEDIRFUNCTION0"
 """Access key standing for the functions' execution role: no S3 at all."""
 
@@ -664,7 +675,30 @@ class HomedirMiddleware:
             error = self.role.check(request, time.time())
             if error:
                 return _s3_error_response(error, request, start_response)
+            if request.operation in ("PutObject", "UploadPart"):
+                return self._put_form_typed_body_verbatim(environ, request, start_response)
         return self.moto_app(environ, start_response)
+
+    def _put_form_typed_body_verbatim(
+        self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Correction (f): store form-typed object bodies as sent."""
+        content_type = environ.get("CONTENT_TYPE", "")
+        if not content_type.lower().startswith(FORM_CONTENT_TYPES):
+            return self.moto_app(environ, start_response)
+        environ["CONTENT_TYPE"] = "application/octet-stream"
+        status: list[str] = []
+
+        def remember_status(code: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *rest)
+
+        response = list(self.moto_app(environ, remember_status))
+        if request.operation == "PutObject" and status and status[0].startswith("200"):
+            stored = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_object(request.bucket, request.key)
+            if stored is not None:
+                stored.set_metadata({"Content-Type": content_type})
+        return response
 
     def _emulator_endpoint(self, method: str, path: str, start_response: StartResponse) -> Iterable[bytes]:
         routes = {

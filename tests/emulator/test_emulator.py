@@ -446,6 +446,21 @@ def test_admin_key_is_unrestricted(emulator: Emulator, stack: dict[str, str]) ->
     admin.delete_object(Bucket=stack["BUCKET_NAME"], Key=alice_home + "admin-can-read")
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_form_typed_uploads_are_stored_verbatim(
+    emulator: Emulator, stack: dict[str, str], content_type: str
+) -> None:
+    alice, alice_home = user_s3(emulator, stack, "alice@example.com")
+    key = alice_home + "form-typed"
+    body = b"a=1&b=2 is not a form here"
+    alice.put_object(Bucket=stack["BUCKET_NAME"], Key=key, Body=body, ContentType=content_type)
+    stored = client(emulator, "s3").get_object(Bucket=stack["BUCKET_NAME"], Key=key)
+    assert stored["Body"].read() == body
+    assert stored["ContentType"] == content_type
+
+
 def test_expired_credentials_and_clean_shutdown(tmp_path: Path) -> None:
     emulator = start_emulator(tmp_path / "state", 0, "--credentials-ttl", "1")
     try:
