@@ -4,7 +4,6 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 VENV      := .venv
-VENV_LINT := .venv-lint
 PY        := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export AWS_EC2_METADATA_DISABLED := true
@@ -15,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv venv-lint dev test test-rust test-emulator lint build deploy e2e e2e-local bench token clean
+.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local bench token clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,13 +24,7 @@ $(VENV)/.installed: tests/emulator/requirements.txt
 	@$(VENV)/bin/pip install --disable-pip-version-check -q -r $< >&2
 	@touch $@
 
-$(VENV_LINT)/.installed: tests/emulator/requirements-lint.txt
-	@python3 -m venv $(VENV_LINT) >&2
-	@$(VENV_LINT)/bin/pip install --disable-pip-version-check -q -r $< >&2
-	@touch $@
-
 venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest)
-venv-lint: $(VENV_LINT)/.installed ## the template tooling virtualenv (SAM CLI, cfn-lint, checkov)
 
 dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000
 	@tests/dev.sh
@@ -41,15 +34,15 @@ test: venv ## build, start a private emulator, run every test, stop it
 	$(PY) -m pytest -q tests/emulator
 	tests/local-stack.sh -- $(NEXTEST) --workspace
 
-lint: venv-lint ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov)
+lint: ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov; own venvs under .venv-lint)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	tests/infra/lint.sh
 
-build: venv venv-lint ## sam build: the four arm64 bootstraps, offline
+build: venv ## sam build: the four arm64 bootstraps, offline
 	tests/infra/build.sh
 
-deploy: venv-lint build ## sam deploy (--guided the first time, then samconfig.toml)
+deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
 	tests/infra/deploy.sh
 
 e2e: venv ## the end-to-end suite against a deployed stack (STACK_NAME=..., default homedir)
@@ -70,4 +63,4 @@ token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWOR
 	@$(PY) tests/emulator/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
 
 clean: ## remove build output, virtualenvs and local state
-	rm -rf target .aws-sam .local $(VENV) $(VENV_LINT)
+	rm -rf target .aws-sam .local $(VENV) .venv-lint
