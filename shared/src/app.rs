@@ -4,9 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::IdentityCache;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use aws_types::sdk_config::TimeoutConfig;
 use http::HeaderMap;
 
 use crate::config::{Config, ConfigError};
@@ -21,6 +25,25 @@ use crate::users::UserDirectory;
 /// Connecting to an AWS endpoint takes milliseconds; a stuck connect should fail
 /// fast enough to leave the caller time to retry within API Gateway's 30 s.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The function role's credentials from the environment Lambda provides.
+fn function_credentials(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, ConfigError> {
+    let required = |name: &'static str| {
+        lookup(name).filter(|v| !v.is_empty()).ok_or(ConfigError {
+            variable: name,
+            problem: "is not set (Lambda provides the function role's credentials)".into(),
+        })
+    };
+    Ok(Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        lookup("AWS_SESSION_TOKEN").filter(|v| !v.is_empty()),
+        None,
+        "lambda-environment",
+    ))
+}
 
 /// A caller whose token verified locally. No AWS call has been made yet.
 pub struct Caller<'r> {
@@ -41,17 +64,25 @@ pub struct App {
 impl App {
     /// Reads the environment and builds the clients: the whole cold start. No
     /// network call happens here; the JWKS is fetched by the first request.
+    ///
+    /// The function's own credentials are the ones Lambda puts in the environment
+    /// (they last as long as the execution environment). Reading them directly,
+    /// instead of through aws-config's provider chain, keeps the chain's STS and
+    /// profile-file machinery out of the binary and the cold start.
     pub async fn from_env() -> Result<App, ConfigError> {
         let config = Config::from_env()?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .region(aws_config::Region::new(config.region.clone()))
+        let credentials = function_credentials(|name| std::env::var(name).ok())?;
+        let mut sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
                     .build(),
-            )
-            .load()
-            .await;
+            );
+        sdk.set_endpoint_url(config.endpoint_url.clone());
+        let sdk = sdk.build();
         App::new(config, &sdk)
     }
 
@@ -138,5 +169,36 @@ impl App {
             Box::pin(self.identities.credentials(caller.token, &caller.claims)),
         )?;
         Ok(self.homes.open(&credentials))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_credentials;
+    use aws_credential_types::provider::ProvideCredentials;
+
+    #[tokio::test]
+    async fn function_credentials_come_from_the_environment() {
+        let env = |name: &str| match name {
+            "AWS_ACCESS_KEY_ID" => Some("AKIAEXAMPLE".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".to_owned()),
+            "AWS_SESSION_TOKEN" => Some("session".to_owned()),
+            _ => None,
+        };
+        let credentials = function_credentials(env)
+            .expect("complete")
+            .provide_credentials()
+            .await
+            .expect("static");
+        assert_eq!(credentials.access_key_id(), "AKIAEXAMPLE");
+        assert_eq!(credentials.session_token(), Some("session"));
+    }
+
+    #[test]
+    fn missing_function_credentials_name_the_variable() {
+        let error =
+            function_credentials(|name| (name == "AWS_ACCESS_KEY_ID").then(|| "AKIA".to_owned()))
+                .expect_err("no secret");
+        assert_eq!(error.variable, "AWS_SECRET_ACCESS_KEY");
     }
 }

@@ -208,7 +208,12 @@ impl Home<'_> {
             .config_override(self.as_caller())
             .send()
             .await
-            .map_err(|error| s3_error(Failure::of(&error), "PutObject"))?;
+            .map_err(|error| match s3_error(Failure::of(&error), "PutObject") {
+                // If-Match on a file that does not exist: the precondition fails
+                // (RFC 9110 §13.1.1), even though S3 calls it NoSuchKey.
+                Error::NotFound => Error::PreconditionFailed,
+                other => other,
+            })?;
         Ok(Written {
             key: key.as_str().to_owned(),
             etag: output.e_tag().unwrap_or_default().to_owned(),

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -93,7 +93,9 @@ pub struct TokenVerifier {
     /// misses share one fetch.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     fetches: AtomicU64,
-    http: JwksClient,
+    /// Built by the first fetch: loading the system's root certificates is work a
+    /// cold start need not do.
+    http: OnceLock<JwksClient>,
 }
 
 impl TokenVerifier {
@@ -109,15 +111,6 @@ impl TokenVerifier {
         // Cognito and Lambda clocks are NTP-synced; an expired token is expired.
         validation.leeway = 0;
 
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .map_err(|e| Error::Internal(format!("TLS setup for the JWKS client: {e}")))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let http = Client::builder(TokioExecutor::new()).build(https);
-
         Ok(TokenVerifier {
             validation,
             jwks_url,
@@ -125,7 +118,7 @@ impl TokenVerifier {
             keys: RwLock::new(Arc::new(HashMap::new())),
             last_fetch: tokio::sync::Mutex::new(None),
             fetches: AtomicU64::new(0),
-            http,
+            http: OnceLock::new(),
         })
     }
 
@@ -210,10 +203,17 @@ impl TokenVerifier {
             tracing::warn!(problem = what, "JWKS fetch failed");
             Error::UpstreamUnavailable(Upstream::Jwks)
         };
+        let client = match self.http.get() {
+            Some(client) => client,
+            None => {
+                let client = jwks_client().map_err(|_| unavailable("TLS setup"))?;
+                self.http.get_or_init(|| client)
+            }
+        };
         let request = http::Request::get(self.jwks_url.clone())
             .body(Empty::new())
             .map_err(|_| unavailable("request"))?;
-        let response = tokio::time::timeout(JWKS_TIMEOUT, self.http.request(request))
+        let response = tokio::time::timeout(JWKS_TIMEOUT, client.request(request))
             .await
             .map_err(|_| unavailable("timeout"))?
             .map_err(|_| unavailable("connection"))?;
@@ -231,6 +231,18 @@ impl TokenVerifier {
         let set: JwkSet = serde_json::from_slice(&body).map_err(|_| unavailable("not a JWKS"))?;
         Ok(rsa_signing_keys(&set))
     }
+}
+
+/// An HTTPS (or, locally, HTTP) client trusting the system's root certificates, the
+/// same roots the AWS SDK's client uses.
+fn jwks_client() -> std::io::Result<JwksClient> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(provider)?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
 /// The RS256 signature keys of a JWKS, by `kid`. Other keys are ignored, so an

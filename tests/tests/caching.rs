@@ -39,6 +39,15 @@ async fn first_request_costs_three_cognito_calls_and_warm_ones_a_single_s3_call(
         4,
         "three Cognito calls and the S3 call"
     );
+    // The user check overlaps GetId: the Cognito calls take two round trips, not three.
+    let spans = app.calls().spans();
+    let cognito: Vec<_> = spans
+        .iter()
+        .filter(|s| s.operation != "ListObjectsV2")
+        .cloned()
+        .collect();
+    assert_eq!(sequential_round_trips(&cognito), 2, "{cognito:?}");
+    assert_eq!(sequential_round_trips(&spans), 3, "then the S3 call");
 
     for (i, request) in [
         Req::put("write-file", &[("key", "k")], "v"),

@@ -450,8 +450,17 @@ fn trust_denies_another_federated_principal_as_a_service_principal() {
 fn trust_denies_another_federated_principal_sharing_the_cognito_prefix() {
     let case = "trust_denies_another_federated_principal_sharing_the_cognito_prefix";
     let principal = "cognito-identity.amazonaws.com.example.org";
-    let evaluator = trust_decision(case, principal, WEB_IDENTITY, Some(IDENTITY_POOL), with_authenticated_at(0));
-    let aws = if trusted_federated_principals().iter().any(|p| p == principal) {
+    let evaluator = trust_decision(
+        case,
+        principal,
+        WEB_IDENTITY,
+        Some(IDENTITY_POOL),
+        with_authenticated_at(0),
+    );
+    let aws = if trusted_federated_principals()
+        .iter()
+        .any(|p| p == principal)
+    {
         evaluator
     } else {
         Decision::NotApplicable
@@ -477,7 +486,8 @@ fn iam_rs_0_8_still_matches_federated_principals_by_prefix() {
 /// The `Principal.Federated` values of the trust policy, as written.
 fn trusted_federated_principals() -> Vec<String> {
     let document: serde_json::Value =
-        serde_json::from_str(&policy_text("authenticated-trust-policy.json")).expect("trust policy JSON");
+        serde_json::from_str(&policy_text("authenticated-trust-policy.json"))
+            .expect("trust policy JSON");
     let statements = match &document["Statement"] {
         serde_json::Value::Array(items) => items.clone(),
         single => vec![single.clone()],
@@ -486,7 +496,10 @@ fn trusted_federated_principals() -> Vec<String> {
         .iter()
         .flat_map(|statement| match &statement["Principal"]["Federated"] {
             serde_json::Value::String(one) => vec![one.clone()],
-            serde_json::Value::Array(many) => many.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            serde_json::Value::Array(many) => many
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         })
         .collect()

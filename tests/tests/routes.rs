@@ -382,6 +382,19 @@ async fn conditional_writes_give_412_and_change_nothing() {
         .send(&app)
         .await
         .expect(200, None);
+
+    // If-Match on a file that does not exist fails the precondition too (RFC 9110).
+    Req::put("write-file", &[("key", "never-written.txt")], "x")
+        .token(&user.id_token)
+        .header("if-match", &etag)
+        .send(&app)
+        .await
+        .expect(412, Some("precondition_failed"));
+    assert!(
+        object(stack, &format!("{root}never-written.txt"))
+            .await
+            .is_none()
+    );
     assert_eq!(
         object(stack, &format!("{root}doc.txt")).await.unwrap().0,
         b"v4"
