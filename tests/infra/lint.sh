@@ -10,12 +10,14 @@
 # (re)installed only when the pins it was built from change.
 #
 # Usage: tests/infra/lint.sh [template]   (default: template.yaml at the repo root)
+#        tests/infra/lint.sh --tools-only  (install the tools, check nothing)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 REQS="$ROOT/tests/emulator/requirements-lint.txt"
 VENV_ROOT="${LINT_VENV:-$ROOT/.venv-lint}"
-TEMPLATE="${1:-$ROOT/template.yaml}"
+TEMPLATE="$ROOT/template.yaml"
+[[ -n "${1:-}" && "${1:-}" != "--tools-only" ]] && TEMPLATE="$1"
 PYTHON="${PYTHON:-python3}"
 
 cd "$ROOT"
@@ -50,6 +52,9 @@ ensure_venv() {
 
 ensure_venv "$VENV_ROOT/sam" "$(pin aws-sam-cli)" "$(pin cfn-lint)"
 ensure_venv "$VENV_ROOT/checkov" "$(pin checkov)"
+
+# `lint.sh --tools-only`: just install the tools (make build and deploy need sam).
+[[ "${1:-}" == "--tools-only" ]] && exit 0
 
 export SAM_CLI_TELEMETRY=0
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
