@@ -37,6 +37,7 @@ test: venv ## build, start a private emulator, run every test, stop it
 lint: ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov; own venvs under .venv-lint)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p homedir-tests --test e2e -- -D warnings
 	tests/infra/lint.sh
 
 build: venv ## sam build: the four arm64 bootstraps, offline

@@ -5,17 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${WATCH_PORT:-9000}
 
-# The functions' environment: the stack's settings and the function role's own
-# (local, S3-less) credentials.
-{
-  for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
-    echo "$name=${!name}"
-  done
-  echo "AWS_ACCESS_KEY_ID=AKIAHOMEDIRFUNCTION0"
-  echo "AWS_SECRET_ACCESS_KEY=local-function-secret"
-  echo "AWS_EC2_METADATA_DISABLED=true"
-  echo "RUST_LOG=${RUST_LOG:-info}"
-} > .local/functions.env
+tests/functions-env.sh > .local/functions.env
 
 echo "building the functions…" >&2
 cargo build -q -p read-file -p write-file -p list -p delete

@@ -33,8 +33,7 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
     Ok(serve(app, "read-file", async {
         require_method(&request, Method::GET)?;
         let caller = app.authenticate(request.headers()).await?;
-        let query = Query::parse(request.uri().query(), &["key"])?;
-        let key = Key::parse(query.require("key")?, app.max_key_bytes())?;
+        let key = file_key(app, &request)?;
         let if_none_match = header_text(request.headers(), "if-none-match")?;
         let home = app.home(&caller).await?;
         Ok(match home.read(&key, if_none_match).await? {
@@ -85,8 +84,7 @@ pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, H
     Ok(serve(app, "write-file", async {
         require_method(&request, Method::PUT)?;
         let caller = app.authenticate(request.headers()).await?;
-        let query = Query::parse(request.uri().query(), &["key"])?;
-        let key = Key::parse(query.require("key")?, app.max_key_bytes())?;
+        let key = file_key(app, &request)?;
         let headers = request.headers();
         let condition = match (header_text(headers, "if-match")?, header_text(headers, "if-none-match")?) {
             (Some(_), Some(_)) => {
@@ -185,13 +183,18 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
     Ok(serve(app, "delete", async {
         require_method(&request, Method::DELETE)?;
         let caller = app.authenticate(request.headers()).await?;
-        let query = Query::parse(request.uri().query(), &["key"])?;
-        let key = Key::parse(query.require("key")?, app.max_key_bytes())?;
+        let key = file_key(app, &request)?;
         let home = app.home(&caller).await?;
         home.delete(&key).await?;
         Ok(empty_response(StatusCode::NO_CONTENT))
     })
     .await)
+}
+
+/// The `key` query parameter of a single-file route (its only parameter), validated.
+fn file_key(app: &App, request: &Request) -> Result<Key, Error> {
+    let query = Query::parse(request.uri().query(), &["key"])?;
+    Key::parse(query.require("key")?, app.max_key_bytes())
 }
 
 fn insert(headers: &mut http::HeaderMap, name: header::HeaderName, value: &str) {

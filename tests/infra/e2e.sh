@@ -67,17 +67,9 @@ local-inner)
   env_file=.local/e2e-functions.env
   log=.local/e2e-watch.log
 
-  # The functions' environment, as tests/serve-functions.sh writes it: the stack's
-  # settings and the function role's own (local, S3-less) credentials.
-  {
-    for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
-      echo "$name=${!name}"
-    done
-    echo "AWS_ACCESS_KEY_ID=AKIAHOMEDIRFUNCTION0"
-    echo "AWS_SECRET_ACCESS_KEY=local-function-secret"
-    echo "AWS_EC2_METADATA_DISABLED=true"
-    echo "RUST_LOG=${RUST_LOG:-info}"
-  } >"$env_file"
+  # The functions' environment: the stack's settings and the function role's own
+  # (local, S3-less) credentials.
+  tests/functions-env.sh >"$env_file"
 
   # Build everything first, so cargo lambda watch starts the functions at once and no
   # two cargo processes wait on each other's build lock while the suite runs.

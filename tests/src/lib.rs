@@ -4,9 +4,11 @@
 //!   clients, real users and tokens from the emulator's Cognito);
 //! - [`requests`]: requests for the in-process handlers and their responses;
 //! - [`runtime`]: a Lambda Runtime API on loopback that runs the real binaries;
-//! - [`emulator`]: the emulator's own call log.
+//! - [`emulator`]: the emulator's own call log;
+//! - [`forge`]: forged tokens and keys aimed at another user's home.
 
 pub mod emulator;
+pub mod forge;
 pub mod requests;
 pub mod runtime;
 pub mod stack;

@@ -34,10 +34,10 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::RngCore;
 use serde_json::{Value, json};
 
+use homedir_tests::forge::{VICTIM_FILES, claims_of, keys_aimed_at, kid_of, sign, stranger_key};
 use homedir_tests::requests::query;
 use homedir_tests::stack::Stack;
 
@@ -616,8 +616,8 @@ async fn no_token_is_401_on_every_route() {
 async fn garbage_and_forged_tokens_are_401_on_every_route() {
     let e2e = E2e::start().await;
     let user = e2e.user().await;
-    let (header, claims) = jwt_parts(&user.id_token);
-    let kid = header["kid"].as_str().expect("a kid").to_owned();
+    let claims = claims_of(&user.id_token);
+    let kid = kid_of(&user.id_token);
 
     let mut forged = vec![
         ("garbage", "garbage".to_owned()),
@@ -715,7 +715,7 @@ async fn bob_can_read_list_overwrite_or_delete_nothing_of_alices() {
     assert_ne!(alice_id, bob_id, "two users, two Identity IDs");
 
     let mut alice_etags = Vec::new();
-    for (key, body) in ALICE_FILES {
+    for (key, body) in VICTIM_FILES {
         let written = e2e
             .put("write-file", &[("key", key)], body)
             .token(&alice.id_token)
@@ -726,7 +726,7 @@ async fn bob_can_read_list_overwrite_or_delete_nothing_of_alices() {
         alice_etags.push(written["etag"].as_str().unwrap().to_owned());
     }
 
-    for key in attack_keys(&alice_id, &home) {
+    for key in keys_aimed_at(&alice_id, &home) {
         let read = e2e
             .get("read-file", &[("key", &key)])
             .token(&bob.id_token)
@@ -802,7 +802,7 @@ async fn bob_can_read_list_overwrite_or_delete_nothing_of_alices() {
 
     // Alice's files are all there, unchanged (same bytes, same ETags), and nothing
     // was added to her home.
-    for ((key, body), etag) in ALICE_FILES.iter().zip(&alice_etags) {
+    for ((key, body), etag) in VICTIM_FILES.iter().zip(&alice_etags) {
         let read = e2e
             .get("read-file", &[("key", key)])
             .token(&alice.id_token)
@@ -814,7 +814,7 @@ async fn bob_can_read_list_overwrite_or_delete_nothing_of_alices() {
     }
     let mut alice_keys = e2e.all_keys(&alice, "").await;
     alice_keys.sort();
-    let mut expected: Vec<String> = ALICE_FILES.iter().map(|(k, _)| (*k).to_owned()).collect();
+    let mut expected: Vec<String> = VICTIM_FILES.iter().map(|(k, _)| (*k).to_owned()).collect();
     expected.sort();
     assert_eq!(alice_keys, expected, "Alice's home is exactly her files");
     assert!(
@@ -897,31 +897,6 @@ async fn the_authorization_header_decides_whose_home_it_is() {
 // ---------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------
-
-const ALICE_FILES: [(&str, &str); 2] = [
-    ("secret.txt", "alice's secret"),
-    ("docs/plan.txt", "alice's plan"),
-];
-
-/// Keys Bob might try to reach Alice's files with, given her Identity ID.
-fn attack_keys(alice_id: &str, home: &str) -> Vec<String> {
-    vec![
-        "secret.txt".into(),
-        "docs/plan.txt".into(),
-        format!("../{alice_id}/secret.txt"),
-        format!("../../{home}/{alice_id}/secret.txt"),
-        format!("{alice_id}/secret.txt"),
-        format!("{alice_id}/"),
-        format!("{home}/{alice_id}/secret.txt"),
-        format!("/{home}/{alice_id}/secret.txt"),
-        format!("./../{alice_id}/secret.txt"),
-        format!("x/../../{alice_id}/secret.txt"),
-        format!("..\\{alice_id}\\secret.txt"),
-        format!("%2E%2E/{alice_id}/secret.txt"),
-        format!("{alice_id}%2Fsecret.txt"),
-        format!("..%2F{alice_id}%2Fsecret.txt"),
-    ]
-}
 
 /// A hard limit on any one request, so a hung server fails the test instead of the CI job.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
@@ -1461,41 +1436,4 @@ fn file_keys(listing: &Value) -> Vec<String> {
         .iter()
         .map(|f| f["key"].as_str().expect("a key").to_owned())
         .collect()
-}
-
-/// The decoded header and claims of a JWT.
-fn jwt_parts(token: &str) -> (Value, Value) {
-    let mut parts = token.split('.');
-    let mut decode = || -> Value {
-        let part = parts.next().expect("a JWT part");
-        serde_json::from_slice(&B64URL.decode(part).expect("base64url")).expect("JSON")
-    };
-    let header = decode();
-    let claims = decode();
-    (header, claims)
-}
-
-fn sign(claims: &Value, key: &EncodingKey, kid: &str) -> String {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, key).expect("signed")
-}
-
-/// A freshly generated RSA key nobody published.
-fn stranger_key() -> EncodingKey {
-    use aws_lc_rs::encoding::AsDer;
-    let pair =
-        aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA keygen");
-    let der = pair.as_der().expect("PKCS#8");
-    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-        .collect();
-    let pem = format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-        lines.join("\n")
-    );
-    EncodingKey::from_rsa_pem(pem.as_bytes()).expect("an RSA key")
 }

@@ -3,34 +3,12 @@
 //! Identity ID Cognito returned, stably.
 
 use homedir_tests::emulator;
+use homedir_tests::forge::{VICTIM_FILES, keys_aimed_at};
 use homedir_tests::requests::Req;
 use homedir_tests::stack::{FUNCTION_ACCESS_KEY, Stack, User, keys_under, object};
 
-const ALICE_FILES: [(&str, &str); 2] = [
-    ("secret.txt", "alice's secret"),
-    ("docs/plan.txt", "alice's plan"),
-];
-
-/// Keys Bob might try to reach Alice's files with, given her Identity ID.
-fn attack_keys(alice_id: &str, home: &str) -> Vec<String> {
-    vec![
-        "secret.txt".into(),
-        "docs/plan.txt".into(),
-        format!("../{alice_id}/secret.txt"),
-        format!("../../{home}/{alice_id}/secret.txt"),
-        format!("{alice_id}/secret.txt"),
-        format!("{home}/{alice_id}/secret.txt"),
-        format!("/{home}/{alice_id}/secret.txt"),
-        format!("./../{alice_id}/secret.txt"),
-        format!("x/../../{alice_id}/secret.txt"),
-        format!("..\\{alice_id}\\secret.txt"),
-        format!("%2E%2E/{alice_id}/secret.txt"),
-        format!("{alice_id}%2Fsecret.txt"),
-    ]
-}
-
 async fn alice_unchanged(stack: &Stack, root: &str) {
-    for (key, body) in ALICE_FILES {
+    for (key, body) in VICTIM_FILES {
         let (bytes, _) = object(stack, &format!("{root}{key}"))
             .await
             .expect("Alice's file is still there");
@@ -49,7 +27,7 @@ async fn bob_can_reach_nothing_of_alices_through_any_route() {
     let bob_root = bob.home_root(stack).await;
     assert_ne!(alice_root, bob_root);
 
-    for (key, body) in ALICE_FILES {
+    for (key, body) in VICTIM_FILES {
         Req::put("write-file", &[("key", key)], body)
             .token(&alice.id_token)
             .send(&app)
@@ -58,7 +36,7 @@ async fn bob_can_reach_nothing_of_alices_through_any_route() {
     }
     let alice_before = keys_under(stack, &alice_root).await;
 
-    for key in attack_keys(&alice_id, home) {
+    for key in keys_aimed_at(&alice_id, home) {
         let read = Req::get("read-file", &[("key", &key)])
             .token(&bob.id_token)
             .send(&app)

@@ -3,15 +3,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use homedir_tests::forge::{claims_of, kid_of, sign, stranger_key};
 use homedir_tests::requests::Req;
 use homedir_tests::stack::{Stack, User};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&B64URL.decode(payload).expect("base64url")).expect("JSON claims")
-}
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -24,38 +20,6 @@ fn now() -> u64 {
 fn emulator_key(stack: &Stack) -> EncodingKey {
     let pem = std::fs::read(stack.var("EMULATOR_SIGNING_KEY")).expect("the emulator's signing key");
     EncodingKey::from_rsa_pem(&pem).expect("an RSA key")
-}
-
-/// A freshly generated RSA key nobody published.
-fn stranger_key() -> EncodingKey {
-    use aws_lc_rs::encoding::AsDer;
-    let pair =
-        aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA keygen");
-    let der = pair.as_der().expect("PKCS#8");
-    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let pem = format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-        lines.join("\n")
-    );
-    EncodingKey::from_rsa_pem(pem.as_bytes()).expect("an RSA key")
-}
-
-fn sign(claims: &Value, key: &EncodingKey, kid: &str) -> String {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, key).expect("signed")
-}
-
-fn kid_of(token: &str) -> String {
-    jsonwebtoken::decode_header(token)
-        .expect("header")
-        .kid
-        .expect("kid")
 }
 
 /// Sends `token` to every route and asserts 401 `code` and no AWS call at all.

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prints the local functions' environment as KEY=VALUE lines (for `cargo lambda
+# watch --env-file`): the stack's settings, taken from the environment that
+# tests/local-stack.sh exported, and the function role's own local credentials,
+# which the emulator refuses every S3 call, as AWS refuses the real role.
+set -euo pipefail
+for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
+  echo "$name=${!name}"
+done
+echo "AWS_ACCESS_KEY_ID=AKIAHOMEDIRFUNCTION0"
+echo "AWS_SECRET_ACCESS_KEY=local-function-secret"
+echo "AWS_EC2_METADATA_DISABLED=true"
+echo "RUST_LOG=${RUST_LOG:-info}"
