@@ -174,6 +174,13 @@ impl Home<'_> {
             .await
             .map_err(|_| Error::UpstreamUnavailable(Upstream::S3))?
             .into_bytes();
+        // S3 always sends Content-Length, but the limit must not depend on it.
+        if bytes.len() > self.homes.max_file_bytes {
+            return Err(too_large_to_read(
+                bytes.len() as i64,
+                self.homes.max_file_bytes,
+            ));
+        }
         Ok(Read::Found(File {
             bytes,
             content_type,
