@@ -42,22 +42,43 @@ struct Row {
 struct Table(Vec<Row>);
 
 impl Table {
-    fn add(&mut self, figure: impl Into<String>, measured: impl Into<String>, target: impl Into<String>, ok: Option<bool>) {
-        self.0.push(Row { figure: figure.into(), measured: measured.into(), target: target.into(), ok });
+    fn add(
+        &mut self,
+        figure: impl Into<String>,
+        measured: impl Into<String>,
+        target: impl Into<String>,
+        ok: Option<bool>,
+    ) {
+        self.0.push(Row {
+            figure: figure.into(),
+            measured: measured.into(),
+            target: target.into(),
+            ok,
+        });
     }
 
     fn print(&self) -> bool {
         let width = self.0.iter().map(|r| r.figure.len()).max().unwrap_or(0);
         let measured_width = self.0.iter().map(|r| r.measured.len()).max().unwrap_or(0);
-        println!("| {:width$} | {:measured_width$} | target | met |", "figure", "measured");
-        println!("|{}|{}|---|---|", "-".repeat(width + 2), "-".repeat(measured_width + 2));
+        println!(
+            "| {:width$} | {:measured_width$} | target | met |",
+            "figure", "measured"
+        );
+        println!(
+            "|{}|{}|---|---|",
+            "-".repeat(width + 2),
+            "-".repeat(measured_width + 2)
+        );
         for row in &self.0 {
             let met = match row.ok {
                 Some(true) => "yes",
                 Some(false) => "**NO**",
                 None => "—",
             };
-            println!("| {:width$} | {:measured_width$} | {} | {met} |", row.figure, row.measured, row.target);
+            println!(
+                "| {:width$} | {:measured_width$} | {} | {met} |",
+                row.figure, row.measured, row.target
+            );
         }
         self.0.iter().all(|r| r.ok != Some(false))
     }
@@ -76,7 +97,9 @@ async fn main() -> ExitCode {
     binary_sizes(&mut table);
     eprintln!("bench: peak RSS over {RSS_REQUESTS} warm requests…");
     peak_rss(stack, &alice, &mut table).await;
-    eprintln!("bench: {LOAD_USERS} users × {LOAD_OPS_PER_USER} operations, {LOAD_IN_FLIGHT} in flight…");
+    eprintln!(
+        "bench: {LOAD_USERS} users × {LOAD_OPS_PER_USER} operations, {LOAD_IN_FLIGHT} in flight…"
+    );
     load(stack, &mut table).await;
     println!();
     let all_met = table.print();
@@ -113,10 +136,18 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
     put_object(stack, &format!("{root}bench.bin"), vec![7u8; 1024]).await;
 
     let app = stack.app(&[]);
-    Req::get("read-file", &[("key", "bench.bin")]).token(&alice.id_token).send(&app).await.expect(200, None);
+    Req::get("read-file", &[("key", "bench.bin")])
+        .token(&alice.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
     let first_cognito = cognito_calls(&app);
     let spans = app.calls().spans();
-    let cognito_spans: Vec<_> = spans.iter().filter(|s| COGNITO_OPERATIONS.contains(&s.operation.as_str())).cloned().collect();
+    let cognito_spans: Vec<_> = spans
+        .iter()
+        .filter(|s| COGNITO_OPERATIONS.contains(&s.operation.as_str()))
+        .cloned()
+        .collect();
     let cognito_trips = sequential_round_trips(&cognito_spans);
     table.add(
         "AWS calls, first request of a user: Cognito",
@@ -126,7 +157,11 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
     );
     table.add(
         "AWS calls, first request of a user: all",
-        format!("{} ({} sequential)", app.calls().total(), sequential_round_trips(&spans)),
+        format!(
+            "{} ({} sequential)",
+            app.calls().total(),
+            sequential_round_trips(&spans)
+        ),
         "Cognito + the one S3 call",
         Some(app.calls().total() == first_cognito + 1),
     );
@@ -134,15 +169,28 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
     let before = app.calls().total();
     let warm = 100;
     for _ in 0..warm {
-        Req::get("read-file", &[("key", "bench.bin")]).token(&alice.id_token).send(&app).await.expect(200, None);
+        Req::get("read-file", &[("key", "bench.bin")])
+            .token(&alice.id_token)
+            .send(&app)
+            .await
+            .expect(200, None);
     }
     let per_request = (app.calls().total() - before) as f64 / warm as f64;
-    table.add("AWS calls, warm request", format!("{per_request:.2}"), "1", Some(per_request == 1.0));
+    table.add(
+        "AWS calls, warm request",
+        format!("{per_request:.2}"),
+        "1",
+        Some(per_request == 1.0),
+    );
 
     let bob = User::new(stack).await;
     let burst = stack.app(&[]);
     let requests = (0..50).map(|_| Req::get("list", &[]).token(&bob.id_token).send(&burst));
-    let errors = futures::future::join_all(requests).await.iter().filter(|r| r.status() != 200).count();
+    let errors = futures::future::join_all(requests)
+        .await
+        .iter()
+        .filter(|r| r.status() != 200)
+        .count();
     let burst_cognito = cognito_calls(&burst);
     table.add(
         "Cognito calls, 50 concurrent first requests of one user",
@@ -168,7 +216,11 @@ async fn warm_latency(stack: &Stack, alice: &User, root: &str, table: &mut Table
     // The bare client gets the same user's issued credentials, so the emulator does
     // the same work for both.
     let identity = aws_sdk_cognitoidentity::Client::new(&stack.admin_sdk());
-    let provider = format!("cognito-idp.{}.amazonaws.com/{}", stack.region(), stack.var("USER_POOL_ID"));
+    let provider = format!(
+        "cognito-idp.{}.amazonaws.com/{}",
+        stack.region(),
+        stack.var("USER_POOL_ID")
+    );
     let issued = identity
         .get_credentials_for_identity()
         .identity_id(alice.identity_id(stack).await)
@@ -192,11 +244,26 @@ async fn warm_latency(stack: &Stack, alice: &User, root: &str, table: &mut Table
     );
     let key = format!("{root}bench.bin");
     let bare_get = || async {
-        let output = bare.get_object().bucket(stack.bucket()).key(&key).send().await.expect("bare GetObject");
-        output.body.collect().await.expect("body").into_bytes().len()
+        let output = bare
+            .get_object()
+            .bucket(stack.bucket())
+            .key(&key)
+            .send()
+            .await
+            .expect("bare GetObject");
+        output
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .len()
     };
     let handler_get = || async {
-        let reply = Req::get("read-file", &[("key", "bench.bin")]).token(&alice.id_token).send(&app).await;
+        let reply = Req::get("read-file", &[("key", "bench.bin")])
+            .token(&alice.id_token)
+            .send(&app)
+            .await;
         assert_eq!(reply.status(), 200);
         reply.bytes().len()
     };
@@ -250,7 +317,10 @@ async fn init_times(stack: &Stack, table: &mut Table) {
         times.sort();
         let median = percentile(&times, 0.5);
         table.add(
-            format!("init time, {name} (median of {INIT_STARTS}, x86-64 {})", profile()),
+            format!(
+                "init time, {name} (median of {INIT_STARTS}, x86-64 {})",
+                profile()
+            ),
             ms(median),
             "≤ 20 ms",
             Some(median <= Duration::from_millis(20)),
@@ -270,7 +340,11 @@ fn binary_sizes(table: &mut Table) {
         match (unzipped, zipped) {
             (Ok(unzipped), Ok(zipped)) => table.add(
                 format!("arm64 bootstrap size, {name}"),
-                format!("{:.2} MB ({:.2} MB zipped)", unzipped as f64 / 1e6, zipped as f64 / 1e6),
+                format!(
+                    "{:.2} MB ({:.2} MB zipped)",
+                    unzipped as f64 / 1e6,
+                    zipped as f64 / 1e6
+                ),
                 "≤ 6 MB unzipped",
                 Some(unzipped <= MAX_BINARY_BYTES),
             ),
@@ -288,7 +362,13 @@ fn binary_sizes(table: &mut Table) {
 async fn peak_rss(stack: &Stack, alice: &User, table: &mut Table) {
     let function = Function::spawn(&binary("read-file", &profile()), &stack.function_env()).await;
     let auth = format!("Bearer {}", alice.id_token);
-    let event = http_event("GET", "read-file", "key=bench.bin", &[("authorization", &auth)], None);
+    let event = http_event(
+        "GET",
+        "read-file",
+        "key=bench.bin",
+        &[("authorization", &auth)],
+        None,
+    );
     for _ in 0..RSS_REQUESTS {
         let response = function.invoke(&event).await;
         assert_eq!(response["statusCode"], 200);
@@ -327,18 +407,31 @@ async fn load(stack: &Stack, table: &mut Table) {
 
     let exchanges = app.calls().of("GetId") + app.calls().of("GetCredentialsForIdentity");
     let user_checks = app.calls().of("AdminGetUser");
-    let windows = if ttl.is_zero() { u64::MAX } else { 1 + elapsed.as_secs() / ttl.as_secs().max(1) };
+    let windows = if ttl.is_zero() {
+        u64::MAX
+    } else {
+        1 + elapsed.as_secs() / ttl.as_secs().max(1)
+    };
     let allowed_checks = (LOAD_USERS as u64).saturating_mul(windows);
     table.add(
         format!("{LOAD_USERS} users × {LOAD_OPS_PER_USER} ops, {LOAD_IN_FLIGHT} in flight: errors"),
-        format!("{errors} of {operations} ({:.0} ops/s, p50 {}, p99 {})", operations as f64 / elapsed.as_secs_f64(), ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99))),
+        format!(
+            "{errors} of {operations} ({:.0} ops/s, p50 {}, p99 {})",
+            operations as f64 / elapsed.as_secs_f64(),
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99))
+        ),
         "0",
         Some(errors == 0 && operations == LOAD_USERS * LOAD_OPS_PER_USER),
     );
     table.add(
         "  … Cognito calls",
         format!("{exchanges} GetId+GetCredentials, {user_checks} AdminGetUser"),
-        format!("≤ {} + ≤ {allowed_checks} (TTL {}s)", 2 * LOAD_USERS, ttl.as_secs()),
+        format!(
+            "≤ {} + ≤ {allowed_checks} (TTL {}s)",
+            2 * LOAD_USERS,
+            ttl.as_secs()
+        ),
         Some(exchanges <= 2 * LOAD_USERS as u64 && user_checks <= allowed_checks),
     );
 }
@@ -349,7 +442,9 @@ async fn session(app: &homedir::App, user: &User) -> (usize, Vec<Duration>) {
     let steps = [
         Req::put("write-file", &[("key", "a.txt")], "first").token(t),
         Req::get("read-file", &[("key", "a.txt")]).token(t),
-        Req::put("write-file", &[("key", "dir/b.bin")], vec![1u8; 4096]).header("if-none-match", "*").token(t),
+        Req::put("write-file", &[("key", "dir/b.bin")], vec![1u8; 4096])
+            .header("if-none-match", "*")
+            .token(t),
         Req::get("list", &[]).token(t),
         Req::get("read-file", &[("key", "dir/b.bin")]).token(t),
         Req::get("list", &[("prefix", "dir/"), ("delimiter", "/")]).token(t),
