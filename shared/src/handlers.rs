@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::home::{ListRequest, Read, WriteCondition};
 use crate::keys::{Key, Prefix};
 use crate::request::{
-    Query, body_bytes, empty_response, header_text, json_response, require_method,
+    Query, empty_response, header_text, into_bytes, json_response, require_method,
 };
 
 /// Files are stored with this type when the writer sends none.
@@ -38,7 +38,7 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
         let home = app.home(&caller).await?;
         Ok(match home.read(&key, if_none_match).await? {
             Read::Found(file) => {
-                let mut response = Response::new(Body::Binary(file.bytes.to_vec()));
+                let mut response = Response::new(Body::Binary(Vec::from(file.bytes)));
                 let headers = response.headers_mut();
                 let content_type = file.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE);
                 insert(headers, header::CONTENT_TYPE, content_type);
@@ -81,6 +81,9 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
 /// `PUT /write-file?key=K`: stores the body; `If-Match` / `If-None-Match: *` make it
 /// conditional. Answers `{"key","etag","size"}`.
 pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
+    // The body is taken out so it can be moved, not copied, into the upload.
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts, Body::Empty);
     Ok(serve(app, "write-file", async {
         require_method(&request, Method::PUT)?;
         let caller = app.authenticate(request.headers()).await?;
@@ -107,15 +110,14 @@ pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, H
             }
             Some(value) => value,
         };
-        let body = body_bytes(&request);
-        if body.len() > app.max_file_bytes() {
+        let bytes = into_bytes(body);
+        if bytes.len() > app.max_file_bytes() {
             return Err(Error::PayloadTooLarge(format!(
                 "the body is {} bytes; the largest file this API accepts is {} bytes (a synchronous Lambda invocation carries 6 MB, base64-encoded)",
-                body.len(),
+                bytes.len(),
                 app.max_file_bytes()
             )));
         }
-        let bytes = bytes::Bytes::copy_from_slice(body);
         let home = app.home(&caller).await?;
         let written = home.write(&key, bytes, content_type, &condition).await?;
         Ok(json_response(StatusCode::OK, &json!(written)))

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use percent_encoding::percent_decode_str;
@@ -133,9 +134,15 @@ pub fn empty_response(status: StatusCode) -> Response<Body> {
     response
 }
 
-/// The request body as bytes, whatever form lambda_http decoded it into.
-pub fn body_bytes(request: &Request) -> &[u8] {
-    request.body().as_ref()
+/// The request body as bytes, moved (not copied) out of whatever form lambda_http
+/// decoded it into: a file can be 4.5 MB.
+pub fn into_bytes(body: Body) -> Bytes {
+    match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        other => Bytes::copy_from_slice(other.as_ref()),
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +185,16 @@ mod tests {
         assert!(key_of("").is_err(), "a missing key is refused");
         let long = format!("key={}", "a".repeat(MAX_QUERY_BYTES));
         assert!(key_of(&long).is_err());
+    }
+
+    #[test]
+    fn every_body_form_becomes_its_bytes() {
+        assert_eq!(into_bytes(Body::Empty), Bytes::new());
+        assert_eq!(into_bytes(Body::Text("héllo".into())), Bytes::from("héllo"));
+        assert_eq!(
+            into_bytes(Body::Binary(vec![0, 255, 7])),
+            Bytes::from(vec![0u8, 255, 7])
+        );
     }
 
     #[test]
