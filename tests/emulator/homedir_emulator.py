@@ -86,6 +86,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -103,6 +104,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 from moto.utilities.utils import load_resource
 from werkzeug.serving import make_server
+
+import sigv4
+from faults import FaultError, Faults, cognito_fault_body, jwks_fault_status, parse_fault, s3_fault
+from s3auth import AuthenticatedRole, S3Call
 
 # Body types moto would parse as form fields instead of storing (correction f).
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -235,6 +240,7 @@ class Identity:
 @dataclass(frozen=True)
 class IssuedCredentials:
     identity_id: str
+    secret_key: str  # kept to verify the SigV4 signatures made with it
     session_token: str
     expires_at: float
 
@@ -282,7 +288,7 @@ class IdentityRegistry:
         expires_at = time.time() + self.credentials_ttl
         with self._lock:
             self._credentials[access_key] = IssuedCredentials(
-                identity.identity_id, session_token, expires_at
+                identity.identity_id, secret_key, session_token, expires_at
             )
         return {
             "AccessKeyId": access_key,
@@ -294,6 +300,16 @@ class IdentityRegistry:
     def credentials(self, access_key: str) -> IssuedCredentials | None:
         with self._lock:
             return self._credentials.get(access_key)
+
+    def forget(self, identity_id: str) -> Identity | None:
+        """DeleteIdentities: the identity disappears, and the next GetId for the same
+        login creates a new Identity ID. Credentials already issued stay valid until they
+        expire, as STS credentials do."""
+        with self._lock:
+            identity = self._by_id.pop(identity_id, None)
+            if identity is not None and identity.login is not None:
+                self._by_login.pop((identity.pool_id, *identity.login), None)
+            return identity
 
     @staticmethod
     def _new_id(pool_id: str) -> str:
@@ -323,6 +339,24 @@ class CognitoIdentityCorrections:
         CognitoIdentityResponse.get_credentials_for_identity = (
             lambda response: self.get_credentials_for_identity(response)
         )
+        # moto 5.2.5 does not implement DeleteIdentities at all.
+        CognitoIdentityResponse.delete_identities = lambda response: self.delete_identities(response)
+
+    def delete_identities(self, response: CognitoIdentityResponse) -> str:
+        """Cognito Identity DeleteIdentities: forget each identity (unknown IDs are
+        ignored) and drop it from moto's ListIdentities.
+        https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_DeleteIdentities.html"""
+        ids = response._get_param("IdentityIdsToDelete") or []
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 60:
+            raise JsonRESTError("InvalidParameterException", "IdentityIdsToDelete must hold 1-60 identities.")
+        for identity_id in ids:
+            identity = self.registry.forget(identity_id)
+            if identity is None:
+                continue
+            listed = self._moto_backend(response.current_account, identity.pool_id).pools_identities
+            entries = listed.get(identity.pool_id, {}).get("Identities", [])
+            entries[:] = [entry for entry in entries if _listed_id(entry) != identity_id]
+        return json.dumps({"UnprocessedIdentityIds": []})
 
     def get_id(self, response: CognitoIdentityResponse) -> str:
         pool_id = response._get_param("IdentityPoolId") or ""
@@ -387,6 +421,11 @@ class CognitoIdentityCorrections:
         if pool is None:
             raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
         return pool
+
+
+def _listed_id(entry: Any) -> str:
+    """moto lists identities as bare IDs; the emulator appends {"IdentityId": ...}."""
+    return entry.get("IdentityId", "") if isinstance(entry, dict) else str(entry)
 
 
 # --------------------------------------------------------------------------
@@ -554,7 +593,7 @@ def read_request(environ: dict[str, Any]) -> AwsRequest:
 
 
 # --------------------------------------------------------------------------
-# Correction c: the authenticated role (and the function role) for S3
+# Correction c: S3 authentication and authorization
 # --------------------------------------------------------------------------
 
 
@@ -565,43 +604,123 @@ class S3Error:
     message: str
 
 
+# Error codes and statuses: Error responses, Amazon S3 API Reference
+# https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 ACCESS_DENIED = S3Error("403 Forbidden", "AccessDenied", "Access Denied")
 EXPIRED_TOKEN = S3Error("400 Bad Request", "ExpiredToken", "The provided token has expired.")
 INVALID_TOKEN = S3Error(
     "400 Bad Request", "InvalidToken", "The provided token is malformed or otherwise invalid."
 )
+INVALID_ACCESS_KEY = S3Error(
+    "403 Forbidden", "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+)
+SIGV4_ONLY = S3Error(
+    "400 Bad Request", "InvalidRequest",
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+)
+NOT_FOUND_CODES = (b"<Code>NoSuchKey</Code>",)
 
-HOME_OBJECT_OPERATIONS = {"GetObject", "HeadObject", "PutObject", "DeleteObject"}
-HOME_LIST_OPERATIONS = {"ListObjects", "ListObjectsV2"}
+
+@dataclass(frozen=True)
+class Caller:
+    """An identity calling S3 with credentials the emulator issued."""
+
+    identity_id: str
+    call: S3Call
+
+    @property
+    def principal(self) -> str:
+        return f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/homedir-authenticated/CognitoIdentityCredentials"
 
 
-class HomeDirectoryRole:
-    """What the identity pool's authenticated role allows in S3, per access key."""
+class S3Gate:
+    """Decides, before moto sees it, whether S3 would serve a request, in S3's order:
+    authentication (known key, session token, credential expiry, request time,
+    signature), then authorization by the role's policy documents.
 
-    def __init__(self, registry: IdentityRegistry, home_prefix: str):
+    - ADMIN_ACCESS_KEY plays the account administrator: unrestricted, not signature-checked.
+    - FUNCTION_ACCESS_KEY plays the functions' execution role, which has no S3 permission:
+      every S3 request is 403 AccessDenied.
+    - Keys issued by GetCredentialsForIdentity: SigV4 verified with the issued secret, then
+      the authenticated role's identity policy and the bucket policy (infra-policies/).
+    - Any other key: 403 InvalidAccessKeyId. Unsigned requests: 403 AccessDenied (the
+      bucket grants nothing to anonymous callers).
+    """
+
+    def __init__(self, registry: IdentityRegistry, role: AuthenticatedRole):
         self.registry = registry
-        self.home_prefix = home_prefix.strip("/")
+        self.role = role
 
-    def home_of(self, identity_id: str) -> str:
-        return f"{self.home_prefix}/{identity_id}/" if self.home_prefix else f"{identity_id}/"
-
-    def check(self, request: AwsRequest, now: float) -> S3Error | None:
-        """None when the request may go to moto, else the error S3 would return."""
-        if request.access_key == FUNCTION_ACCESS_KEY:
+    def check(self, environ: dict[str, Any], request: AwsRequest, now: float) -> S3Error | Caller | None:
+        """An error to answer with; a Caller (issued credentials, allowed); or None
+        (admin, allowed)."""
+        signed = sigv4.parse(environ)
+        if isinstance(signed, sigv4.SigError):
+            return S3Error(signed.status, signed.code, signed.message)
+        access_key = signed.access_key if signed else request.access_key
+        if access_key is None:
             return ACCESS_DENIED
-        issued = self.registry.credentials(request.access_key or "")
-        if issued is None:
+        if access_key == ADMIN_ACCESS_KEY:
             return None
+        if access_key == FUNCTION_ACCESS_KEY:
+            return ACCESS_DENIED
+        issued = self.registry.credentials(access_key)
+        if issued is None:
+            return INVALID_ACCESS_KEY
+        if signed is None:  # SigV2 with issued keys
+            return SIGV4_ONLY
         if request.session_token != issued.session_token:
             return INVALID_TOKEN
         if now >= issued.expires_at:
             return EXPIRED_TOKEN
-        home = self.home_of(issued.identity_id)
-        if request.operation in HOME_OBJECT_OPERATIONS and request.key.startswith(home):
-            return None
-        if request.operation in HOME_LIST_OPERATIONS and request.query.get("prefix", "").startswith(home):
-            return None
-        return ACCESS_DENIED
+        failure = sigv4.check_time(signed, now) or sigv4.check_signature(environ, signed, issued.secret_key)
+        if failure:
+            return S3Error(failure.status, failure.code, failure.message)
+        caller = Caller(issued.identity_id, self._s3_call(environ, request))
+        if not self.role.authorize(caller.call, caller.identity_id, caller.principal):
+            return ACCESS_DENIED
+        return caller
+
+    def hides_missing_key(self, caller: Caller) -> bool:
+        """S3 answers a missing key with 404 only to callers allowed s3:ListBucket on the
+        bucket (with the object request's context: no s3:prefix); others get 403.
+        GetObject, Permissions: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"""
+        return not self.role.may_list(caller.call, caller.identity_id, caller.principal)
+
+    @staticmethod
+    def _s3_call(environ: dict[str, Any], request: AwsRequest) -> S3Call:
+        delete_keys: tuple[tuple[str, str | None], ...] = ()
+        if request.operation == "DeleteObjects":
+            delete_keys = _delete_objects_keys(_read_body(environ))
+        return S3Call(request.operation, request.bucket, request.key, request.query,
+                      lambda name: sigv4.header(environ, name), delete_keys)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """The request body, leaving it readable for moto."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ["wsgi.input"]
+    body = stream.read(length) if length else (stream.read() if environ.get("wsgi.input_terminated") else b"")
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _delete_objects_keys(body: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(key, version id) of each <Object> in a DeleteObjects body; () if unreadable."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return ()
+    keys = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] != "Object":
+            continue
+        fields = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in element}
+        keys.append((fields.get("Key", ""), fields.get("VersionId")))
+    return tuple(keys)
 
 
 # --------------------------------------------------------------------------
@@ -652,32 +771,74 @@ def _is_signed(environ: dict[str, Any]) -> bool:
 
 
 class HomedirMiddleware:
-    """Serves /_homedir/*, logs AWS calls and applies the S3 role before moto."""
+    """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
 
-    def __init__(self, moto_app: Any, role: HomeDirectoryRole, calls: CallLog):
+    def __init__(self, moto_app: Any, gate: S3Gate, calls: CallLog, faults: Faults):
         self.moto_app = moto_app
-        self.role = role
+        self.gate = gate
         self.calls = calls
+        self.faults = faults
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = _path(environ)
         if path == EMULATOR_PATH or path.startswith(EMULATOR_PATH + "/"):
-            return self._emulator_endpoint(environ["REQUEST_METHOD"], path, start_response)
+            return self._emulator_endpoint(environ, path, start_response)
+        if path == "/moto-api" or path.startswith("/moto-api/"):
+            return self.moto_app(environ, start_response)
         well_known = not _is_signed(environ) and _USER_POOL_WELL_KNOWN.match(path)
-        if well_known or path == "/moto-api" or path.startswith("/moto-api/"):
-            if well_known and well_known.group(1) == "jwks.json":
+        if well_known:
+            if well_known.group(1) == "jwks.json":
                 self.calls.count_jwks_fetch()
+                fault = self.faults.take("jwks")
+                if fault and fault.kind != "delay":
+                    return _json_response(start_response, jwks_fault_status(fault.kind), {"error": fault.kind})
+                if fault:
+                    time.sleep(fault.delay_secs)
             return self.moto_app(environ, start_response)
 
         request = read_request(environ)
         self.calls.record(request)
-        if request.service == "s3":
-            error = self.role.check(request, time.time())
-            if error:
-                return _s3_error_response(error, request, start_response)
-            if request.operation in ("PutObject", "UploadPart"):
-                return self._put_form_typed_body_verbatim(environ, request, start_response)
+        fault = self.faults.take(request.operation)
+        if fault and fault.kind != "delay":
+            return _fault_response(fault.kind, request, start_response)
+        if fault:
+            time.sleep(fault.delay_secs)
+        if request.service != "s3":
+            return self.moto_app(environ, start_response)
+
+        verdict = self.gate.check(environ, request, time.time())
+        if isinstance(verdict, S3Error):
+            return _s3_error_response(verdict, request, start_response)
+        if verdict is None:  # the admin key
+            return self._to_moto(environ, request, start_response)
+        return self._hide_missing_keys(environ, request, verdict, start_response)
+
+    def _to_moto(self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse) -> Iterable[bytes]:
+        if request.operation in ("PutObject", "UploadPart"):
+            return self._put_form_typed_body_verbatim(environ, request, start_response)
         return self.moto_app(environ, start_response)
+
+    def _hide_missing_keys(
+        self, environ: dict[str, Any], request: AwsRequest, caller: Caller, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Replace moto's 404 NoSuchKey by 403 AccessDenied for callers without
+        s3:ListBucket, as S3 does (GetObject, HeadObject, a PutObject or
+        CompleteMultipartUpload If-Match on a missing key, CopyObject's missing source)."""
+        captured: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
+            captured.append((status, headers))
+            return lambda data: None
+
+        body = b"".join(self._to_moto(environ, request, capture))
+        status, headers = captured[0]
+        missing = status.startswith("404") and (
+            request.method == "HEAD" or any(code in body for code in NOT_FOUND_CODES)
+        )
+        if missing and self.gate.hides_missing_key(caller):
+            return _s3_error_response(ACCESS_DENIED, request, start_response)
+        start_response(status, headers)
+        return [body]
 
     def _put_form_typed_body_verbatim(
         self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
@@ -700,25 +861,58 @@ class HomedirMiddleware:
                 stored.set_metadata({"Content-Type": content_type})
         return response
 
-    def _emulator_endpoint(self, method: str, path: str, start_response: StartResponse) -> Iterable[bytes]:
-        routes = {
-            ("GET", f"{EMULATOR_PATH}/health"): lambda: {"ok": True},
-            ("GET", f"{EMULATOR_PATH}/calls"): self.calls.snapshot,
-            ("POST", f"{EMULATOR_PATH}/calls/reset"): self._reset_calls,
+    def _emulator_endpoint(
+        self, environ: dict[str, Any], path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        routes: dict[tuple[str, str], Callable[[Any], Any]] = {
+            ("GET", f"{EMULATOR_PATH}/health"): lambda _: {"ok": True},
+            ("GET", f"{EMULATOR_PATH}/calls"): lambda _: self.calls.snapshot(),
+            ("POST", f"{EMULATOR_PATH}/calls/reset"): lambda _: _done(self.calls.reset),
+            ("POST", f"{EMULATOR_PATH}/faults"): lambda body: _done(lambda: self.faults.add(parse_fault(body))),
+            ("POST", f"{EMULATOR_PATH}/faults/reset"): lambda _: _done(self.faults.reset),
+            ("POST", f"{EMULATOR_PATH}/home-buckets"): self._add_home_bucket,
         }
-        handler = routes.get((method, path.rstrip("/")))
+        handler = routes.get((environ["REQUEST_METHOD"], path.rstrip("/")))
         if handler is None:
             return _json_response(start_response, "404 Not Found", {"error": "unknown emulator endpoint"})
-        return _json_response(start_response, "200 OK", handler())
+        try:
+            body = json.loads(_read_body(environ) or b"null")
+            return _json_response(start_response, "200 OK", handler(body))
+        except (ValueError, FaultError) as error:
+            return _json_response(start_response, "400 Bad Request", {"error": str(error)})
 
-    def _reset_calls(self) -> dict[str, bool]:
-        self.calls.reset()
+    def _add_home_bucket(self, body: Any) -> dict[str, bool]:
+        """Register a bucket the authenticated role reaches (its ${HomeBucket})."""
+        bucket = body.get("bucket") if isinstance(body, dict) else None
+        if not isinstance(bucket, str) or not bucket:
+            raise ValueError("bucket must be a non-empty string")
+        self.gate.role.add_home_bucket(bucket)
         return {"ok": True}
+
+
+def _done(action: Callable[[], Any]) -> dict[str, bool]:
+    action()
+    return {"ok": True}
 
 
 def _json_response(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
     data = json.dumps(body).encode("utf-8")
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _fault_response(kind: str, request: AwsRequest, start_response: StartResponse) -> list[bytes]:
+    """An injected throttle or error, in the called service's own error shape."""
+    if request.service == "s3":
+        return _s3_error_response(S3Error(*s3_fault(kind)), request, start_response)
+    status, body = cognito_fault_body(kind)
+    data = json.dumps(body).encode("utf-8")
+    start_response(status, [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-ErrorType", body["__type"]),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ])
     return [data]
 
 
@@ -750,11 +944,12 @@ class QuietRequestHandler(MotoRequestHandler):
 # --------------------------------------------------------------------------
 
 
-def build_app(credentials_ttl: float, home_prefix: str) -> HomedirMiddleware:
+def build_app(credentials_ttl: float, home_prefix: str, home_buckets: Iterable[str] = ()) -> HomedirMiddleware:
     registry = IdentityRegistry(credentials_ttl)
     CognitoIdentityCorrections(registry).install()
     moto_app = DomainDispatcherApplication(create_backend_app)
-    return HomedirMiddleware(moto_app, HomeDirectoryRole(registry, home_prefix), CallLog())
+    gate = S3Gate(registry, AuthenticatedRole(home_prefix, home_buckets))
+    return HomedirMiddleware(moto_app, gate, CallLog(), Faults())
 
 
 def write_state(state_dir: Path) -> None:
@@ -785,6 +980,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-dir", type=Path, help="where to write signing-key.pem and emulator.pid")
     parser.add_argument("--home-prefix", default="home", help="S3 prefix of the homes (default home)")
     parser.add_argument(
+        "--home-bucket", action="append", default=[],
+        help="a bucket the authenticated role reaches (repeatable; provision.py also registers its bucket)",
+    )
+    parser.add_argument(
         "--credentials-ttl",
         type=float,
         default=os.environ.get(TTL_ENV, DEFAULT_CREDENTIALS_TTL),  # argparse applies `type` to it
@@ -795,7 +994,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    app = build_app(args.credentials_ttl, args.home_prefix)
+    app = build_app(args.credentials_ttl, args.home_prefix, args.home_bucket)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
     url = f"http://{args.host}:{server.server_port}"
 

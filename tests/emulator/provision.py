@@ -5,10 +5,12 @@
         [--signing-key PATH]
 
 Mirrors what template.yaml declares (user pool, app client, identity pool,
-authenticated role, bucket) and adds what only negative tests need: a second
+authenticated role, versioned bucket) and adds what only negative tests need: a second
 user pool with its own client ("-other") and a second client in the main pool
 that the identity pool does not list. Resources are found by name before they
-are created, so running it twice against the same emulator reuses them.
+are created, so running it twice against the same emulator reuses them. Finally
+the emulator is told which bucket is the home bucket (POST /_homedir/home-buckets), so
+the authenticated role's policy documents are evaluated with it as ${HomeBucket}.
 
 All calls use the emulator's admin key (ADMIN_ACCESS_KEY / "local"), never
 the caller's ambient credentials: this script must not touch real AWS.
@@ -22,6 +24,7 @@ import re
 import secrets
 import string
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -176,6 +179,22 @@ def ensure_bucket(s3: Any, name: str, region: str) -> str:
     return bucket_name
 
 
+def ensure_versioning(s3: Any, bucket: str) -> None:
+    """Versioning on, as the template's bucket (VersioningConfiguration: Enabled)."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def register_home_bucket(endpoint: str, bucket: str) -> None:
+    """Tell the emulator which bucket is the template's HomeBucket: the authenticated
+    role's policy documents are evaluated with it as ${HomeBucket} (README: S3 rules)."""
+    request = urllib.request.Request(
+        f"{endpoint}/_homedir/home-buckets", data=json.dumps({"bucket": bucket}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
 def ensure_confirmed_user(idp: Any, user_pool_id: str, email: str, password: str) -> None:
     """A confirmed user with a permanent password (reset if the user exists)."""
     try:
@@ -204,7 +223,10 @@ def provision(endpoint: str, region: str, name: str, demo_users: bool) -> dict[s
 
     provider_name = f"cognito-idp.{region}.amazonaws.com/{user_pool_id}"
     identity_pool_id = ensure_identity_pool(identity, f"{name}-identities", provider_name, client_id)
-    bucket = ensure_bucket(session.client("s3", endpoint_url=endpoint), name, region)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    bucket = ensure_bucket(s3, name, region)
+    ensure_versioning(s3, bucket)
+    register_home_bucket(endpoint, bucket)
     role_arn = ensure_authenticated_role(
         session.client("iam", endpoint_url=endpoint), f"{name}-authenticated", identity_pool_id, bucket
     )

@@ -1,195 +1,31 @@
-"""Proves each correction homedir_emulator.py makes to moto (see its docstring).
+"""Proves each correction homedir_emulator.py makes to moto's Cognito (see its
+docstring), the call log, start-up, provision.py and id_token.py. S3 authentication and
+authorization are in test_s3.py, faults in test_faults.py, the IAM evaluator in test_iam.py.
 
 Run: .venv/bin/python -m pytest tests/emulator -q
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
-import select
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-HERE = Path(__file__).resolve().parent
-ADMIN_KEY = ("AKIAHOMEDIRADMIN000", "local")
-FUNCTION_KEY = ("AKIAHOMEDIRFUNCTION0", "local")
-REGION = "us-east-1"
-IDENTITY_ID = re.compile(r"^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-# --------------------------------------------------------------------------
-# Running the scripts
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class Emulator:
-    process: subprocess.Popen[str]
-    url: str
-    state_dir: Path
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=10)
-
-    def get_json(self, path: str, method: str = "GET") -> Any:
-        request = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.load(response)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_emulator(state_dir: Path, port: int, *extra_args: str) -> Emulator:
-    """Start the launcher and wait for its `ready URL` line."""
-    log = open(state_dir.parent / f"{state_dir.name}.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "homedir_emulator.py"), "--port", str(port),
-         "--state-dir", str(state_dir), *extra_args],
-        stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    readable, _, _ = select.select([process.stdout], [], [], 30)
-    line = process.stdout.readline() if readable else ""
-    if not line.startswith("ready "):
-        process.kill()
-        pytest.fail(f"emulator did not start: {line!r}, see {log.name}")
-    return Emulator(process, line.split()[1], state_dir)
-
-
-def provision(emulator: Emulator, out: Path) -> dict[str, str]:
-    subprocess.run(
-        [sys.executable, str(HERE / "provision.py"), "--endpoint", emulator.url, "--region", REGION,
-         "--out", str(out), "--demo-users", "--signing-key", str(emulator.state_dir / "signing-key.pem")],
-        check=True, capture_output=True, text=True,
-    )
-    return dict(line.split("=", 1) for line in out.read_text().splitlines())
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(tmp_path_factory.mktemp("emulator") / "state", free_port())
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def stack(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return provision(emulator, tmp_path_factory.mktemp("stack") / "stack.env")
-
-
-# --------------------------------------------------------------------------
-# AWS clients and tokens
-# --------------------------------------------------------------------------
-
-
-def client(
-    emulator: Emulator, service: str, key: tuple[str, ...] = ADMIN_KEY, signature_version: str | None = None
-) -> Any:
-    access_key, secret_key, *session_token = key
-    return boto3.client(
-        service, region_name=REGION, endpoint_url=emulator.url,
-        aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-        aws_session_token=session_token[0] if session_token else None,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
-                      signature_version=signature_version),
-    )
-
-
-def sign_in(emulator: Emulator, client_id: str, email: str, password: str) -> dict[str, str]:
-    return client(emulator, "cognito-idp").initiate_auth(
-        AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )["AuthenticationResult"]
-
-
-def id_token(emulator: Emulator, stack: dict[str, str], email: str = "alice@example.com") -> str:
-    return sign_in(emulator, stack["USER_POOL_CLIENT_ID"], email, stack["DEMO_PASSWORD"])["IdToken"]
-
-
-def provider(stack: dict[str, str], pool_key: str = "USER_POOL_ID") -> str:
-    return f"cognito-idp.{REGION}.amazonaws.com/{stack[pool_key]}"
-
-
-def get_id(emulator: Emulator, stack: dict[str, str], logins: dict[str, str] | None) -> str:
-    arguments = {"IdentityPoolId": stack["IDENTITY_POOL_ID"]}
-    if logins is not None:
-        arguments["Logins"] = logins
-    return client(emulator, "cognito-identity").get_id(**arguments)["IdentityId"]
-
-
-def credentials(emulator: Emulator, identity_id: str, logins: dict[str, str] | None) -> dict[str, Any]:
-    arguments: dict[str, Any] = {"IdentityId": identity_id}
-    if logins is not None:
-        arguments["Logins"] = logins
-    return client(emulator, "cognito-identity").get_credentials_for_identity(**arguments)["Credentials"]
-
-
-def user_credentials(emulator: Emulator, stack: dict[str, str], email: str) -> tuple[tuple[str, ...], str]:
-    """The user's issued (access key, secret, session token) and home prefix."""
-    logins = {provider(stack): id_token(emulator, stack, email)}
-    identity_id = get_id(emulator, stack, logins)
-    issued = credentials(emulator, identity_id, logins)
-    return (issued["AccessKeyId"], issued["SecretKey"], issued["SessionToken"]), f"home/{identity_id}/"
-
-
-def user_s3(emulator: Emulator, stack: dict[str, str], email: str) -> tuple[Any, str]:
-    """An S3 client with the user's issued credentials, and the user's home prefix."""
-    key, home = user_credentials(emulator, stack, email)
-    return client(emulator, "s3", key), home
-
-
-def error_code(call: Any) -> str:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"]
-
-
-# --------------------------------------------------------------------------
-# Forging tokens
-# --------------------------------------------------------------------------
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def sign_jwt(claims: dict[str, Any], key: rsa.RSAPrivateKey, kid: str = "dummy") -> str:
-    header = b64url(json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode())
-    payload = b64url(json.dumps(claims).encode())
-    signature = key.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
-    return f"{header}.{payload}.{b64url(signature)}"
-
-
-def moto_key(stack: dict[str, str]) -> rsa.RSAPrivateKey:
-    return serialization.load_pem_private_key(Path(stack["EMULATOR_SIGNING_KEY"]).read_bytes(), None)
+from harness import (
+    ADMIN_KEY, FUNCTION_KEY, HERE, IDENTITY_ID, REGION, Emulator, b64url, claims_of, client,
+    credentials, error_code, get_id, id_token, moto_key, provider, provision, sign_in, sign_jwt,
+    start_emulator, user_s3,
+)
 
 
 # --------------------------------------------------------------------------
@@ -357,93 +193,8 @@ def test_credentials_for_an_unknown_identity(emulator: Emulator, stack: dict[str
 
 
 # --------------------------------------------------------------------------
-# c. S3 authorization
+# f. form-typed uploads, and expiry / shutdown
 # --------------------------------------------------------------------------
-
-
-def test_issued_credentials_reach_only_their_home(emulator: Emulator, stack: dict[str, str]) -> None:
-    bucket = stack["BUCKET_NAME"]
-    alice, alice_home = user_s3(emulator, stack, "alice@example.com")
-    bob, bob_home = user_s3(emulator, stack, "bob@example.com")
-    note = alice_home + "notes/ä b?.txt"  # keys travel percent-encoded
-
-    alice.put_object(Bucket=bucket, Key=note, Body=b"hello")
-    assert alice.get_object(Bucket=bucket, Key=note)["Body"].read() == b"hello"
-    alice.head_object(Bucket=bucket, Key=note)
-    listed = alice.list_objects_v2(Bucket=bucket, Prefix=alice_home)["Contents"]
-    assert [item["Key"] for item in listed] == [note]
-    alice.list_objects(Bucket=bucket, Prefix=alice_home + "notes/")
-
-    denied = {
-        "get another home": lambda: bob.get_object(Bucket=bucket, Key=note),
-        "put another home": lambda: bob.put_object(Bucket=bucket, Key=alice_home + "x", Body=b""),
-        "delete another home": lambda: bob.delete_object(Bucket=bucket, Key=note),
-        "list another home": lambda: bob.list_objects_v2(Bucket=bucket, Prefix=alice_home),
-        "list without prefix": lambda: bob.list_objects_v2(Bucket=bucket),
-        "list above own home": lambda: bob.list_objects_v2(Bucket=bucket, Prefix=bob_home[:-1]),
-        "put outside homes": lambda: bob.put_object(Bucket=bucket, Key="elsewhere.txt", Body=b""),
-        "look-alike path": lambda: bob.get_object(Bucket=bucket, Key=alice_home + ".well-known/jwks.json"),
-        "list buckets": bob.list_buckets,
-        "copy into own home": lambda: bob.copy_object(
-            Bucket=bucket, Key=bob_home + "copy", CopySource={"Bucket": bucket, "Key": note}),
-    }
-    assert {name: error_code(call) for name, call in denied.items()} == dict.fromkeys(denied, "AccessDenied")
-    assert error_code(lambda: bob.head_object(Bucket=bucket, Key=note)) == "403"  # HEAD errors have no body
-
-    alice.delete_object(Bucket=bucket, Key=note)
-
-
-@pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
-def test_presigned_urls_follow_the_same_rules(
-    emulator: Emulator, stack: dict[str, str], signature_version: str
-) -> None:
-    bucket = stack["BUCKET_NAME"]
-    key, alice_home = user_credentials(emulator, stack, "alice@example.com")
-    alice = client(emulator, "s3", key, signature_version)
-    alice.put_object(Bucket=bucket, Key=alice_home + "shared", Body=b"presigned")
-
-    def fetch(key: str) -> int | bytes:
-        url = alice.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key})
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except urllib.error.HTTPError as error:
-            return error.code
-
-    assert fetch(alice_home + "shared") == b"presigned"
-    assert fetch("home/someone-else/shared") == 403
-    alice.delete_object(Bucket=bucket, Key=alice_home + "shared")
-
-
-def test_issued_credentials_need_their_session_token(emulator: Emulator, stack: dict[str, str]) -> None:
-    logins = {provider(stack): id_token(emulator, stack)}
-    identity_id = get_id(emulator, stack, logins)
-    issued = credentials(emulator, identity_id, logins)
-    without_token = client(emulator, "s3", (issued["AccessKeyId"], issued["SecretKey"]))
-    home = f"home/{identity_id}/"
-    assert error_code(
-        lambda: without_token.list_objects_v2(Bucket=stack["BUCKET_NAME"], Prefix=home)
-    ) == "InvalidToken"
-
-
-def test_function_role_has_no_s3_but_may_call_cognito(emulator: Emulator, stack: dict[str, str]) -> None:
-    s3 = client(emulator, "s3", FUNCTION_KEY)
-    home = f"home/{get_id(emulator, stack, {provider(stack): id_token(emulator, stack)})}/"
-    assert error_code(lambda: s3.get_object(Bucket=stack["BUCKET_NAME"], Key=home + "x")) == "AccessDenied"
-    assert error_code(lambda: s3.list_objects_v2(Bucket=stack["BUCKET_NAME"], Prefix=home)) == "AccessDenied"
-    user = client(emulator, "cognito-idp", FUNCTION_KEY).admin_get_user(
-        UserPoolId=stack["USER_POOL_ID"], Username="alice@example.com")
-    assert user["Enabled"]
-
-
-def test_admin_key_is_unrestricted(emulator: Emulator, stack: dict[str, str]) -> None:
-    alice, alice_home = user_s3(emulator, stack, "alice@example.com")
-    alice.put_object(Bucket=stack["BUCKET_NAME"], Key=alice_home + "admin-can-read", Body=b"x")
-    admin = client(emulator, "s3")
-    obj = admin.get_object(Bucket=stack["BUCKET_NAME"], Key=alice_home + "admin-can-read")
-    assert obj["Body"].read() == b"x"
-    assert admin.list_objects_v2(Bucket=stack["BUCKET_NAME"])["KeyCount"] >= 1
-    admin.delete_object(Bucket=stack["BUCKET_NAME"], Key=alice_home + "admin-can-read")
 
 
 @pytest.mark.parametrize(

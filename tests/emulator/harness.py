@@ -1,0 +1,187 @@
+"""What the emulator's tests share: starting and provisioning the emulator, AWS clients
+with the admin, function and issued keys, and forging ID tokens. Fixtures are in
+conftest.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+HERE = Path(__file__).resolve().parent
+ADMIN_KEY = ("AKIAHOMEDIRADMIN000", "local")
+FUNCTION_KEY = ("AKIAHOMEDIRFUNCTION0", "local")
+REGION = "us-east-1"
+IDENTITY_ID = re.compile(r"^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+# --------------------------------------------------------------------------
+# Running the scripts
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    process: subprocess.Popen[str]
+    url: str
+    state_dir: Path
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=10)
+
+    def get_json(self, path: str, method: str = "GET") -> Any:
+        request = urllib.request.Request(self.url + path, method=method)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+
+    def post_json(self, path: str, body: Any) -> Any:
+        request = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_emulator(state_dir: Path, port: int, *extra_args: str) -> Emulator:
+    """Start the launcher and wait for its `ready URL` line."""
+    log = open(state_dir.parent / f"{state_dir.name}.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "homedir_emulator.py"), "--port", str(port),
+         "--state-dir", str(state_dir), *extra_args],
+        stdout=subprocess.PIPE, stderr=log, text=True,
+    )
+    readable, _, _ = select.select([process.stdout], [], [], 30)
+    line = process.stdout.readline() if readable else ""
+    if not line.startswith("ready "):
+        process.kill()
+        pytest.fail(f"emulator did not start: {line!r}, see {log.name}")
+    return Emulator(process, line.split()[1], state_dir)
+
+
+def provision(emulator: Emulator, out: Path) -> dict[str, str]:
+    subprocess.run(
+        [sys.executable, str(HERE / "provision.py"), "--endpoint", emulator.url, "--region", REGION,
+         "--out", str(out), "--demo-users", "--signing-key", str(emulator.state_dir / "signing-key.pem")],
+        check=True, capture_output=True, text=True,
+    )
+    return dict(line.split("=", 1) for line in out.read_text().splitlines())
+
+
+# --------------------------------------------------------------------------
+# AWS clients and tokens
+# --------------------------------------------------------------------------
+
+
+def client(
+    emulator: Emulator, service: str, key: tuple[str, ...] = ADMIN_KEY, signature_version: str | None = None
+) -> Any:
+    access_key, secret_key, *session_token = key
+    return boto3.client(
+        service, region_name=REGION, endpoint_url=emulator.url,
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        aws_session_token=session_token[0] if session_token else None,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                      signature_version=signature_version),
+    )
+
+
+def sign_in(emulator: Emulator, client_id: str, email: str, password: str) -> dict[str, str]:
+    return client(emulator, "cognito-idp").initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]
+
+
+def id_token(emulator: Emulator, stack: dict[str, str], email: str = "alice@example.com") -> str:
+    return sign_in(emulator, stack["USER_POOL_CLIENT_ID"], email, stack["DEMO_PASSWORD"])["IdToken"]
+
+
+def provider(stack: dict[str, str], pool_key: str = "USER_POOL_ID") -> str:
+    return f"cognito-idp.{REGION}.amazonaws.com/{stack[pool_key]}"
+
+
+def get_id(emulator: Emulator, stack: dict[str, str], logins: dict[str, str] | None) -> str:
+    arguments = {"IdentityPoolId": stack["IDENTITY_POOL_ID"]}
+    if logins is not None:
+        arguments["Logins"] = logins
+    return client(emulator, "cognito-identity").get_id(**arguments)["IdentityId"]
+
+
+def credentials(emulator: Emulator, identity_id: str, logins: dict[str, str] | None) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"IdentityId": identity_id}
+    if logins is not None:
+        arguments["Logins"] = logins
+    return client(emulator, "cognito-identity").get_credentials_for_identity(**arguments)["Credentials"]
+
+
+def user_credentials(emulator: Emulator, stack: dict[str, str], email: str) -> tuple[tuple[str, ...], str]:
+    """The user's issued (access key, secret, session token) and home prefix."""
+    logins = {provider(stack): id_token(emulator, stack, email)}
+    identity_id = get_id(emulator, stack, logins)
+    issued = credentials(emulator, identity_id, logins)
+    return (issued["AccessKeyId"], issued["SecretKey"], issued["SessionToken"]), f"home/{identity_id}/"
+
+
+def user_s3(emulator: Emulator, stack: dict[str, str], email: str) -> tuple[Any, str]:
+    """An S3 client with the user's issued credentials, and the user's home prefix."""
+    key, home = user_credentials(emulator, stack, email)
+    return client(emulator, "s3", key), home
+
+
+def error_code(call: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"]
+
+
+# --------------------------------------------------------------------------
+# Forging tokens
+# --------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def sign_jwt(claims: dict[str, Any], key: rsa.RSAPrivateKey, kid: str = "dummy") -> str:
+    header = b64url(json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims).encode())
+    signature = key.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{header}.{payload}.{b64url(signature)}"
+
+
+def moto_key(stack: dict[str, str]) -> rsa.RSAPrivateKey:
+    return serialization.load_pem_private_key(Path(stack["EMULATOR_SIGNING_KEY"]).read_bytes(), None)

@@ -1,0 +1,290 @@
+"""Which IAM actions an S3 request needs, on which resources, with which request context,
+and what the authenticated role's real policy documents decide about them.
+
+Followed pages:
+- Required permissions for Amazon S3 API operations (Amazon S3 User Guide): operation →
+  policy action(s) and resource type (bucket ARN or object ARN).
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+- Actions, resources, and condition keys for Amazon S3 (Service Authorization Reference):
+  the extra actions a request needs (PutObject with an ACL also needs s3:PutObjectAcl, with
+  tagging s3:PutObjectTagging, with object-lock headers s3:PutObjectRetention /
+  s3:PutObjectLegalHold; CopyObject needs s3:GetObject[Version] on the source) and the
+  condition keys (s3:prefix, s3:delimiter, s3:max-keys, s3:versionid, s3:x-amz-acl,
+  s3:x-amz-copy-source, s3:x-amz-storage-class, s3:x-amz-server-side-encryption[...],
+  s3:TlsVersion).
+  https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+- Multipart upload and permissions (Amazon S3 User Guide): Create/UploadPart/Complete need
+  s3:PutObject, Abort s3:AbortMultipartUpload, ListParts s3:ListMultipartUploadParts,
+  ListMultipartUploads s3:ListBucketMultipartUploads.
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
+- AWS global condition context keys (IAM User Guide): aws:SecureTransport.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+from urllib.parse import unquote
+
+import iam
+
+IDENTITY_VARIABLE = "cognito-identity.amazonaws.com:sub"
+DOCUMENTS = ("authenticated-s3-policy.json", "bucket-policy.json")
+# Evaluated as ${HomeBucket} for a bucket that is not a home bucket: no bucket is named so
+# (bucket names cannot contain "_"), so the role grants nothing on it.
+NOT_A_HOME_BUCKET = "not_a_home_bucket"
+
+GetHeader = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One IAM action the request needs on one resource."""
+
+    action: str
+    resource: str
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def object_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+# --------------------------------------------------------------------------
+# Operation → actions
+# --------------------------------------------------------------------------
+
+# Object-level operations whose action is simply s3:<name> (or a versioned variant).
+_OBJECT_ACTIONS: dict[str, tuple[str, str | None]] = {
+    # operation: (action, action when the request names a versionId)
+    "GetObject": ("s3:GetObject", "s3:GetObjectVersion"),
+    "HeadObject": ("s3:GetObject", "s3:GetObjectVersion"),
+    "DeleteObject": ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+    "UploadPart": ("s3:PutObject", None),
+    "CompleteMultipartUpload": ("s3:PutObject", None),
+    "AbortMultipartUpload": ("s3:AbortMultipartUpload", None),
+    "ListParts": ("s3:ListMultipartUploadParts", None),
+    "GetObjectAcl": ("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+    "PutObjectAcl": ("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+    "GetObjectTagging": ("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+    "PutObjectTagging": ("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+    "DeleteObjectTagging": ("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+    "GetObjectRetention": ("s3:GetObjectRetention", None),
+    "PutObjectRetention": ("s3:PutObjectRetention", None),
+    "GetObjectLegalHold": ("s3:GetObjectLegalHold", None),
+    "PutObjectLegalHold": ("s3:PutObjectLegalHold", None),
+    "RestoreObject": ("s3:RestoreObject", None),
+    "PostObjectSelect": ("s3:GetObject", None),
+}
+
+# Bucket-level operations: the action, on the bucket ARN.
+_BUCKET_ACTIONS: dict[str, str] = {
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "CreateBucket": "s3:CreateBucket",
+    "DeleteBucket": "s3:DeleteBucket",
+    "GetBucketLocation": "s3:GetBucketLocation",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+    "DeleteBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+    "GetBucketCors": "s3:GetBucketCORS",
+    "PutBucketCors": "s3:PutBucketCORS",
+    "DeleteBucketCors": "s3:PutBucketCORS",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "s3:PutEncryptionConfiguration",
+    "GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+    "PutBucketNotificationConfiguration": "s3:PutBucketNotification",
+    "GetBucketReplication": "s3:GetReplicationConfiguration",
+    "PutBucketReplication": "s3:PutReplicationConfiguration",
+    "DeleteBucketReplication": "s3:PutReplicationConfiguration",
+    "GetBucketAccelerateConfiguration": "s3:GetAccelerateConfiguration",
+    "PutBucketAccelerateConfiguration": "s3:PutAccelerateConfiguration",
+    "DeleteBucketTagging": "s3:PutBucketTagging",
+    "GetBucketObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "PutBucketObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
+}
+
+_GRANT_HEADERS = ("x-amz-acl", "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
+                  "x-amz-grant-full-control")
+_CONTEXT_HEADERS = (
+    "x-amz-acl", "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write",
+    "x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-storage-class",
+    "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-customer-algorithm", "x-amz-metadata-directive",
+    "x-amz-copy-source",
+)
+
+
+@dataclass(frozen=True)
+class S3Call:
+    """The parts of an S3 request that authorization looks at."""
+
+    operation: str
+    bucket: str
+    key: str
+    query: Mapping[str, str]
+    header: GetHeader
+    delete_keys: tuple[tuple[str, str | None], ...] = ()  # DeleteObjects: (key, version id)
+
+
+def copy_source(value: str) -> tuple[str, str, str | None] | None:
+    """x-amz-copy-source ("[/]bucket/key[?versionId=V]", the key URL-encoded) as
+    (bucket, key, version id); None if it is not of that form (e.g. an access point ARN)."""
+    path, _, query = value.partition("?")
+    version = None
+    if query:
+        name, _, version_value = query.partition("=")
+        if name != "versionId":
+            return None
+        version = unquote(version_value)
+    bucket, _, key = unquote(path).lstrip("/").partition("/")
+    if not bucket or not key or bucket.startswith("arn:"):
+        return None
+    return bucket, key, version
+
+
+def _write_extras(call: S3Call, resource: str) -> list[Check]:
+    """What PutObject-like requests need besides s3:PutObject, per their headers."""
+    extras = []
+    if any(call.header(name) is not None for name in _GRANT_HEADERS):
+        extras.append(Check("s3:PutObjectAcl", resource))
+    if call.header("x-amz-tagging") is not None:
+        extras.append(Check("s3:PutObjectTagging", resource))
+    if call.header("x-amz-object-lock-mode") is not None or \
+            call.header("x-amz-object-lock-retain-until-date") is not None:
+        extras.append(Check("s3:PutObjectRetention", resource))
+    if call.header("x-amz-object-lock-legal-hold") is not None:
+        extras.append(Check("s3:PutObjectLegalHold", resource))
+    return extras
+
+
+def _source_check(call: S3Call) -> Check | None:
+    source = copy_source(call.header("x-amz-copy-source") or "")
+    if source is None:
+        return None
+    bucket, key, version = source
+    return Check("s3:GetObjectVersion" if version else "s3:GetObject", object_arn(bucket, key))
+
+
+def required_checks(call: S3Call) -> list[Check] | None:
+    """Every (action, resource) the request needs; None if it cannot be authorized at all
+    (e.g. a copy source this emulator cannot read)."""
+    if not call.bucket:
+        return [Check("s3:ListAllMyBuckets" if call.operation == "ListBuckets" else "s3:" + call.operation, "*")]
+    if call.operation == "DeleteObjects":
+        # Each key needs s3:DeleteObject (s3:DeleteObjectVersion with a VersionId). S3
+        # reports a denied key as an <Error> entry; this emulator denies the whole request.
+        if not call.delete_keys:
+            return None
+        return [Check("s3:DeleteObjectVersion" if version else "s3:DeleteObject", object_arn(call.bucket, key))
+                for key, version in call.delete_keys]
+    if not call.key:
+        action = _BUCKET_ACTIONS.get(call.operation, "s3:" + call.operation)
+        return [Check(action, bucket_arn(call.bucket))]
+    resource = object_arn(call.bucket, call.key)
+    versioned = "versionId" in call.query
+    if call.operation in ("PutObject", "CreateMultipartUpload"):
+        return [Check("s3:PutObject", resource), *_write_extras(call, resource)]
+    if call.operation in ("CopyObject", "UploadPartCopy"):
+        source = _source_check(call)
+        if source is None:
+            return None
+        extras = _write_extras(call, resource) if call.operation == "CopyObject" else []
+        return [Check("s3:PutObject", resource), *extras, source]
+    if call.operation == "GetObjectAttributes":
+        return [Check("s3:GetObjectVersion" if versioned else "s3:GetObject", resource),
+                Check("s3:GetObjectVersionAttributes" if versioned else "s3:GetObjectAttributes", resource)]
+    plain, with_version = _OBJECT_ACTIONS.get(call.operation, ("s3:" + call.operation, None))
+    return [Check(with_version if versioned and with_version else plain, resource)]
+
+
+# --------------------------------------------------------------------------
+# Request context
+# --------------------------------------------------------------------------
+
+
+def request_context(call: S3Call, identity_id: str) -> dict[str, iam.ContextValue]:
+    """The keys IAM sees. The emulator stands in for S3's HTTPS endpoint, so every request
+    counts as TLS 1.3 (aws:SecureTransport true, s3:TlsVersion 1.3) even though it
+    arrived over plain HTTP on 127.0.0.1."""
+    context: dict[str, iam.ContextValue] = {
+        "aws:SecureTransport": True,
+        "s3:TlsVersion": 1.3,
+        IDENTITY_VARIABLE: identity_id,
+    }
+    for name in _CONTEXT_HEADERS:
+        value = call.header(name)
+        if value is not None:
+            context["s3:" + name] = value
+    source = copy_source(call.header("x-amz-copy-source") or "")
+    if source:  # the documented form: bucket/key, decoded
+        context["s3:x-amz-copy-source"] = f"{source[0]}/{source[1]}"
+    if "versionId" in call.query:
+        context["s3:versionid"] = call.query["versionId"]
+    if call.operation in ("ListObjects", "ListObjectsV2", "ListObjectVersions", "ListMultipartUploads"):
+        for parameter in ("prefix", "delimiter", "max-keys"):
+            if parameter in call.query:  # present only when the request has the parameter
+                context["s3:" + parameter] = call.query[parameter]
+    return context
+
+
+# --------------------------------------------------------------------------
+# The role
+# --------------------------------------------------------------------------
+
+
+class AuthenticatedRole:
+    """The identity pool's authenticated role plus the bucket policy, from infra-policies/.
+
+    `${HomeBucket}` is filled per request with the bucket being asked about when that
+    bucket is a home bucket (registered by provision.py or --home-bucket), and with a name
+    no bucket can have otherwise, so the role reaches the home bucket(s) only."""
+
+    def __init__(self, home_prefix: str, home_buckets: Iterable[str] = (),
+                 policy_dir: Path = iam.POLICY_DIR):
+        self.home_prefix = home_prefix.strip("/")
+        self.home_buckets = set(home_buckets)
+        self._texts = {name: (policy_dir / name).read_text() for name in DOCUMENTS}
+        self._cache: dict[str, list[dict]] = {}
+
+    def add_home_bucket(self, bucket: str) -> None:
+        self.home_buckets.add(bucket)
+
+    def documents(self, bucket: str) -> list[dict]:
+        home_bucket = bucket if bucket in self.home_buckets else NOT_A_HOME_BUCKET
+        if home_bucket not in self._cache:
+            placeholders = {"AWS::Partition": "aws", "HomeBucket": home_bucket, "HomePrefix": self.home_prefix}
+            self._cache[home_bucket] = [
+                json.loads(iam.fill_placeholders(text, placeholders))
+                for text in self._texts.values()
+            ]
+        return self._cache[home_bucket]
+
+    def decide(self, check: Check, context: Mapping[str, iam.ContextValue], principal: str) -> str:
+        bucket = check.resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+        return iam.evaluate(self.documents(bucket), iam.Request(check.action, check.resource, context, principal))
+
+    def authorize(self, call: S3Call, identity_id: str, principal: str) -> bool:
+        """Whether every action the request needs is allowed."""
+        checks = required_checks(call)
+        if checks is None:
+            return False
+        context = request_context(call, identity_id)
+        return all(self.decide(check, context, principal) == iam.ALLOW for check in checks)
+
+    def may_list(self, call: S3Call, identity_id: str, principal: str) -> bool:
+        """s3:ListBucket on the bucket with the object request's own context (which has no
+        s3:prefix): what S3 asks before telling a caller that a key does not exist."""
+        context = request_context(call, identity_id)
+        check = Check("s3:ListBucket", bucket_arn(call.bucket))
+        return self.decide(check, context, principal) == iam.ALLOW
