@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import select
 import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest

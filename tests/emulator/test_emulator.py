@@ -22,7 +22,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import (
-    ADMIN_KEY, FUNCTION_KEY, HERE, IDENTITY_ID, REGION, Emulator, b64url, claims_of, client,
+    FUNCTION_KEY, HERE, IDENTITY_ID, Emulator, b64url, claims_of, client,
     credentials, error_code, get_id, id_token, moto_key, provider, provision, sign_in, sign_jwt,
     start_emulator, user_s3,
 )

@@ -1,0 +1,145 @@
+"""Fault injection through POST /_homedir/faults, and Cognito Identity DeleteIdentities."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from harness import ADMIN_KEY, REGION, Emulator, client, credentials, error_code, get_id, id_token, provider, \
+    user_credentials
+
+Stack = dict[str, str]
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(emulator: Emulator) -> Iterator[None]:
+    yield
+    emulator.post_json("/_homedir/faults/reset", {})
+
+
+def sdk(emulator: Emulator, service: str, key: tuple[str, ...] = ADMIN_KEY, attempts: int = 1) -> Any:
+    """A client making exactly `attempts` attempts per call (1: no retries)."""
+    access_key, secret_key, *token = key
+    return boto3.client(
+        service, region_name=REGION, endpoint_url=emulator.url,
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        aws_session_token=token[0] if token else None,
+        config=Config(retries={"total_max_attempts": attempts, "mode": "standard"},
+                      s3={"addressing_style": "path"}),
+    )
+
+
+def status_and_error(call: Any) -> tuple[int, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
+
+
+def test_cognito_throttle_and_error_shapes(emulator: Emulator, stack: Stack) -> None:
+    logins = {provider(stack): id_token(emulator, stack)}
+    identity = sdk(emulator, "cognito-identity")
+    get = lambda: identity.get_id(IdentityPoolId=stack["IDENTITY_POOL_ID"], Logins=logins)  # noqa: E731
+    assert emulator.post_json("/_homedir/faults", {"operation": "GetId", "kind": "throttle", "times": 1}) == {"ok": True}
+    assert status_and_error(get) == (400, "TooManyRequestsException")
+    get()  # `times` used up
+    emulator.post_json("/_homedir/faults", {"operation": "AdminGetUser", "kind": "error"})
+    idp = sdk(emulator, "cognito-idp")
+    call = lambda: idp.admin_get_user(UserPoolId=stack["USER_POOL_ID"], Username="alice@example.com")  # noqa: E731
+    assert status_and_error(call) == (500, "InternalErrorException")
+    assert status_and_error(call) == (500, "InternalErrorException")  # no `times`: until reset
+    emulator.post_json("/_homedir/faults/reset", {})
+    assert call()["Enabled"]
+
+
+def test_s3_throttle_and_error_shapes(emulator: Emulator, stack: Stack) -> None:
+    key, home = user_credentials(emulator, stack, "alice@example.com")
+    s3 = sdk(emulator, "s3", key)
+    bucket = stack["BUCKET_NAME"]
+    emulator.post_json("/_homedir/faults", {"operation": "PutObject", "kind": "throttle", "times": 1})
+    emulator.post_json("/_homedir/faults", {"operation": "ListObjectsV2", "kind": "error", "times": 1})
+    assert status_and_error(lambda: s3.put_object(Bucket=bucket, Key=home + "f", Body=b"")) == (503, "SlowDown")
+    assert status_and_error(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=home)) == (500, "InternalError")
+    s3.put_object(Bucket=bucket, Key=home + "f", Body=b"")
+
+
+def test_faulted_requests_are_logged_so_retries_can_be_counted(emulator: Emulator, stack: Stack) -> None:
+    logins = {provider(stack): id_token(emulator, stack)}
+    emulator.get_json("/_homedir/calls/reset", method="POST")
+    emulator.post_json("/_homedir/faults", {"operation": "GetId", "kind": "throttle", "times": 2})
+    retrying = sdk(emulator, "cognito-identity", attempts=3)
+    retrying.get_id(IdentityPoolId=stack["IDENTITY_POOL_ID"], Logins=logins)
+    operations = [call["operation"] for call in emulator.get_json("/_homedir/calls")["calls"]]
+    assert operations == ["GetId", "GetId", "GetId"]
+
+
+def test_jwks_faults(emulator: Emulator, stack: Stack) -> None:
+    url = f"{emulator.url}/{stack['USER_POOL_ID']}/.well-known/jwks.json"
+    emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "throttle", "times": 1})
+    emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "error", "times": 1})
+    statuses = []
+    for _ in range(3):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert statuses == [429, 500, 200]
+
+
+def test_a_delayed_request_does_not_block_others(emulator: Emulator, stack: Stack) -> None:
+    key, home = user_credentials(emulator, stack, "alice@example.com")
+    s3 = sdk(emulator, "s3", key)
+    emulator.post_json("/_homedir/faults", {"operation": "HeadObject", "kind": "delay", "delay_secs": 1.5,
+                                             "times": 1})
+    s3.put_object(Bucket=stack["BUCKET_NAME"], Key=home + "slow", Body=b"x")
+    finished: list[float] = []
+    started = time.monotonic()
+    slow = threading.Thread(target=lambda: (s3.head_object(Bucket=stack["BUCKET_NAME"], Key=home + "slow"),
+                                            finished.append(time.monotonic() - started)))
+    slow.start()
+    time.sleep(0.2)
+    assert emulator.get_json("/_homedir/health") == {"ok": True}
+    fast = time.monotonic() - started
+    slow.join(timeout=10)
+    assert fast < 1.0 and finished and finished[0] >= 1.5
+
+
+@pytest.mark.parametrize("body", [
+    {"operation": "GetId", "kind": "explode"},
+    {"kind": "throttle"},
+    {"operation": "GetId", "kind": "throttle", "times": 0},
+    {"operation": "GetId", "kind": "delay", "delay_secs": "soon"},
+])
+def test_malformed_faults_are_refused(emulator: Emulator, body: dict[str, Any]) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        emulator.post_json("/_homedir/faults", body)
+    assert caught.value.code == 400
+
+
+# --------------------------------------------------------------------------
+# DeleteIdentities
+# --------------------------------------------------------------------------
+
+
+def test_deleted_identities_are_forgotten(emulator: Emulator, stack: Stack) -> None:
+    logins = {provider(stack): id_token(emulator, stack, "bob@example.com")}
+    old = get_id(emulator, stack, logins)
+    identity = client(emulator, "cognito-identity")
+    listed = lambda: [entry["IdentityId"] for entry in identity.list_identities(  # noqa: E731
+        IdentityPoolId=stack["IDENTITY_POOL_ID"], MaxResults=60)["Identities"]]
+    assert old in listed()
+    assert identity.delete_identities(IdentityIdsToDelete=[old])["UnprocessedIdentityIds"] == []
+    assert error_code(lambda: credentials(emulator, old, logins)) == "ResourceNotFoundException"
+    new = get_id(emulator, stack, logins)
+    assert new != old
+    assert new in listed() and old not in listed()
+    credentials(emulator, new, logins)
