@@ -1,7 +1,8 @@
 """Local AWS emulator for homedir: moto in server mode plus a few corrections.
 
     python tests/emulator/homedir_emulator.py --port P [--host 127.0.0.1]
-        [--state-dir DIR] [--home-prefix home] [--credentials-ttl 90]
+        [--state-dir DIR] [--home-prefix home] [--home-bucket NAME]...
+        [--credentials-ttl 90]
 
 moto (pinned 5.2.5) is good enough for user pools and S3, but its Cognito
 Identity accepts anything, and it enforces no IAM. homedir's security rests on
@@ -27,25 +28,39 @@ b. GetCredentialsForIdentity (monkeypatch). moto returns fixed fake keys for
    or env HOMEDIR_EMULATOR_CREDENTIALS_TTL); the emulator remembers which
    identity each key belongs to and when it expires.
 
-c. S3 authorization (WSGI middleware). moto enforces no IAM, so the
-   authenticated role is emulated from the SigV4 access key:
-   - keys issued by (b) may GetObject/HeadObject/PutObject/DeleteObject keys
-     under "<home-prefix>/<identityId>/" (any bucket) and ListObjects(V2) only
-     with a `prefix` under it; everything else is 403 AccessDenied. Expired
-     keys get ExpiredToken and a missing or different session token gets
-     InvalidToken, both with HTTP 400, as real S3 does.
-   - FUNCTION_ACCESS_KEY ("AKIAHOMEDIRFUNCTION0") plays the functions' own
-     execution role, which has no S3 permission at all: every S3 request is
-     403 AccessDenied. It may still call Cognito.
-   - Any other key (e.g. the harness's ADMIN_ACCESS_KEY) is unrestricted.
-   Request signatures are not verified (moto doesn't either).
+c. S3 authentication and authorization (WSGI middleware, S3Gate; modules sigv4.py,
+   s3auth.py, iam.py). moto checks neither signatures nor IAM. Here, in S3's order:
+   - unsigned S3 requests: 403 AccessDenied (the bucket grants nothing to anonymous
+     callers). The user pools' unsigned .well-known documents, the unsigned Cognito
+     JSON calls (GetId, GetCredentialsForIdentity, InitiateAuth) and /moto-api pass.
+   - ADMIN_ACCESS_KEY: the account administrator, unrestricted, signature not checked.
+   - FUNCTION_ACCESS_KEY: the functions' execution role, no S3 permission at all:
+     every S3 request is 403 AccessDenied (Cognito calls pass).
+   - any other key not issued by (b): 403 InvalidAccessKeyId.
+   - issued keys: SigV2 is refused (400 InvalidRequest); a missing or different
+     session token is 400 InvalidToken; expired keys 400 ExpiredToken; a header-signed
+     request more than 15 minutes off is 403 RequestTimeTooSkewed; a presigned URL past
+     X-Amz-Date + X-Amz-Expires is 403 AccessDenied "Request has expired" (Expires over
+     604800: 400 AuthorizationQueryParametersError); then the SigV4 signature is
+     recomputed with the issued secret (403 SignatureDoesNotMatch); then the actions
+     the operation needs (s3auth.required_checks) are evaluated by iam.py against
+     infra-policies/authenticated-s3-policy.json + bucket-policy.json, with
+     ${HomeBucket} = the requested bucket if it is a registered home bucket
+     (provision.py registers its bucket; --home-bucket), ${HomePrefix} = --home-prefix,
+     ${cognito-identity.amazonaws.com:sub} = the caller's Identity ID, and the request
+     counted as TLS 1.3 (the emulator stands in for S3's HTTPS endpoint). Any action
+     not Allowed: 403 AccessDenied. DeleteObjects is denied whole if any key is denied.
+   - a 404 NoSuchKey from moto (and any 404 to HEAD) becomes 403 AccessDenied unless
+     the caller may s3:ListBucket on the bucket with the object request's context.
+   The README's table names the AWS page behind each rule.
 
 d. Call log (WSGI middleware). Every AWS API request is recorded as
    {"service", "operation", "access_key"} so tests can assert which calls the
    code made, and with which credentials. JWKS fetches are only counted.
        GET  /_homedir/health       -> {"ok": true}
        GET  /_homedir/calls        -> {"calls": [...], "jwks_fetches": N}
-       POST /_homedir/calls/reset  -> clears both
+       POST /_homedir/calls/reset  -> clears both (not the faults)
+       POST /_homedir/home-buckets {"bucket": NAME} -> {"ok": true}
 
 e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token
    signing key as PKCS#8 PEM; test-only, so tests can forge validly signed
@@ -59,6 +74,17 @@ f. Form-typed uploads (WSGI middleware). moto's request parser treats a body
    sends that type by default). For object PUTs the middleware hands moto the
    body as application/octet-stream and restores the client's Content-Type on
    the stored object, as S3 keeps it.
+
+g. Fault injection (faults.py). POST /_homedir/faults {"operation", "kind":
+   "throttle"|"error"|"delay", "times"?, "delay_secs"?} makes matching requests
+   (operation as the call log names it, or "jwks") fail as the service would:
+   Cognito 400 TooManyRequestsException / 500 InternalErrorException, S3 503 SlowDown /
+   500 InternalError, JWKS 429 / 500; or sleep, then proceed. Faulted requests are
+   still logged. POST /_homedir/faults/reset clears them.
+
+h. DeleteIdentities (moto lacks it). Forgets the identities: GetCredentialsForIdentity
+   for them is ResourceNotFoundException, the next GetId for the same login creates a
+   new Identity ID, and moto's ListIdentities drops them.
 
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
@@ -115,7 +141,7 @@ FUNCTION_ACCESS_KEY = "AKIAHOMEDIRFUNCTION0"
 """Access key standing for the functions' execution role: no S3 at all."""
 
 ADMIN_ACCESS_KEY = "AKIAHOMEDIRADMIN000"
-"""Access key the harness provisions with; unrestricted like any other key."""
+"""Access key the harness provisions with: the account administrator, unrestricted."""
 
 MOTO_KEY_ID = "dummy"
 DEFAULT_CREDENTIALS_TTL = "90"
