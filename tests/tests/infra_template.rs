@@ -682,11 +682,6 @@ fn bucket_versioning_is_on_and_noncurrent_versions_expire_by_parameter() {
             "no rule expires current files"
         );
     }
-    assert_eq!(
-        at(resource(&t, "HomeBucket"), &["DeletionPolicy"]).as_str(),
-        Some("Retain"),
-        "the users' files survive a stack delete"
-    );
 }
 
 #[test]
@@ -1110,5 +1105,222 @@ fn placeholder_rewriting_rejects_what_cloudformation_would_not_substitute() {
     assert!(
         as_placeholder_json(&t, &join, "join").is_err(),
         "other intrinsics have no placeholder form"
+    );
+}
+
+// ------------------------------------------------------------------- lifecycle
+
+fn policy_of<'a>(t: &'a Yaml, logical_id: &str, attribute: &str) -> Option<&'a str> {
+    get(resource(t, logical_id), attribute).and_then(Yaml::as_str)
+}
+
+/// The home folders are named after Identity IDs that exist only in this identity pool,
+/// whose identities are users of this user pool: the bucket, both pools and the bucket
+/// policy survive stack deletion and replacement. Only the rollback of the operation
+/// that created them may delete the bucket, its policy and the identity pool (no
+/// orphan after a failed first deploy); the user pool is plain Retain because its
+/// deletion protection would make such a rollback fail.
+#[test]
+fn stateful_resources_survive_stack_deletion_and_replacement() {
+    let t = template();
+    for (id, deletion) in [
+        ("UserPool", "Retain"),
+        ("IdentityPool", "RetainExceptOnCreate"),
+        ("HomeBucket", "RetainExceptOnCreate"),
+        ("HomeBucketPolicy", "RetainExceptOnCreate"),
+    ] {
+        assert_eq!(
+            policy_of(&t, id, "DeletionPolicy"),
+            Some(deletion),
+            "{id}: DeletionPolicy {deletion}"
+        );
+        assert_eq!(
+            policy_of(&t, id, "UpdateReplacePolicy"),
+            Some("Retain"),
+            "{id}: UpdateReplacePolicy Retain (a replacement must not delete the old one)"
+        );
+    }
+    // Whatever is added later: no user pool, identity pool, bucket or bucket policy of
+    // this template may be deleted by a stack operation.
+    for ty in [
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::IdentityPool",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+    ] {
+        for (id, _) in resources_of_type(&t, ty) {
+            assert!(
+                matches!(
+                    policy_of(&t, &id, "DeletionPolicy"),
+                    Some("Retain" | "RetainExceptOnCreate")
+                ),
+                "{ty} {id} must be retained on stack deletion"
+            );
+            assert_eq!(
+                policy_of(&t, &id, "UpdateReplacePolicy"),
+                Some("Retain"),
+                "{ty} {id} must be retained on replacement"
+            );
+        }
+    }
+}
+
+#[test]
+fn user_pool_has_deletion_protection() {
+    let t = template();
+    assert_eq!(
+        get(props(&t, "UserPool"), "DeletionProtection").and_then(Yaml::as_str),
+        Some("ACTIVE"),
+        "UserPool.DeletionProtection ACTIVE: deleting the pool by hand needs a deliberate step first"
+    );
+}
+
+/// The decision README.md explains: the authenticated role and its attachment go with
+/// the stack, so a deleted stack leaves an identity pool that issues no credentials
+/// (no direct S3 access for anyone) while files and Identity IDs survive.
+#[test]
+fn authenticated_role_and_its_attachment_are_deleted_with_the_stack() {
+    let t = template();
+    for id in ["AuthenticatedRole", "IdentityPoolRoleAttachment"] {
+        for attribute in ["DeletionPolicy", "UpdateReplacePolicy"] {
+            assert!(
+                matches!(policy_of(&t, id, attribute), None | Some("Delete")),
+                "{id}.{attribute}: deleted with the stack (see README, Deleting the stack)"
+            );
+        }
+    }
+}
+
+// ------------------------------------------------- conditions, as CloudFormation
+
+/// The value of a condition expression for the given parameter values (the intrinsics
+/// the template's conditions use; anything else fails the test).
+fn condition_holds(t: &Yaml, expression: &Yaml, parameters: &BTreeMap<&str, &str>) -> bool {
+    let (tag, inner) = tag_of(expression)
+        .unwrap_or_else(|| panic!("a condition is an intrinsic, found {expression:?}"));
+    let items = || inner.as_sequence().expect("a list of operands");
+    match tag.as_str() {
+        "Not" => !condition_holds(t, &items()[0], parameters),
+        "And" => items().iter().all(|c| condition_holds(t, c, parameters)),
+        "Or" => items().iter().any(|c| condition_holds(t, c, parameters)),
+        "Condition" => {
+            let name = inner.as_str().expect("a condition name");
+            condition_holds(t, at(t, &["Conditions", name]), parameters)
+        }
+        "Equals" => {
+            let value = |v: &Yaml| -> String {
+                if let Some(name) = ref_target(v) {
+                    let default = get(at(t, &["Parameters", name]), "Default")
+                        .and_then(Yaml::as_str)
+                        .unwrap_or_default();
+                    parameters.get(name).copied().unwrap_or(default).to_owned()
+                } else {
+                    v.as_str()
+                        .unwrap_or_else(|| panic!("unsupported operand {v:?}"))
+                        .to_owned()
+                }
+            };
+            value(&items()[0]) == value(&items()[1])
+        }
+        other => panic!("condition intrinsic !{other} is not supported by this test"),
+    }
+}
+
+/// `value` with every `!If` resolved and `!Ref AWS::NoValue` removed, as CloudFormation
+/// does at deploy time. `!Ref` of a parameter becomes its value.
+fn resolve(t: &Yaml, value: &Yaml, parameters: &BTreeMap<&str, &str>) -> Option<Yaml> {
+    if let Some(target) = ref_target(value) {
+        if target == "AWS::NoValue" {
+            return None;
+        }
+        if let Some(v) = parameters.get(target) {
+            return Some(Yaml::String((*v).to_owned()));
+        }
+        return Some(value.clone());
+    }
+    if let Some((tag, inner)) = tag_of(value) {
+        if tag == "If" {
+            let branches = inner.as_sequence().expect("!If [condition, then, else]");
+            let name = branches[0].as_str().expect("a condition name");
+            let holds = condition_holds(t, at(t, &["Conditions", name]), parameters);
+            return resolve(t, &branches[if holds { 1 } else { 2 }], parameters);
+        }
+        return Some(value.clone());
+    }
+    match value {
+        Yaml::Mapping(map) => {
+            let mut out = Mapping::new();
+            for (k, v) in map {
+                if let Some(v) = resolve(t, v, parameters) {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Yaml::Mapping(out))
+        }
+        Yaml::Sequence(items) => Some(Yaml::Sequence(
+            items
+                .iter()
+                .filter_map(|v| resolve(t, v, parameters))
+                .collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+fn user_pool_email(t: &Yaml, source_arn: &str, from: &str) -> Yaml {
+    let parameters = BTreeMap::from([("SesSourceArn", source_arn), ("SesFromAddress", from)]);
+    resolve(
+        t,
+        at(props(t, "UserPool"), &["EmailConfiguration"]),
+        &parameters,
+    )
+    .expect("EmailConfiguration is always set")
+}
+
+fn yaml(text: &str) -> Yaml {
+    serde_yaml::from_str(text).unwrap()
+}
+
+#[test]
+fn user_pool_email_is_cognito_default_unless_an_ses_sender_is_given() {
+    let t = template();
+    let p = at(&t, &["Parameters"]);
+    for name in ["SesSourceArn", "SesFromAddress"] {
+        assert_eq!(
+            at(p, &[name, "Default"]).as_str(),
+            Some(""),
+            "{name} is optional (default empty)"
+        );
+    }
+    assert_eq!(
+        at(p, &["SesSourceArn", "AllowedPattern"]).as_str(),
+        Some("^(arn:[a-z-]+:ses:[a-z0-9-]+:[0-9]{12}:identity/.+)?$"),
+        "SesSourceArn is empty or an SES identity ARN"
+    );
+
+    let arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.com";
+    assert_eq!(
+        user_pool_email(&t, "", ""),
+        yaml("EmailSendingAccount: COGNITO_DEFAULT"),
+        "no SES sender: Cognito's default email (50 a day per account)"
+    );
+    assert_eq!(
+        user_pool_email(&t, "", "homedir <no-reply@example.com>"),
+        yaml("EmailSendingAccount: COGNITO_DEFAULT"),
+        "a From without an SES identity is ignored"
+    );
+    assert_eq!(
+        user_pool_email(&t, arn, ""),
+        yaml(&format!(
+            "{{EmailSendingAccount: DEVELOPER, SourceArn: \"{arn}\"}}"
+        )),
+        "an SES identity: Cognito sends through it"
+    );
+    assert_eq!(
+        user_pool_email(&t, arn, "homedir <no-reply@example.com>"),
+        yaml(&format!(
+            "{{EmailSendingAccount: DEVELOPER, SourceArn: \"{arn}\", From: \"homedir <no-reply@example.com>\"}}"
+        )),
+        "an SES identity and a From"
     );
 }
