@@ -9,13 +9,19 @@
 //! variables in `Resource` by itself, but not inside `Condition` values, where the
 //! `s3:prefix` check needs it.)
 //!
-//! Expected decisions are exact: `Allow`; `NotApplicable`, i.e. an implicit deny (no
-//! statement grants it); or `Deny`, an explicit deny by the bucket policy.
+//! The S3 cases live in `infra-policies/cases.json`, the one table the emulator's own
+//! tests read too, so the two evaluators cannot drift; the trust-policy and
+//! function-role cases are here. Expected decisions are exact: `Allow`;
+//! `NotApplicable`, i.e. an implicit deny (no statement grants it, `ImplicitDeny` in
+//! the table); or `Deny`, an explicit deny by a Deny statement (`ExplicitDeny`).
 
 use iam_rs::{
     Arn, Context, ContextValue, Decision, EvaluationOptions, IAMPolicy, IAMRequest,
     PolicyEvaluator, Principal, PrincipalId, Validate,
 };
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 const ACCOUNT: &str = "123456789012";
@@ -128,6 +134,10 @@ fn bucket(bucket: &str) -> String {
     format!("arn:aws:s3:::{bucket}")
 }
 
+fn home(identity: &str, rest: &str) -> String {
+    format!("{HOME_PREFIX}/{identity}/{rest}")
+}
+
 /// The session Cognito's GetCredentialsForIdentity hands back, as S3 sees the caller.
 fn role_session() -> Principal {
     Principal::Aws(PrincipalId::String(format!(
@@ -135,162 +145,357 @@ fn role_session() -> Principal {
     )))
 }
 
-#[derive(Clone, Copy)]
-enum Prefix<'a> {
-    /// A ListObjects request without a `prefix` parameter: the key is absent.
-    Absent,
-    Is(&'a str),
+/// `infra-policies/cases.json`: the one table of S3 authorization cases, shared with the
+/// emulator's own tests (its `about` field documents the format).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseTable {
+    #[allow(dead_code)]
+    about: Vec<String>,
+    placeholders: BTreeMap<String, String>,
+    values: BTreeMap<String, String>,
+    identities: BTreeMap<String, String>,
+    documents: Vec<String>,
+    cases: Vec<S3Case>,
 }
 
-#[derive(Clone, Copy)]
-enum Transport {
-    Tls(f64),
-    PlainHttp,
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct S3Case {
+    name: String,
+    identity: String,
+    action: String,
+    resource: String,
+    context: serde_json::Map<String, Json>,
+    expect: Expected,
 }
 
-/// The decision for `caller` doing `action` on `resource`: the per-user identity
-/// policy and the bucket's resource policy together, as S3 evaluates a same-account
-/// request (an explicit deny in either wins; an allow in either grants).
-fn s3_decision(
-    case: &str,
-    caller: &str,
-    action: &str,
-    resource: &str,
-    prefix: Prefix,
-    transport: Transport,
-) -> Decision {
-    let mut context = Context::new();
-    match transport {
-        Transport::Tls(version) => {
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+enum Expected {
+    Allow,
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+impl Expected {
+    fn decision(self) -> Decision {
+        match self {
+            Expected::Allow => Decision::Allow,
+            Expected::ImplicitDeny => Decision::NotApplicable,
+            Expected::ExplicitDeny => Decision::Deny,
+        }
+    }
+}
+
+fn case_table() -> CaseTable {
+    serde_json::from_str(&policy_text("cases.json"))
+        .unwrap_or_else(|e| panic!("infra-policies/cases.json does not follow its format: {e}"))
+}
+
+impl CaseTable {
+    /// `{bucket}`, `{other_bucket}`, `{prefix}`, `{A}`, `{B}` replaced by their values.
+    fn expand(&self, case: &str, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (name, value) in self.values.iter().chain(&self.identities) {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        assert!(
+            !out.contains('{') && !out.contains('}'),
+            "case `{case}`: {text:?} names a value the table does not define"
+        );
+        out
+    }
+
+    /// The request context of a case, typed as the table's `about` says; a request
+    /// that says nothing about its transport came over TLS 1.3.
+    fn context(&self, case: &S3Case) -> Context {
+        let mut context = Context::new();
+        for (key, value) in &case.context {
+            let typed = match value {
+                Json::String(s) => ContextValue::String(self.expand(&case.name, s)),
+                Json::Bool(b) => ContextValue::Boolean(*b),
+                Json::Number(n) => ContextValue::Number(n.as_f64().expect("a finite number")),
+                Json::Array(items) => ContextValue::StringList(
+                    items
+                        .iter()
+                        .map(|item| {
+                            let s = item.as_str().unwrap_or_else(|| {
+                                panic!("case `{}`: {key} lists a non-string", case.name)
+                            });
+                            self.expand(&case.name, s)
+                        })
+                        .collect(),
+                ),
+                other => panic!("case `{}`: {key} has no context type: {other}", case.name),
+            };
+            context.insert(key.clone(), typed);
+        }
+        if !case.context.contains_key("aws:SecureTransport") {
             context.insert("aws:SecureTransport".into(), ContextValue::Boolean(true));
-            context.insert("s3:TlsVersion".into(), ContextValue::Number(version));
+            context.insert("s3:TlsVersion".into(), ContextValue::Number(1.3));
         }
-        Transport::PlainHttp => {
-            context.insert("aws:SecureTransport".into(), ContextValue::Boolean(false));
+        context
+    }
+
+    /// A document of the table as IAM sees it for a request by `identity`.
+    fn document(&self, file: &str, identity: &str) -> IAMPolicy {
+        self.parse(file, &policy_text(file), identity)
+    }
+
+    /// `text` (the content of `file`) with the table's placeholders and the caller's
+    /// Identity ID filled in, as an iam-rs policy.
+    fn parse(&self, file: &str, text: &str, identity: &str) -> IAMPolicy {
+        let mut text = text.to_owned();
+        for (name, value) in &self.placeholders {
+            text = text.replace(&format!("${{{name}}}"), value);
         }
+        text = text.replace(IAM_VARIABLE, identity);
+        assert!(
+            !text.contains("${"),
+            "{file}: a placeholder has no value in cases.json:\n{text}"
+        );
+        IAMPolicy::from_json(&text)
+            .unwrap_or_else(|e| panic!("{file} is not an IAM policy iam-rs can read: {e}"))
     }
-    if let Prefix::Is(p) = prefix {
-        context.insert("s3:prefix".into(), ContextValue::String(p.into()));
+
+    fn identity(&self, case: &S3Case) -> &str {
+        self.identities.get(&case.identity).unwrap_or_else(|| {
+            panic!(
+                "case `{}`: identity {} is not in `identities`",
+                case.name, case.identity
+            )
+        })
     }
-    let request = IAMRequest::new_with_context(
-        role_session(),
-        action,
-        Arn::parse(resource).unwrap_or_else(|e| panic!("case `{case}`: bad ARN {resource}: {e}")),
-        context,
+
+    /// The decision for one case: the table's documents together, as S3 evaluates a
+    /// same-account request (an explicit deny in any wins; an allow in any grants).
+    fn decide(&self, case: &S3Case) -> Decision {
+        let identity = self.identity(case);
+        let documents = self
+            .documents
+            .iter()
+            .map(|file| self.document(file, identity))
+            .collect();
+        self.decide_with(case, documents)
+    }
+
+    fn decide_with(&self, case: &S3Case, documents: Vec<IAMPolicy>) -> Decision {
+        let resource = self.expand(&case.name, &case.resource);
+        let request = IAMRequest::new_with_context(
+            role_session(),
+            &case.action,
+            Arn::parse(&resource)
+                .unwrap_or_else(|e| panic!("case `{}`: bad ARN {resource}: {e}", case.name)),
+            self.context(case),
+        );
+        evaluate(
+            &case.name,
+            documents,
+            &request,
+            EvaluationOptions::default(),
+        )
+    }
+}
+
+fn meaning(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Allow => "Allow",
+        Decision::Deny => "ExplicitDeny",
+        Decision::NotApplicable => "ImplicitDeny",
+    }
+}
+
+/// Every case of `infra-policies/cases.json`, evaluated with iam-rs; one failure
+/// report names every case that did not get its expected decision.
+#[test]
+fn every_s3_case_of_the_shared_table_gets_its_expected_decision() {
+    let table = case_table();
+    assert!(
+        table.cases.len() >= 100,
+        "the table lost cases: {} left",
+        table.cases.len()
     );
-    evaluate(
-        case,
-        vec![
-            policy("authenticated-s3-policy.json", Some(caller)),
-            policy("bucket-policy.json", None),
-        ],
-        &request,
-        EvaluationOptions::default(),
-    )
+    let mut failures = Vec::new();
+    for case in &table.cases {
+        let got = table.decide(case);
+        if got != case.expect.decision() {
+            failures.push(format!(
+                "  {}: {} {} {:?} context {}: expected {:?}, got {}",
+                case.name,
+                case.identity,
+                case.action,
+                table.expand(&case.name, &case.resource),
+                serde_json::Value::Object(case.context.clone()),
+                case.expect,
+                meaning(got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases in infra-policies/cases.json failed:\n{}",
+        failures.len(),
+        table.cases.len(),
+        failures.join("\n")
+    );
 }
 
-fn home(identity: &str, rest: &str) -> String {
-    format!("{HOME_PREFIX}/{identity}/{rest}")
+#[test]
+fn the_shared_table_is_well_formed_and_agrees_with_these_tests() {
+    let table = case_table();
+    let mut names = BTreeSet::new();
+    for case in &table.cases {
+        assert!(
+            names.insert(case.name.as_str()),
+            "case `{}` appears twice",
+            case.name
+        );
+        assert!(
+            case.action.starts_with("s3:"),
+            "case `{}`: the table holds S3 cases only",
+            case.name
+        );
+        assert!(
+            case.resource.starts_with("arn:aws:s3:::"),
+            "case `{}`: resource is an S3 ARN",
+            case.name
+        );
+    }
+    // Every kind of decision is exercised, by both identities.
+    for expected in [
+        Expected::Allow,
+        Expected::ImplicitDeny,
+        Expected::ExplicitDeny,
+    ] {
+        assert!(
+            table.cases.iter().any(|c| c.expect == expected),
+            "no {expected:?} case"
+        );
+    }
+    assert_eq!(
+        table.documents,
+        ["authenticated-s3-policy.json", "bucket-policy.json"],
+        "the S3 cases evaluate the role's policy and the bucket policy together"
+    );
+    // The table's values are the ones the rest of this file uses.
+    let rust = placeholders();
+    for (name, value) in &table.placeholders {
+        let ours = rust
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str());
+        assert_eq!(ours, Some(value.as_str()), "placeholder {name}");
+    }
+    assert_eq!(table.values["bucket"], BUCKET);
+    assert_eq!(table.values["other_bucket"], OTHER_BUCKET);
+    assert_eq!(table.values["prefix"], HOME_PREFIX);
+    assert_eq!(table.placeholders["HomeBucket"], table.values["bucket"]);
+    assert_eq!(table.placeholders["HomePrefix"], table.values["prefix"]);
+    assert_eq!(table.identities["A"], A);
+    assert_eq!(table.identities["B"], B);
 }
 
-macro_rules! s3_cases {
-    ($($name:ident: $caller:expr, $action:literal, $resource:expr, $prefix:expr, $transport:expr => $expected:ident;)+) => {
-        $(
-            #[test]
-            fn $name() {
-                let case = stringify!($name);
-                let decision = s3_decision(case, $caller, $action, &$resource, $prefix, $transport);
-                expect(case, decision, Decision::$expected);
-            }
-        )+
+/// Every statement of the table's documents decides at least one case: with the
+/// statement removed, some case changes its decision. A statement no case depends on
+/// would be untested.
+#[test]
+fn every_statement_of_the_evaluated_documents_decides_some_case() {
+    let table = case_table();
+    for file in &table.documents {
+        let document: Json = serde_json::from_str(&policy_text(file)).expect("policy JSON");
+        let count = document["Statement"].as_array().expect("a list").len();
+        for index in 0..count {
+            let sid = document["Statement"][index]["Sid"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned();
+            let mut without = document.clone();
+            without["Statement"].as_array_mut().unwrap().remove(index);
+            let without = without.to_string();
+            let changed = table.cases.iter().any(|case| {
+                let identity = &table.identities[&case.identity];
+                let documents = table
+                    .documents
+                    .iter()
+                    .map(|f| {
+                        if f == file {
+                            table.parse(f, &without, identity)
+                        } else {
+                            table.document(f, identity)
+                        }
+                    })
+                    .collect();
+                table.decide_with(case, documents) != case.expect.decision()
+            });
+            assert!(
+                changed,
+                "statement {sid} of {file} decides no case of cases.json: add one"
+            );
+        }
+    }
+}
+
+/// Why the storage-class and encryption denies carry a `Null` guard: IAM (and iam-rs,
+/// which follows AWS here) treats a negated operator on an absent key as true, so
+/// `StringNotEquals` alone would deny every upload that sends no storage-class or
+/// encryption header — which is almost all of them.
+#[test]
+fn string_not_equals_on_an_absent_key_matches_which_is_why_the_null_guards_exist() {
+    let guarded = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*",
+             "Condition": {"StringNotEquals": {"s3:x-amz-storage-class": "STANDARD"},
+                           "Null": {"s3:x-amz-storage-class": "false"}}}
+        ]
+    });
+    let mut unguarded = guarded.clone();
+    unguarded["Statement"][1]["Condition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Null");
+    let decide = |document: &Json, class: Option<&str>| {
+        let mut context = Context::new();
+        if let Some(class) = class {
+            context.insert(
+                "s3:x-amz-storage-class".into(),
+                ContextValue::String(class.into()),
+            );
+        }
+        let request = IAMRequest::new_with_context(
+            role_session(),
+            "s3:PutObject",
+            Arn::parse(&object(BUCKET, &home(A, "f"))).unwrap(),
+            context,
+        );
+        evaluate(
+            "null_guard",
+            vec![IAMPolicy::from_json(&document.to_string()).unwrap()],
+            &request,
+            EvaluationOptions::default(),
+        )
     };
-}
-
-const TLS: Transport = Transport::Tls(1.3);
-use Prefix::{Absent, Is};
-
-s3_cases! {
-    // --- A's own home: allowed
-    a_may_get_own_file:                 A, "s3:GetObject",    object(BUCKET, &home(A, "f")),     Absent, TLS => Allow;
-    a_may_put_own_file:                 A, "s3:PutObject",    object(BUCKET, &home(A, "f")),     Absent, TLS => Allow;
-    a_may_delete_own_file:              A, "s3:DeleteObject", object(BUCKET, &home(A, "f")),     Absent, TLS => Allow;
-    a_may_get_own_nested_file:          A, "s3:GetObject",    object(BUCKET, &home(A, "d/e/f")), Absent, TLS => Allow;
-    a_may_put_own_nested_file:          A, "s3:PutObject",    object(BUCKET, &home(A, "d/e/f")), Absent, TLS => Allow;
-    a_may_delete_own_nested_file:       A, "s3:DeleteObject", object(BUCKET, &home(A, "d/e/f")), Absent, TLS => Allow;
-    a_may_list_own_home_exactly:        A, "s3:ListBucket",   bucket(BUCKET), Is(&home(A, "")),     TLS => Allow;
-    a_may_list_own_subfolder:           A, "s3:ListBucket",   bucket(BUCKET), Is(&home(A, "sub/")), TLS => Allow;
-    a_may_list_own_home_by_name_prefix: A, "s3:ListBucket",   bucket(BUCKET), Is(&home(A, "rep")),  TLS => Allow;
-    b_may_get_own_file:                 B, "s3:GetObject",    object(BUCKET, &home(B, "f")),     Absent, TLS => Allow;
-    b_may_list_own_home:                B, "s3:ListBucket",   bucket(BUCKET), Is(&home(B, "")),     TLS => Allow;
-
-    // --- another user's home: denied
-    a_denied_get_on_b_file:             A, "s3:GetObject",    object(BUCKET, &home(B, "f")),     Absent, TLS => NotApplicable;
-    a_denied_put_on_b_file:             A, "s3:PutObject",    object(BUCKET, &home(B, "f")),     Absent, TLS => NotApplicable;
-    a_denied_delete_on_b_file:          A, "s3:DeleteObject", object(BUCKET, &home(B, "f")),     Absent, TLS => NotApplicable;
-    a_denied_get_on_b_nested_file:      A, "s3:GetObject",    object(BUCKET, &home(B, "d/e/f")), Absent, TLS => NotApplicable;
-    a_denied_list_of_b_home:            A, "s3:ListBucket",   bucket(BUCKET), Is(&home(B, "")),     TLS => NotApplicable;
-    a_denied_list_of_b_subfolder:       A, "s3:ListBucket",   bucket(BUCKET), Is(&home(B, "sub/")), TLS => NotApplicable;
-    b_denied_get_on_a_file:             B, "s3:GetObject",    object(BUCKET, &home(A, "f")),     Absent, TLS => NotApplicable;
-
-    // --- near misses of A's own prefix: denied
-    a_denied_get_on_key_equal_to_home_without_slash:
-        A, "s3:GetObject",    object(BUCKET, &format!("{HOME_PREFIX}/{A}")),            Absent, TLS => NotApplicable;
-    a_denied_put_on_key_equal_to_home_without_slash:
-        A, "s3:PutObject",    object(BUCKET, &format!("{HOME_PREFIX}/{A}")),            Absent, TLS => NotApplicable;
-    a_denied_get_on_suffixed_identity_home:
-        A, "s3:GetObject",    object(BUCKET, &format!("{HOME_PREFIX}/{A}-suffix/f")),   Absent, TLS => NotApplicable;
-    a_denied_put_on_suffixed_identity_home:
-        A, "s3:PutObject",    object(BUCKET, &format!("{HOME_PREFIX}/{A}-suffix/f")),   Absent, TLS => NotApplicable;
-    a_denied_delete_on_suffixed_identity_home:
-        A, "s3:DeleteObject", object(BUCKET, &format!("{HOME_PREFIX}/{A}-suffix/f")),   Absent, TLS => NotApplicable;
-    a_denied_list_of_home_without_trailing_slash:
-        A, "s3:ListBucket",   bucket(BUCKET), Is(&format!("{HOME_PREFIX}/{A}")),        TLS => NotApplicable;
-    a_denied_list_of_suffixed_identity_home:
-        A, "s3:ListBucket",   bucket(BUCKET), Is(&format!("{HOME_PREFIX}/{A}-suffix/")), TLS => NotApplicable;
-    a_denied_get_on_own_identity_in_upper_case:
-        A, "s3:GetObject",    object(BUCKET, &home(&A.to_uppercase(), "f")),             Absent, TLS => NotApplicable;
-    a_denied_get_on_own_identity_outside_home_prefix:
-        A, "s3:GetObject",    object(BUCKET, &format!("{A}/f")),                        Absent, TLS => NotApplicable;
-    a_denied_get_on_own_identity_under_another_prefix:
-        A, "s3:GetObject",    object(BUCKET, &format!("other/{A}/f")),                  Absent, TLS => NotApplicable;
-
-    // --- listing beyond the home: denied
-    a_denied_list_without_prefix:       A, "s3:ListBucket", bucket(BUCKET), Absent,                          TLS => NotApplicable;
-    a_denied_list_with_empty_prefix:    A, "s3:ListBucket", bucket(BUCKET), Is(""),                          TLS => NotApplicable;
-    a_denied_list_of_home_prefix:       A, "s3:ListBucket", bucket(BUCKET), Is(&format!("{HOME_PREFIX}/")),  TLS => NotApplicable;
-    a_denied_list_of_home_prefix_without_slash:
-                                        A, "s3:ListBucket", bucket(BUCKET), Is(HOME_PREFIX),                 TLS => NotApplicable;
-    a_denied_list_of_every_home_by_wildcard_looking_prefix:
-                                        A, "s3:ListBucket", bucket(BUCKET), Is(&format!("{HOME_PREFIX}/*")), TLS => NotApplicable;
-
-    // --- another bucket: denied, even on A's own prefix there
-    a_denied_get_in_another_bucket:     A, "s3:GetObject",  object(OTHER_BUCKET, &home(A, "f")),     Absent, TLS => NotApplicable;
-    a_denied_put_in_another_bucket:     A, "s3:PutObject",  object(OTHER_BUCKET, &home(A, "f")),     Absent, TLS => NotApplicable;
-    a_denied_list_of_another_bucket:    A, "s3:ListBucket", bucket(OTHER_BUCKET), Is(&home(A, "")),     TLS => NotApplicable;
-
-    // --- the bucket root: denied
-    a_denied_get_on_file_at_bucket_root:    A, "s3:GetObject",    object(BUCKET, "f"),  Absent, TLS => NotApplicable;
-    a_denied_put_on_file_at_bucket_root:    A, "s3:PutObject",    object(BUCKET, "f"),  Absent, TLS => NotApplicable;
-    a_denied_delete_on_file_at_bucket_root: A, "s3:DeleteObject", object(BUCKET, "f"),  Absent, TLS => NotApplicable;
-    a_denied_get_on_bucket_itself:          A, "s3:GetObject",    bucket(BUCKET),       Absent, TLS => NotApplicable;
-    a_denied_list_of_bucket_root_slash:     A, "s3:ListBucket",   bucket(BUCKET), Is("/"),      TLS => NotApplicable;
-
-    // --- nothing but Get/Put/Delete/List, even in A's own home
-    a_denied_get_object_version_in_own_home:    A, "s3:GetObjectVersion",    object(BUCKET, &home(A, "f")), Absent, TLS => NotApplicable;
-    a_denied_delete_object_version_in_own_home: A, "s3:DeleteObjectVersion", object(BUCKET, &home(A, "f")), Absent, TLS => NotApplicable;
-    a_denied_put_object_acl_in_own_home:        A, "s3:PutObjectAcl",        object(BUCKET, &home(A, "f")), Absent, TLS => NotApplicable;
-    a_denied_put_object_tagging_in_own_home:    A, "s3:PutObjectTagging",    object(BUCKET, &home(A, "f")), Absent, TLS => NotApplicable;
-    a_denied_list_bucket_versions_of_own_home:  A, "s3:ListBucketVersions",  bucket(BUCKET), Is(&home(A, "")),  TLS => NotApplicable;
-    a_denied_list_multipart_uploads:            A, "s3:ListBucketMultipartUploads", bucket(BUCKET), Is(&home(A, "")), TLS => NotApplicable;
-    a_denied_put_bucket_policy:                 A, "s3:PutBucketPolicy",     bucket(BUCKET), Absent,        TLS => NotApplicable;
-    a_denied_delete_bucket:                     A, "s3:DeleteBucket",        bucket(BUCKET), Absent,        TLS => NotApplicable;
-
-    // --- the bucket policy: TLS only, even for A's own files
-    a_explicitly_denied_get_over_plain_http:    A, "s3:GetObject",  object(BUCKET, &home(A, "f")), Absent, Transport::PlainHttp => Deny;
-    a_explicitly_denied_put_over_plain_http:    A, "s3:PutObject",  object(BUCKET, &home(A, "f")), Absent, Transport::PlainHttp => Deny;
-    a_explicitly_denied_list_over_plain_http:   A, "s3:ListBucket", bucket(BUCKET), Is(&home(A, "")),      Transport::PlainHttp => Deny;
-    a_explicitly_denied_get_over_tls_1_1:       A, "s3:GetObject",  object(BUCKET, &home(A, "f")), Absent, Transport::Tls(1.1) => Deny;
-    a_may_get_own_file_over_tls_1_2:            A, "s3:GetObject",  object(BUCKET, &home(A, "f")), Absent, Transport::Tls(1.2) => Allow;
+    expect(
+        "unguarded, header absent",
+        decide(&unguarded, None),
+        Decision::Deny,
+    );
+    expect(
+        "guarded, header absent",
+        decide(&guarded, None),
+        Decision::Allow,
+    );
+    expect(
+        "guarded, STANDARD",
+        decide(&guarded, Some("STANDARD")),
+        Decision::Allow,
+    );
+    expect(
+        "guarded, GLACIER",
+        decide(&guarded, Some("GLACIER")),
+        Decision::Deny,
+    );
 }
 
 // ----------------------------------------------------- the authenticated role's trust
@@ -575,6 +780,52 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
             panic!("{file} does not validate: {e}");
         }
     }
+}
+
+/// The per-user policy grants exactly List/Get/Put/Delete, spelled out (no wildcard
+/// action, no NotAction or NotResource), and every other statement is a Deny: versions,
+/// ACLs, tagging, object lock, multipart aborts and bucket settings stay implicitly
+/// denied whatever the resource.
+#[test]
+fn the_per_user_policy_grants_four_actions_by_name_and_nothing_else() {
+    let document: Json =
+        serde_json::from_str(&policy_text("authenticated-s3-policy.json")).expect("JSON");
+    let mut granted = BTreeSet::new();
+    for statement in document["Statement"].as_array().expect("a list") {
+        let sid = statement["Sid"].as_str().unwrap_or("?");
+        for forbidden in ["NotAction", "NotResource", "NotPrincipal", "Principal"] {
+            assert!(
+                statement.get(forbidden).is_none(),
+                "{sid}: no {forbidden} in an identity policy"
+            );
+        }
+        let actions: Vec<&str> = match &statement["Action"] {
+            Json::String(a) => vec![a.as_str()],
+            Json::Array(items) => items.iter().filter_map(Json::as_str).collect(),
+            other => panic!("{sid}: Action {other}"),
+        };
+        for action in &actions {
+            assert!(
+                !action.contains('*') && !action.contains('?'),
+                "{sid}: wildcard action {action}"
+            );
+        }
+        if statement["Effect"] == "Allow" {
+            granted.extend(actions);
+        } else {
+            assert_eq!(statement["Effect"], "Deny", "{sid}: Allow or Deny");
+        }
+    }
+    assert_eq!(
+        granted,
+        BTreeSet::from([
+            "s3:DeleteObject",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject"
+        ]),
+        "the actions a signed-in user may use directly"
+    );
 }
 
 #[test]
