@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end suite (tests/tests/e2e.rs) over real HTTP.
+# The end-to-end suite (tests/tests/e2e/) over real HTTP.
 #
 #   tests/infra/e2e.sh [--local] [-- RUNNER-ARGS...]
 #
