@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end suite (tests/tests/e2e/) over real HTTP.
+# The end-to-end suite (tests/tests/e2e/) over real HTTP, and S3 with a user's own credentials.
 #
 #   tests/infra/e2e.sh [--local] [-- RUNNER-ARGS...]
 #
