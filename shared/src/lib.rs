@@ -6,7 +6,8 @@
 //! [`identity`] (Identity ID and credentials) → [`home`] (S3 under
 //! `home/<identityId>/`). [`config`] is read once at cold start, [`keys`] and
 //! [`request`] validate input, [`error`] is the one error type and its HTTP mapping,
-//! [`handlers`] are the four routes, and [`app`] holds the state built in `main`.
+//! [`handlers`] are the four routes, [`app`] holds the state built in `main`, and
+//! [`runtime`] is the Lambda event loop every `main` hands them to.
 
 pub mod app;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod identity;
 pub mod keys;
 pub mod metrics;
 pub mod request;
+pub mod runtime;
 pub mod telemetry;
 pub mod token;
 pub mod upstream;

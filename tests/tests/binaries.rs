@@ -172,14 +172,17 @@ async fn the_binaries_serve_the_contract_end_to_end() {
         .filter_map(|c| c.access_key)
         .filter(|k| k.starts_with("ASIA"))
         .collect();
-    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys);
+    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys, 7);
 }
 
 /// Every log line is JSON; no line holds the token (or its signature), an issued
 /// access key, the function's own key, or anything credential-shaped.
-fn assert_logs_are_clean(logs: &str, token: &str, issued_keys: &[String]) {
+fn assert_logs_are_clean(logs: &str, token: &str, issued_keys: &[String], requests: usize) {
     let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(lines.len() >= 7, "one line per request at least:\n{logs}");
+    assert!(
+        lines.len() >= requests,
+        "one line per request at least:\n{logs}"
+    );
     for line in &lines {
         let parsed: Value =
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
@@ -232,4 +235,126 @@ async fn a_missing_setting_fails_the_cold_start_naming_it() {
         output.contains("IDENTITY_POOL_ID"),
         "the failure names the variable: {output}"
     );
+}
+
+/// lambda_http builds its request with `expect`, and the binaries abort on panic: an
+/// event it cannot convert (a raw query `http::Uri` refuses, a Host that is not a
+/// host) must get 400, and the same process must answer the next event.
+#[tokio::test]
+async fn an_unconvertible_event_is_refused_and_the_process_answers_the_next() {
+    let stack = Stack::get();
+    let alice = User::new(stack).await;
+    let auth = bearer(&alice.id_token);
+    let function = Function::spawn(&binary("list", "debug"), &stack.function_env()).await;
+    let pid = function.pid();
+
+    for (case, event) in [
+        (
+            "raw query with < and \"",
+            http_event(
+                "GET",
+                "list",
+                "prefix=<\"",
+                &[("authorization", &auth)],
+                None,
+            ),
+        ),
+        (
+            "raw query with a space",
+            http_event(
+                "GET",
+                "list",
+                "prefix=a b",
+                &[("authorization", &auth)],
+                None,
+            ),
+        ),
+        (
+            "a Host that is not a host",
+            http_event(
+                "GET",
+                "list",
+                "",
+                &[("authorization", &auth), ("host", "bad host:port")],
+                None,
+            ),
+        ),
+    ] {
+        let refused = function.invoke(&event).await;
+        assert_eq!(refused["statusCode"], 400, "{case}: {refused}");
+        let error: Value = serde_json::from_slice(&response_body(&refused)).expect("JSON");
+        assert_eq!(error["error"]["code"], "invalid_request", "{case}");
+        assert_eq!(function.pid(), pid, "{case}: the process was replaced");
+    }
+
+    let listed = function
+        .invoke(&http_event(
+            "GET",
+            "list",
+            &query(&[("prefix", "<\"")]),
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(
+        listed["statusCode"], 200,
+        "the same process answers: {listed}"
+    );
+    let output = function.stop().await;
+    assert!(!output.contains("panicked"), "{output}");
+}
+
+/// At TRACE, homedir's own lines may be as detailed as they like, but the SDK,
+/// hyper and the Lambda runtime would print headers and bodies: tokens, session
+/// tokens, file contents. They stay at INFO whatever the level.
+#[tokio::test]
+async fn trace_logs_carry_no_token_no_credentials_and_no_body() {
+    let stack = Stack::get();
+    let alice = User::new(stack).await;
+    let auth = bearer(&alice.id_token);
+    let mut env = stack.function_env();
+    env.push(("RUST_LOG".to_owned(), "trace".to_owned()));
+    let write = Function::spawn(&binary("write-file", "debug"), &env).await;
+    let read = Function::spawn(&binary("read-file", "debug"), &env).await;
+    let body = format!("secret-body-{}", uuid::Uuid::new_v4().simple());
+    let raw_query = query(&[("key", "trace/file.txt")]);
+
+    let written = write
+        .invoke(&http_event(
+            "PUT",
+            "write-file",
+            &raw_query,
+            &[("authorization", &auth), ("content-type", "text/plain")],
+            Some(body.as_bytes()),
+        ))
+        .await;
+    assert_eq!(written["statusCode"], 200, "{written}");
+    let got = read
+        .invoke(&http_event(
+            "GET",
+            "read-file",
+            &raw_query,
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(response_body(&got), body.as_bytes());
+
+    let mut logs = write.stop().await;
+    logs.push_str(&read.stop().await);
+    assert_eq!(
+        logs.matches("request served").count(),
+        2,
+        "one line per request: {logs}"
+    );
+    assert!(!logs.contains(&body), "a log line holds the file's bytes");
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &body);
+    assert!(!logs.contains(&encoded), "a log line holds the base64 body");
+    let s3_keys: Vec<String> = emulator::calls(stack)
+        .await
+        .into_iter()
+        .filter_map(|c| c.access_key)
+        .filter(|k| k.starts_with("ASIA"))
+        .collect();
+    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys, 2);
 }

@@ -1,11 +1,11 @@
 //! `read-file`: the homedir route served by this function (see `homedir::handlers::read_file`).
 
-use homedir::{App, handlers, telemetry};
-use lambda_http::{Error, run, service_fn};
+use homedir::{App, handlers, runtime, telemetry};
+use lambda_http::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|request| handlers::read_file(&app, request))).await
+    runtime::run(&app, handlers::read_file).await
 }

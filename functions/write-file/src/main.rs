@@ -1,11 +1,11 @@
 //! `write-file`: the homedir route served by this function (see `homedir::handlers::write_file`).
 
-use homedir::{App, handlers, telemetry};
-use lambda_http::{Error, run, service_fn};
+use homedir::{App, handlers, runtime, telemetry};
+use lambda_http::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|request| handlers::write_file(&app, request))).await
+    runtime::run(&app, handlers::write_file).await
 }
