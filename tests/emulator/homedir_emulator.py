@@ -86,6 +86,11 @@ h. DeleteIdentities (moto lacks it). Forgets the identities: GetCredentialsForId
    for them is ResourceNotFoundException, the next GetId for the same login creates a
    new Identity ID, and moto's ListIdentities drops them.
 
+i. Atomic conditional writes (KeyLocks). moto checks If-Match / If-None-Match and
+   then stores, so two racing writers could both pass; writes to one key
+   (PutObject, CopyObject, CompleteMultipartUpload, DeleteObject) are serialized,
+   so the check and the store are one step, as S3 documents.
+
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
 """
@@ -95,6 +100,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import io
 import ipaddress
 import json
@@ -110,7 +116,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
@@ -796,6 +802,35 @@ def _is_signed(environ: dict[str, Any]) -> bool:
     return presigned or bool(_header(environ, "Authorization"))
 
 
+KEY_WRITES = {"PutObject", "CopyObject", "CompleteMultipartUpload", "DeleteObject"}
+"""Operations that replace or remove the object at one key."""
+
+
+class KeyLocks:
+    """Correction i: writes to one key take effect one at a time.
+
+    S3 evaluates a conditional write's precondition and stores the object as one
+    step: of two writers racing with the same If-Match or If-None-Match, one wins
+    and the other gets 412 PreconditionFailed (or 409 ConditionalRequestConflict);
+    Amazon S3 User Guide, "How to prevent object overwrites with conditional
+    writes", https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html.
+    moto checks, then stores, in two steps on a threaded server, so both racers
+    could pass the check and an update would be lost. Serializing every write to a
+    key (other keys are not held up) restores S3's guarantee.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def holding(self, bucket: str, key: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault((bucket, key), threading.Lock())
+        with lock:
+            yield
+
+
 class HomedirMiddleware:
     """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
 
@@ -804,6 +839,7 @@ class HomedirMiddleware:
         self.gate = gate
         self.calls = calls
         self.faults = faults
+        self.writes = KeyLocks()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = _path(environ)
@@ -840,6 +876,14 @@ class HomedirMiddleware:
         return self._hide_missing_keys(environ, request, verdict, start_response)
 
     def _to_moto(self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse) -> Iterable[bytes]:
+        if request.operation in KEY_WRITES:
+            with self.writes.holding(request.bucket, request.key):
+                return list(self._to_moto_unlocked(environ, request, start_response))
+        return self._to_moto_unlocked(environ, request, start_response)
+
+    def _to_moto_unlocked(
+        self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
+    ) -> Iterable[bytes]:
         if request.operation in ("PutObject", "UploadPart"):
             return self._put_form_typed_body_verbatim(environ, request, start_response)
         return self.moto_app(environ, start_response)

@@ -5,12 +5,14 @@ is a real HTTP request, signed by boto3 or fetched from a presigned URL with url
 from __future__ import annotations
 
 import datetime
+import threading
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any, Callable
 
 import botocore.auth
+import botocore.exceptions
 import pytest
 
 from harness import ADMIN_KEY, FUNCTION_KEY, Emulator, client, error_code, get_id, id_token, provider, \
@@ -201,6 +203,41 @@ def test_copy_object_in_own_home(stack: Stack, alice: Any) -> None:
     assert error_code(lambda: s3.copy_object(  # a versioned source needs s3:GetObjectVersion
         Bucket=bucket, Key=source + "-v", CopySource={"Bucket": bucket, "Key": source, "VersionId": version})
     ) == "AccessDenied"
+
+
+def test_racing_conditional_writes_have_exactly_one_winner(stack: Stack, alice: Any) -> None:
+    """Correction i: S3 checks a precondition and stores as one step
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html);
+    of many writers with the same If-Match, or If-None-Match: *, exactly one wins."""
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("raced")
+    etag = s3.put_object(Bucket=bucket, Key=key, Body=b"0")["ETag"]
+    fresh = home + unique("created")
+
+    def race(write: Callable[[int], Any]) -> list[str]:
+        outcomes: list[str] = []
+
+        def attempt(i: int) -> None:
+            try:
+                write(i)
+                outcomes.append("ok")
+            except botocore.exceptions.ClientError as error:
+                outcomes.append(error.response["Error"]["Code"])
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+    replaced = race(lambda i: s3.put_object(Bucket=bucket, Key=key, Body=f"v{i}".encode(), IfMatch=etag))
+    assert replaced.count("ok") == 1, replaced
+    assert set(replaced) <= {"ok", "PreconditionFailed"}, replaced
+    created = race(lambda i: s3.put_object(Bucket=bucket, Key=fresh, Body=f"v{i}".encode(), IfNoneMatch="*"))
+    assert created.count("ok") == 1, created
+    assert set(created) <= {"ok", "PreconditionFailed"}, created
 
 
 # --------------------------------------------------------------------------
