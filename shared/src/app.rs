@@ -26,6 +26,17 @@ use crate::users::UserDirectory;
 /// fast enough to leave the caller time to retry within API Gateway's 30 s.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A stuck connection or a slow AWS answer must end in the caller's 503 well before
+/// API Gateway's 30 s: each operation (all its retries) gets `UPSTREAM_TIMEOUT_SECS`,
+/// and each attempt half of that, so one stuck attempt still leaves room for a retry.
+pub fn timeouts(config: &Config) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(config.upstream_timeout))
+        .operation_timeout(config.upstream_timeout)
+        .operation_attempt_timeout(config.upstream_timeout / 2)
+        .build()
+}
+
 /// The function role's credentials from the environment Lambda provides.
 fn function_credentials(
     lookup: impl Fn(&str) -> Option<String>,
@@ -75,29 +86,28 @@ impl App {
         let mut sdk = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(config.region.clone()))
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .build(),
-            );
+            .credentials_provider(SharedCredentialsProvider::new(credentials));
         sdk.set_endpoint_url(config.endpoint_url.clone());
         let sdk = sdk.build();
         App::new(config, &sdk)
     }
 
     /// Builds the state from a configuration and an SDK configuration (whose
-    /// credentials are the function's own, used only for AdminGetUser).
+    /// credentials are the function's own, used only for AdminGetUser). Every client
+    /// gets the timeouts of [`timeouts`], whatever `sdk` says.
     pub fn new(config: Config, sdk: &SdkConfig) -> Result<App, ConfigError> {
         let calls = Arc::new(AwsCalls::default());
         let counter = CountCalls(calls.clone());
 
+        let timeouts = timeouts(&config);
         let idp = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
+            .timeout_config(timeouts.clone())
             .interceptor(counter.clone())
             .build();
         // GetId and GetCredentialsForIdentity are unsigned calls authorised by the
         // token in `Logins`; the client needs no credentials.
         let identity = aws_sdk_cognitoidentity::config::Builder::from(sdk)
+            .timeout_config(timeouts.clone())
             .interceptor(counter.clone())
             .build();
         // No credentials: S3 is reachable only with a caller's own (see `home`).
@@ -107,6 +117,7 @@ impl App {
         s3.set_credentials_provider(None);
         let s3 = s3
             .identity_cache(IdentityCache::no_cache())
+            .timeout_config(timeouts)
             .force_path_style(config.endpoint_url.is_some())
             .interceptor(counter)
             .build();
@@ -165,7 +176,10 @@ impl App {
     /// caller's home. Warm, this makes no AWS call at all.
     pub async fn home(&self, caller: &Caller<'_>) -> Result<Home<'_>, Error> {
         let (_, credentials) = tokio::try_join!(
-            Box::pin(self.users.ensure_active(&caller.claims.username)),
+            Box::pin(
+                self.users
+                    .ensure_active(&caller.claims.username, &caller.claims.sub)
+            ),
             Box::pin(self.identities.credentials(caller.token, &caller.claims)),
         )?;
         Ok(self.homes.open(&credentials))

@@ -35,6 +35,9 @@ pub struct Config {
     pub cache_capacity: u64,
     /// The largest file the API accepts or returns.
     pub max_file_bytes: usize,
+    /// How long one AWS operation (all its attempts) may take before the caller
+    /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
+    pub upstream_timeout: Duration,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -117,17 +120,10 @@ impl Config {
             return Err(problem("BUCKET_NAME", "is not a valid S3 bucket name"));
         }
         let home_prefix = get("HOME_PREFIX").unwrap_or_else(|| "home".to_owned());
-        if home_prefix.starts_with('/')
-            || home_prefix.ends_with('/')
-            || home_prefix
-                .split('/')
-                .any(|s| s.is_empty() || s == "." || s == "..")
-            || home_prefix.chars().any(char::is_control)
-            || home_prefix.len() > 100
-        {
+        if !is_home_prefix(&home_prefix) {
             return Err(problem(
                 "HOME_PREFIX",
-                "must be a folder name like `home` (no leading/trailing slash, no empty, . or .. segments)",
+                "must be one or more segments of letters, digits, _ or -, separated by / (at most 100 characters; the template's HomePrefix pattern)",
             ));
         }
         let endpoint_url = get("AWS_ENDPOINT_URL").map(|url| url.trim_end_matches('/').to_owned());
@@ -155,6 +151,13 @@ impl Config {
                 1,
                 10_000_000,
             )?,
+            upstream_timeout: Duration::from_secs(number(
+                "UPSTREAM_TIMEOUT_SECS",
+                get("UPSTREAM_TIMEOUT_SECS"),
+                10,
+                1,
+                25,
+            )?),
             max_file_bytes: number(
                 "MAX_FILE_BYTES",
                 get("MAX_FILE_BYTES"),
@@ -215,6 +218,20 @@ fn number(
     }
 }
 
+/// The template's `HomePrefix` pattern, `^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`, at most
+/// 100 characters. The prefix is written into the role's IAM policy, where `*` and
+/// `?` are wildcards and `$` starts a variable: only plain names keep the policy's
+/// meaning equal to the code's.
+fn is_home_prefix(value: &str) -> bool {
+    value.len() <= 100
+        && value.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+}
+
 fn is_region(value: &str) -> bool {
     let parts: Vec<&str> = value.split('-').collect();
     parts.len() >= 3
@@ -263,6 +280,7 @@ mod tests {
         assert_eq!(config.home_prefix, "home");
         assert_eq!(config.user_check_ttl, Duration::from_secs(60));
         assert_eq!(config.max_file_bytes, LAMBDA_MAX_FILE_BYTES);
+        assert_eq!(config.upstream_timeout, Duration::from_secs(10));
         assert_eq!(
             config.issuer(),
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
@@ -312,6 +330,15 @@ mod tests {
             ("BUCKET_NAME", "Upper_Case"),
             ("HOME_PREFIX", "/home"),
             ("HOME_PREFIX", "home/../x"),
+            ("HOME_PREFIX", "home/*"),
+            ("HOME_PREFIX", "ho?e"),
+            ("HOME_PREFIX", "home/${aws:username}"),
+            ("HOME_PREFIX", "home//x"),
+            ("HOME_PREFIX", "home/"),
+            ("HOME_PREFIX", "h.ome"),
+            ("HOME_PREFIX", "home dir"),
+            ("UPSTREAM_TIMEOUT_SECS", "0"),
+            ("UPSTREAM_TIMEOUT_SECS", "26"),
             ("AWS_ENDPOINT_URL", "localhost:5000"),
             ("USER_CHECK_TTL_SECS", "-1"),
             ("USER_CHECK_TTL_SECS", "ten"),
@@ -324,6 +351,20 @@ mod tests {
             let error = load(&vars).expect_err(value);
             assert_eq!(error.variable, name, "{value}");
         }
+    }
+
+    #[test]
+    fn home_prefixes_of_the_template_pattern_are_accepted() {
+        for value in ["home", "users/homes", "a_b-C9", &"x".repeat(100)] {
+            let mut vars = base();
+            let value: &'static str = Box::leak(value.to_owned().into_boxed_str());
+            vars.insert("HOME_PREFIX", value);
+            assert_eq!(load(&vars).expect(value).home_prefix, value);
+        }
+        let mut vars = base();
+        let long: &'static str = Box::leak("x".repeat(101).into_boxed_str());
+        vars.insert("HOME_PREFIX", long);
+        assert_eq!(load(&vars).expect_err("101").variable, "HOME_PREFIX");
     }
 
     #[test]

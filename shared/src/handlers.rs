@@ -120,7 +120,11 @@ pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, H
         }
         let home = app.home(&caller).await?;
         let written = home.write(&key, bytes, content_type, &condition).await?;
-        Ok(json_response(StatusCode::OK, &json!(written)))
+        let mut response = json_response(StatusCode::OK, &json!(written));
+        // The same ETag as in the body, where HTTP clients look for it (a following
+        // `If-Match` write, a cache).
+        insert(response.headers_mut(), header::ETAG, &written.etag);
+        Ok(response)
     })
     .await)
 }

@@ -158,7 +158,13 @@ impl Home<'_> {
                         etag: if_none_match.map(str::to_owned),
                     });
                 }
-                return Err(s3_error(failure, "GetObject"));
+                return Err(match s3_error(failure, "GetObject") {
+                    Error::Forbidden => {
+                        self.denied_or_missing(key, "GetObject", Error::NotFound)
+                            .await?
+                    }
+                    other => other,
+                });
             }
         };
         let size = output.content_length().unwrap_or(0);
@@ -215,17 +221,70 @@ impl Home<'_> {
             .config_override(self.as_caller())
             .send()
             .await
-            .map_err(|error| match s3_error(Failure::of(&error), "PutObject") {
-                // If-Match on a file that does not exist: the precondition fails
-                // (RFC 9110 §13.1.1), even though S3 calls it NoSuchKey.
-                Error::NotFound => Error::PreconditionFailed,
-                other => other,
-            })?;
+            .map_err(|error| s3_error(Failure::of(&error), "PutObject"));
+        let output = match output {
+            Ok(output) => output,
+            // If-Match on a file that does not exist: the precondition fails (RFC 9110
+            // §13.1.1). S3 says NoSuchKey to a caller that may list the bucket, and
+            // AccessDenied to one that may not, such as the authenticated role.
+            Err(Error::NotFound) => return Err(Error::PreconditionFailed),
+            Err(Error::Forbidden) if matches!(condition, WriteCondition::Matches(_)) => {
+                return Err(self
+                    .denied_or_missing(key, "PutObject", Error::PreconditionFailed)
+                    .await?);
+            }
+            Err(other) => return Err(other),
+        };
         Ok(Written {
             key: key.as_str().to_owned(),
             etag: output.e_tag().unwrap_or_default().to_owned(),
             size,
         })
+    }
+
+    /// S3 answered AccessDenied for a file in the caller's own home. To a caller
+    /// without an unconditional `s3:ListBucket` (the authenticated role's is limited
+    /// by `s3:prefix`), S3 answers a missing key with 403 AccessDenied, not 404
+    /// (Amazon S3 API Reference, GetObject, "Permissions":
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>). One
+    /// listing of exactly that key, which the role allows, tells the two apart:
+    /// absent → `missing` (404, or 412 for `If-Match`); present → 403, logged with
+    /// the AWS code. Only this miss path pays the extra call.
+    async fn denied_or_missing(
+        &self,
+        key: &Key,
+        operation: &'static str,
+        missing: Error,
+    ) -> Result<Error, Error> {
+        let object_key = self.object_key(key);
+        let listed = self
+            .homes
+            .s3
+            .list_objects_v2()
+            .bucket(&self.homes.bucket)
+            .prefix(&object_key)
+            .max_keys(1)
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "ListObjectsV2"))?;
+        // The key itself sorts first among the keys it is a prefix of.
+        let present = listed
+            .contents()
+            .first()
+            .and_then(|object| object.key())
+            .is_some_and(|found| found == object_key);
+        if present {
+            tracing::warn!(
+                operation,
+                aws_code = "AccessDenied",
+                "S3 refused the caller's own credentials for a file in their home"
+            );
+            Ok(Error::Forbidden)
+        } else {
+            Ok(missing)
+        }
     }
 
     pub async fn list(&self, request: &ListRequest) -> Result<Listing, Error> {

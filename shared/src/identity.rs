@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_cognitoidentity::Client;
+use aws_sdk_cognitoidentity::operation::get_credentials_for_identity::GetCredentialsForIdentityOutput;
 use moka::Expiry;
 use moka::future::Cache;
 
@@ -113,20 +114,33 @@ impl IdentityBroker {
     }
 
     async fn exchange(&self, token: &str, claims: &Claims) -> Result<UserCredentials, Error> {
-        let identity_id = self
-            .identity_ids
-            .try_get_with_by_ref(&claims.sub, self.get_id(token))
-            .await
-            .map_err(|shared| (*shared).clone())?;
-
-        let output = self
-            .client
-            .get_credentials_for_identity()
-            .identity_id(identity_id.as_ref())
-            .logins(&self.provider_name, token)
-            .send()
-            .await
-            .map_err(|error| refused_or(Failure::of(&error), "GetCredentialsForIdentity"))?;
+        let identity_id = self.identity_id(token, claims).await?;
+        let (identity_id, output) = match self.credentials_for(&identity_id, token).await {
+            // The cached Identity ID may no longer exist (an administrator deleted it
+            // with DeleteIdentities, or the identity pool was re-created): Cognito
+            // answers ResourceNotFound, or NotAuthorized for an identity the login no
+            // longer maps to. Forget it and resolve the user again, once.
+            Err(failure)
+                if matches!(
+                    failure.code(),
+                    "ResourceNotFoundException" | "NotAuthorizedException"
+                ) =>
+            {
+                tracing::info!(
+                    aws_code = failure.code(),
+                    "the cached Identity ID was refused; resolving it again"
+                );
+                self.identity_ids.invalidate(&claims.sub).await;
+                let fresh = self.identity_id(token, claims).await?;
+                let output = self
+                    .credentials_for(&fresh, token)
+                    .await
+                    .map_err(|failure| refused_or(failure, "GetCredentialsForIdentity"))?;
+                (fresh, output)
+            }
+            Err(failure) => return Err(refused_or(failure, "GetCredentialsForIdentity")),
+            Ok(output) => (identity_id, output),
+        };
 
         if output.identity_id() != Some(identity_id.as_ref()) {
             return Err(Error::Internal(
@@ -166,6 +180,28 @@ impl IdentityBroker {
             provider: SharedCredentialsProvider::new(credentials),
             reusable_until,
         })
+    }
+
+    /// The user's Identity ID, from the cache or from GetId.
+    async fn identity_id(&self, token: &str, claims: &Claims) -> Result<Arc<str>, Error> {
+        self.identity_ids
+            .try_get_with_by_ref(&claims.sub, self.get_id(token))
+            .await
+            .map_err(|shared| (*shared).clone())
+    }
+
+    async fn credentials_for(
+        &self,
+        identity_id: &str,
+        token: &str,
+    ) -> Result<GetCredentialsForIdentityOutput, Failure> {
+        self.client
+            .get_credentials_for_identity()
+            .identity_id(identity_id)
+            .logins(&self.provider_name, token)
+            .send()
+            .await
+            .map_err(|error| Failure::of(&error))
     }
 
     async fn get_id(&self, token: &str) -> Result<Arc<str>, Error> {

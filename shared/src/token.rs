@@ -30,6 +30,9 @@ const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// A JWKS is a few KB; refuse to buffer more than this from the network.
 const MAX_JWKS_BYTES: usize = 64 * 1024;
 const JWKS_TIMEOUT: Duration = Duration::from_secs(3);
+/// After a failed JWKS fetch, the next one waits this long (or the configured
+/// cool-down, if shorter).
+const FAILED_FETCH_COOLDOWN: Duration = Duration::from_secs(5);
 
 /// The ID token of the request: `Authorization: Bearer <token>`, or the seed
 /// clients' `idToken: <token>` header. `Authorization` wins when both are present.
@@ -89,9 +92,9 @@ pub struct TokenVerifier {
     jwks_url: Uri,
     cooldown: Duration,
     keys: RwLock<Arc<KeySet>>,
-    /// When the key set was last fetched successfully; the lock makes concurrent
-    /// misses share one fetch.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// When the key set was last fetched (successfully or not) and how long to wait
+    /// before the next fetch; the lock makes concurrent misses share one fetch.
+    last_fetch: tokio::sync::Mutex<Option<(Instant, Duration)>>,
     fetches: AtomicU64,
     /// Built by the first fetch: loading the system's root certificates is work a
     /// cold start need not do.
@@ -183,18 +186,49 @@ impl TokenVerifier {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        if last_fetch.is_some_and(|at| at.elapsed() < self.cooldown) {
-            return Err(Error::InvalidToken(InvalidToken::UnknownKey));
+        // At most one fetch per cool-down, whether the last one worked or not: an
+        // unknown `kid` must not make us hammer the JWKS, and neither must a JWKS
+        // endpoint that is down.
+        if let Some((at, wait)) = *last_fetch
+            && at.elapsed() < wait
+        {
+            return Err(self.without_fetch());
         }
+        // A failed fetch is retried sooner than a successful one is repeated: a
+        // function that could not load the keys at all refuses every request.
+        *last_fetch = Some((Instant::now(), self.cooldown.min(FAILED_FETCH_COOLDOWN)));
         let fresh = self.fetch().await?;
-        *last_fetch = Some(Instant::now());
+        // A key set with no usable key (an empty or garbled answer) never replaces a
+        // working one: tokens signed with the keys we have stay verifiable.
+        if fresh.is_empty() {
+            tracing::warn!(
+                "the user pool's key set has no usable RS256 signing key; kept the old one"
+            );
+            return Err(self.without_fetch());
+        }
         tracing::info!(keys = fresh.len(), "fetched the user pool's signing keys");
+        *last_fetch = Some((Instant::now(), self.cooldown));
         *self
             .keys
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(fresh);
         self.cached(kid)
             .ok_or(Error::InvalidToken(InvalidToken::UnknownKey))
+    }
+
+    /// The answer when a key is not known and no fetch may happen now: an unknown
+    /// `kid` if we hold keys, else the key set is unavailable (nothing could verify).
+    fn without_fetch(&self) -> Error {
+        let have_keys = !self
+            .keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_empty();
+        if have_keys {
+            Error::InvalidToken(InvalidToken::UnknownKey)
+        } else {
+            Error::UpstreamUnavailable(Upstream::Jwks)
+        }
     }
 
     async fn fetch(&self) -> Result<KeySet, Error> {

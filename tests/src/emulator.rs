@@ -1,8 +1,17 @@
-//! The emulator's log of the AWS calls it received (see tests/emulator/README.md):
-//! the view from the other side of the wire, which also records the access key each
-//! call was signed with.
+//! The emulator's control endpoints (see tests/emulator/README.md): its log of the
+//! AWS calls it received (the view from the other side of the wire, which also
+//! records the access key each call was signed with), and the faults it can inject.
+//! Faults apply to every caller of an emulator, so a test that injects them runs
+//! its own: [`PrivateStack`].
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
 
 use serde::Deserialize;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
 use crate::stack::Stack;
 
@@ -19,17 +28,22 @@ struct CallLog {
 }
 
 async fn request(stack: &Stack, method: http::Method, path: &str) -> Vec<u8> {
-    use http_body_util::{BodyExt, Empty};
+    send(stack, method, path, Vec::new()).await
+}
+
+async fn send(stack: &Stack, method: http::Method, path: &str, body: Vec<u8>) -> Vec<u8> {
+    use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let uri: http::Uri = format!("{}{path}", stack.endpoint())
         .parse()
         .expect("emulator URI");
     let request = http::Request::builder()
         .method(method)
         .uri(uri)
-        .body(Empty::new())
+        .header("content-type", "application/json")
+        .body(Full::new(bytes::Bytes::from(body)))
         .expect("request");
     let response = client.request(request).await.expect("the emulator answers");
     assert!(
@@ -57,4 +71,116 @@ pub async fn calls(stack: &Stack) -> Vec<Call> {
 /// Forgets the calls so far.
 pub async fn reset_calls(stack: &Stack) {
     request(stack, http::Method::POST, "/_homedir/calls/reset").await;
+}
+
+/// What the emulator does to the requests a fault matches.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// Cognito's TooManyRequestsException, S3's 503 SlowDown, the JWKS's 429.
+    Throttle,
+    /// An HTTP 500 (InternalErrorException, InternalError).
+    Error,
+    /// Answer normally, this long after the request arrived.
+    Delay(Duration),
+}
+
+/// Makes the emulator apply `fault` to the next `times` requests of `operation` (as
+/// the call log names it, or `jwks`), or to all of them with `None`.
+pub async fn inject(stack: &Stack, operation: &str, fault: Fault, times: Option<u32>) {
+    let body = match fault {
+        Fault::Throttle => json!({ "operation": operation, "kind": "throttle", "times": times }),
+        Fault::Error => json!({ "operation": operation, "kind": "error", "times": times }),
+        Fault::Delay(delay) => json!({
+            "operation": operation, "kind": "delay", "times": times,
+            "delay_secs": delay.as_secs_f64(),
+        }),
+    };
+    send(
+        stack,
+        http::Method::POST,
+        "/_homedir/faults",
+        body.to_string().into_bytes(),
+    )
+    .await;
+}
+
+/// Clears every injected fault.
+pub async fn clear_faults(stack: &Stack) {
+    request(stack, http::Method::POST, "/_homedir/faults/reset").await;
+}
+
+/// How many times a function fetched the user pool's signing keys.
+pub async fn jwks_fetches(stack: &Stack) -> u64 {
+    let body = request(stack, http::Method::GET, "/_homedir/calls").await;
+    let log: serde_json::Value = serde_json::from_slice(&body).expect("call log JSON");
+    log["jwks_fetches"].as_u64().expect("jwks_fetches")
+}
+
+/// An emulator and a provisioned stack of a test's own, stopped when dropped: for
+/// tests whose faults or state would disturb the tests running beside them.
+pub struct PrivateStack {
+    stack: Stack,
+    emulator: Child,
+    dir: PathBuf,
+}
+
+impl PrivateStack {
+    pub async fn start() -> PrivateStack {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let python = root.join(".venv/bin/python");
+        let dir =
+            std::env::temp_dir().join(format!("homedir-private-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("a private state folder");
+        let mut emulator = Command::new(&python)
+            .arg(root.join("tests/emulator/homedir_emulator.py"))
+            .args(["--host", "127.0.0.1", "--port", "0", "--state-dir"])
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the emulator with {}: {e}", python.display()));
+        let stdout = emulator.stdout.take().expect("stdout");
+        let mut line = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("the emulator is ready within 30 s")
+        .expect("its ready line");
+        let url = line
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("not a ready line: {line:?}"))
+            .trim()
+            .to_owned();
+        let env_file = dir.join("stack.env");
+        let provisioned = Command::new(&python)
+            .arg(root.join("tests/emulator/provision.py"))
+            .args(["--endpoint", &url, "--region", "us-east-1", "--out"])
+            .arg(&env_file)
+            .arg("--signing-key")
+            .arg(dir.join("signing-key.pem"))
+            .stdout(Stdio::null())
+            .status()
+            .await
+            .expect("run provision.py");
+        assert!(provisioned.success(), "provision.py failed");
+        PrivateStack {
+            stack: Stack::load(&env_file),
+            emulator,
+            dir,
+        }
+    }
+
+    pub fn stack(&self) -> &Stack {
+        &self.stack
+    }
+}
+
+impl Drop for PrivateStack {
+    fn drop(&mut self) {
+        let _ = self.emulator.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

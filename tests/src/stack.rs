@@ -166,6 +166,13 @@ impl User {
     /// The same in any pool/client of the emulator (for foreign-token tests).
     pub async fn in_pool(stack: &Stack, pool_id: &str, client_id: &str) -> User {
         let email = format!("user-{}@example.com", uuid::Uuid::new_v4().simple());
+        User::register(stack, pool_id, client_id, &email).await
+    }
+
+    /// Signs up and confirms a user with this email (which must be free), and signs
+    /// them in.
+    pub async fn register(stack: &Stack, pool_id: &str, client_id: &str, email: &str) -> User {
+        let email = email.to_owned();
         let idp = stack.admin_idp();
         idp.sign_up()
             .client_id(client_id)

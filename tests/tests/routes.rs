@@ -292,16 +292,35 @@ async fn delete_removes_the_object_and_is_idempotent() {
         .expect(204, None);
 }
 
+/// S3 answers a missing key with 403 AccessDenied to the authenticated role (it has
+/// no unconditional ListBucket); one listing of exactly that key tells "missing"
+/// from "denied", on the miss path only.
 #[tokio::test]
-async fn reading_a_missing_file_is_404() {
+async fn reading_a_missing_file_is_404_for_one_extra_listing() {
     let stack = Stack::get();
     let app = stack.app(&[]);
     let user = User::new(stack).await;
+    // A longer key that the missing one is a prefix of must not count as "present".
+    Req::put("write-file", &[("key", "never-written.bak")], "x")
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    let before = app.calls().snapshot();
     Req::get("read-file", &[("key", "never-written")])
         .token(&user.id_token)
         .send(&app)
         .await
         .expect(404, Some("not_found"));
+    let after = app.calls().snapshot();
+    let delta =
+        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    let total: u64 = after.values().sum::<u64>() - before.values().sum::<u64>();
+    assert_eq!(
+        (delta("GetObject"), delta("ListObjectsV2"), total),
+        (1, 1, 2),
+        "GetObject, then the listing, nothing else: {after:?}"
+    );
 }
 
 #[tokio::test]
@@ -377,11 +396,15 @@ async fn conditional_writes_give_412_and_change_nothing() {
         object(stack, &format!("{root}doc.txt")).await.unwrap().0,
         b"v1"
     );
-    put("v4")
+    let written = put("v4")
         .header("if-match", &etag)
         .send(&app)
         .await
         .expect(200, None);
+    // The new ETag is in the body and, for HTTP clients, in the ETag header.
+    let new_etag = written.json()["etag"].as_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    assert_eq!(written.header("etag"), Some(new_etag));
 
     // If-Match on a file that does not exist fails the precondition too (RFC 9110).
     Req::put("write-file", &[("key", "never-written.txt")], "x")

@@ -287,6 +287,68 @@ async fn disabled_and_deleted_users_are_403() {
         .expect(403, Some("user_disabled"));
 }
 
+/// A username can be taken again after its user is deleted; the new user has a new
+/// `sub`. The old user's token, still unexpired, must not act as the new user, nor
+/// may a user Cognito no longer counts as CONFIRMED act at all.
+#[tokio::test]
+async fn a_re_created_or_reset_user_cannot_use_an_old_token() {
+    let stack = Stack::get();
+    let app = stack.app(&[("USER_CHECK_TTL_SECS", "0")]);
+    let idp = stack.admin_idp();
+    let pool = stack.var("USER_POOL_ID");
+    let client = stack.var("USER_POOL_CLIENT_ID");
+
+    let old = User::new(stack).await;
+    idp.admin_delete_user()
+        .user_pool_id(pool)
+        .username(&old.email)
+        .send()
+        .await
+        .expect("delete");
+    let new = User::register(stack, pool, client, &old.email).await;
+    assert_ne!(
+        claims_of(&new.id_token)["sub"],
+        claims_of(&old.id_token)["sub"],
+        "a new user"
+    );
+    Req::get("list", &[])
+        .token(&old.id_token)
+        .send(&app)
+        .await
+        .expect(403, Some("user_disabled"));
+    Req::get("list", &[])
+        .token(&new.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+
+    // A reset needs a verified address (Cognito's rule, which moto applies too).
+    idp.admin_update_user_attributes()
+        .user_pool_id(pool)
+        .username(&new.email)
+        .user_attributes(
+            aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                .name("email_verified")
+                .value("true")
+                .build()
+                .expect("attribute"),
+        )
+        .send()
+        .await
+        .expect("verify the email");
+    idp.admin_reset_user_password()
+        .user_pool_id(pool)
+        .username(&new.email)
+        .send()
+        .await
+        .expect("reset");
+    Req::get("list", &[])
+        .token(&new.id_token)
+        .send(&app)
+        .await
+        .expect(403, Some("user_disabled"));
+}
+
 #[tokio::test]
 async fn the_user_check_ttl_is_the_window_a_disabled_user_keeps() {
     let stack = Stack::get();

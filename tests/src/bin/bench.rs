@@ -183,6 +183,37 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
         Some(per_request == 1.0),
     );
 
+    // The miss path: S3 answers AccessDenied to the role for a missing key, and one
+    // listing of that key tells "missing" (404) from "denied" (403).
+    let before = app.calls().total();
+    Req::get("read-file", &[("key", "missing.bin")])
+        .token(&alice.id_token)
+        .send(&app)
+        .await
+        .expect(404, Some("not_found"));
+    let miss = app.calls().total() - before;
+    table.add(
+        "AWS calls, warm read of a missing file",
+        format!("{miss} (GetObject, ListObjectsV2)"),
+        "2",
+        Some(miss == 2),
+    );
+    let etag = "\"0123456789abcdef0123456789abcdef\"";
+    let before = app.calls().total();
+    Req::put("write-file", &[("key", "missing.bin")], "x")
+        .token(&alice.id_token)
+        .header("if-match", etag)
+        .send(&app)
+        .await
+        .expect(412, Some("precondition_failed"));
+    let miss = app.calls().total() - before;
+    table.add(
+        "AWS calls, warm If-Match write of a missing file",
+        format!("{miss} (PutObject, ListObjectsV2)"),
+        "2",
+        Some(miss == 2),
+    );
+
     let bob = User::new(stack).await;
     let burst = stack.app(&[]);
     let requests = (0..50).map(|_| Req::get("list", &[]).token(&bob.id_token).send(&burst));
