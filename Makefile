@@ -29,10 +29,11 @@ venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, p
 dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000
 	@tests/dev.sh
 
-test: venv ## build, start a private emulator, run every test, stop it
+test: venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it
 	cargo build --workspace --all-targets
 	$(PY) -m pytest -q tests/emulator
 	tests/local-stack.sh -- $(NEXTEST) --workspace
+	tests/infra/e2e.sh --local
 
 lint: ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov; own venvs under .venv-lint)
 	cargo fmt --all -- --check

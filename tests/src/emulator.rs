@@ -31,14 +31,21 @@ async fn request(stack: &Stack, method: http::Method, path: &str) -> Vec<u8> {
     send(stack, method, path, Vec::new()).await
 }
 
+/// The body of a plain GET of `url` (a public document such as the pool's JWKS).
+pub async fn get(url: &str) -> Vec<u8> {
+    fetch(http::Method::GET, url, Vec::new()).await
+}
+
 async fn send(stack: &Stack, method: http::Method, path: &str, body: Vec<u8>) -> Vec<u8> {
+    fetch(method, &format!("{}{path}", stack.endpoint()), body).await
+}
+
+async fn fetch(method: http::Method, url: &str, body: Vec<u8>) -> Vec<u8> {
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
     let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let uri: http::Uri = format!("{}{path}", stack.endpoint())
-        .parse()
-        .expect("emulator URI");
+    let uri: http::Uri = url.parse().expect("emulator URI");
     let request = http::Request::builder()
         .method(method)
         .uri(uri)
@@ -48,7 +55,7 @@ async fn send(stack: &Stack, method: http::Method, path: &str, body: Vec<u8>) ->
     let response = client.request(request).await.expect("the emulator answers");
     assert!(
         response.status().is_success(),
-        "emulator {path}: {}",
+        "emulator {url}: {}",
         response.status()
     );
     response

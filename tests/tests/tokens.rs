@@ -381,3 +381,80 @@ async fn the_user_check_ttl_is_the_window_a_disabled_user_keeps() {
         .await
         .expect(403, Some("user_disabled"));
 }
+
+/// A JWKS endpoint on loopback that serves `answers` in turn (the last one for
+/// ever after) and counts the fetches.
+async fn jwks_server(
+    answers: Vec<String>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let body = &answers[n.min(answers.len() - 1)];
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (url, fetches)
+}
+
+/// A key set with no usable key (empty, or only keys of other kinds) must never
+/// replace the one that verifies today's tokens.
+#[tokio::test]
+async fn a_key_set_without_usable_keys_never_replaces_a_working_one() {
+    let stack = Stack::get();
+    let user = User::new(stack).await;
+    let jwks_url = format!(
+        "{}/{}/.well-known/jwks.json",
+        stack.endpoint(),
+        stack.var("USER_POOL_ID")
+    );
+    let real = String::from_utf8(homedir_tests::emulator::get(&jwks_url).await).expect("JSON");
+    let unusable = r#"{"keys":[{"kty":"EC","kid":"ec","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+    let (endpoint, fetches) =
+        jwks_server(vec![real, r#"{"keys":[]}"#.to_owned(), unusable.to_owned()]).await;
+    // Every fetch is allowed (no cool-down), so only the replacement rule protects.
+    let app = stack.app(&[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("JWKS_REFETCH_COOLDOWN_SECS", "0"),
+    ]);
+    let headers = |token: &str| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        headers
+    };
+    let rotated = sign(&claims_of(&user.id_token), &stranger_key(), "rotated-key");
+
+    app.authenticate(&headers(&user.id_token))
+        .await
+        .expect("the real key set verifies the token");
+    for answer in ["an empty key set", "a key set of EC keys only"] {
+        let refused = app.authenticate(&headers(&rotated)).await.err();
+        assert_eq!(
+            refused.map(|e| e.status_and_code().1),
+            Some("invalid_token"),
+            "{answer}: an unknown kid"
+        );
+        app.authenticate(&headers(&user.id_token))
+            .await
+            .unwrap_or_else(|e| panic!("after {answer}, the working keys remain: {e:?}"));
+    }
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
