@@ -782,12 +782,13 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
     }
 }
 
-/// The per-user policy grants exactly List/Get/Put/Delete, spelled out (no wildcard
-/// action, no NotAction or NotResource), and every other statement is a Deny: versions,
-/// ACLs, tagging, object lock, multipart aborts and bucket settings stay implicitly
-/// denied whatever the resource.
+/// The per-user policy grants exactly List/Get/Put/Delete plus the two multipart
+/// actions on the caller's own keys (abort an upload, list its parts), spelled out (no
+/// wildcard action, no NotAction or NotResource), and every other statement is a Deny:
+/// versions, ACLs, tagging, object lock, the bucket-wide `ListBucketMultipartUploads`
+/// and bucket settings stay implicitly denied whatever the resource.
 #[test]
-fn the_per_user_policy_grants_four_actions_by_name_and_nothing_else() {
+fn the_per_user_policy_grants_six_actions_by_name_and_nothing_else() {
     let document: Json =
         serde_json::from_str(&policy_text("authenticated-s3-policy.json")).expect("JSON");
     let mut granted = BTreeSet::new();
@@ -819,9 +820,11 @@ fn the_per_user_policy_grants_four_actions_by_name_and_nothing_else() {
     assert_eq!(
         granted,
         BTreeSet::from([
+            "s3:AbortMultipartUpload",
             "s3:DeleteObject",
             "s3:GetObject",
             "s3:ListBucket",
+            "s3:ListMultipartUploadParts",
             "s3:PutObject"
         ]),
         "the actions a signed-in user may use directly"

@@ -851,13 +851,20 @@ fn every_route_requires_the_cognito_jwt_authorizer() {
     let expected: BTreeSet<String> = [
         "GET /read-file -> ReadFileFunction",
         "PUT /write-file -> WriteFileFunction",
+        "POST /write-file -> WriteFileFunction",
+        "GET /write-file -> WriteFileFunction",
+        "DELETE /write-file -> WriteFileFunction",
         "GET /list -> ListFunction",
         "DELETE /delete -> DeleteFunction",
     ]
     .into_iter()
     .map(String::from)
     .collect();
-    assert_eq!(routes, expected, "exactly the four routes of the contract");
+    assert_eq!(
+        routes, expected,
+        "exactly the routes of the contract (write-file: PUT a small file, POST start or \
+         complete a multipart upload, GET resume it, DELETE abort it)"
+    );
 }
 
 #[test]
@@ -1323,4 +1330,154 @@ fn user_pool_email_is_cognito_default_unless_an_ses_sender_is_given() {
         )),
         "an SES identity and a From"
     );
+}
+
+// ------------------------------------------------------------- large files (issue 8)
+
+fn parameter<'a>(t: &'a Yaml, name: &str) -> &'a Yaml {
+    at(t, &["Parameters", name])
+}
+
+fn strings(value: &Yaml, what: &str) -> Vec<String> {
+    value
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{what} is a list"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{what}: {v:?} is a string"))
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn incomplete_multipart_uploads_are_aborted_after_the_parameterised_days() {
+    let t = template();
+    let p = parameter(&t, "AbortIncompleteUploadDays");
+    assert_eq!(at(p, &["Type"]).as_str(), Some("Number"));
+    assert_eq!(at(p, &["Default"]).as_u64(), Some(2), "default 2 days");
+    assert_eq!(at(p, &["MinValue"]).as_u64(), Some(1), "at least 1 day");
+    let rules = at(
+        props(&t, "HomeBucket"),
+        &["LifecycleConfiguration", "Rules"],
+    )
+    .as_sequence()
+    .expect("a list of rules");
+    let aborting: Vec<&Yaml> = rules
+        .iter()
+        .filter(|r| get(r, "AbortIncompleteMultipartUpload").is_some())
+        .collect();
+    assert_eq!(aborting.len(), 1, "one rule aborts incomplete uploads");
+    assert_eq!(at(aborting[0], &["Status"]).as_str(), Some("Enabled"));
+    assert!(
+        get(aborting[0], "Prefix").is_none() && get(aborting[0], "TagFilters").is_none(),
+        "the rule covers the whole bucket"
+    );
+    assert_eq!(
+        ref_target(at(
+            aborting[0],
+            &["AbortIncompleteMultipartUpload", "DaysAfterInitiation"]
+        )),
+        Some("AbortIncompleteUploadDays"),
+        "the days come from the parameter"
+    );
+}
+
+#[test]
+fn bucket_cors_lets_browsers_get_and_put_presigned_urls_and_read_the_etag() {
+    let t = template();
+    let rules = at(props(&t, "HomeBucket"), &["CorsConfiguration", "CorsRules"])
+        .as_sequence()
+        .expect("a list of CORS rules");
+    assert_eq!(rules.len(), 1, "one CORS rule");
+    let rule = &rules[0];
+    assert_eq!(
+        ref_target(at(rule, &["AllowedOrigins"])),
+        Some("CorsAllowedOrigins"),
+        "the bucket allows the same origins as the API"
+    );
+    let methods: BTreeSet<String> = strings(at(rule, &["AllowedMethods"]), "AllowedMethods")
+        .into_iter()
+        .collect();
+    assert_eq!(
+        methods,
+        BTreeSet::from(["GET".to_owned(), "HEAD".to_owned(), "PUT".to_owned()]),
+        "presigned GET/HEAD (downloads) and PUT (upload parts) only; no DELETE or POST"
+    );
+    let allowed = strings(at(rule, &["AllowedHeaders"]), "AllowedHeaders");
+    assert!(
+        allowed.iter().any(|h| h == "*")
+            || ["content-type", "content-length"]
+                .iter()
+                .all(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h))),
+        "a presigned PUT's content-type and content-length are allowed: {allowed:?}"
+    );
+    let exposed = strings(at(rule, &["ExposedHeaders"]), "ExposedHeaders");
+    for header in ["ETag", "Last-Modified", "x-amz-version-id"] {
+        assert!(
+            exposed.iter().any(|h| h.eq_ignore_ascii_case(header)),
+            "{header} is exposed (a browser completes an upload with the parts' ETags): {exposed:?}"
+        );
+    }
+}
+
+#[test]
+fn api_cors_allows_every_method_of_the_routes() {
+    let t = template();
+    let apis = resources_of_type(&t, "AWS::Serverless::HttpApi");
+    let (_, api) = &apis[0];
+    let cors = at(api, &["Properties", "CorsConfiguration"]);
+    assert_eq!(
+        ref_target(at(cors, &["AllowOrigins"])),
+        Some("CorsAllowedOrigins")
+    );
+    let methods: BTreeSet<String> = strings(at(cors, &["AllowMethods"]), "AllowMethods")
+        .into_iter()
+        .collect();
+    for method in ["GET", "PUT", "POST", "DELETE", "OPTIONS"] {
+        assert!(
+            methods.contains(method),
+            "{method} is allowed by the API's CORS"
+        );
+    }
+}
+
+#[test]
+fn max_upload_bytes_is_a_bounded_parameter_given_to_every_function() {
+    let t = template();
+    let p = parameter(&t, "MaxUploadBytes");
+    assert_eq!(at(p, &["Type"]).as_str(), Some("Number"));
+    assert_eq!(
+        at(p, &["Default"]).as_u64(),
+        Some(5 * 1024 * 1024 * 1024),
+        "default 5 GiB"
+    );
+    assert_eq!(at(p, &["MinValue"]).as_u64(), Some(1));
+    assert_eq!(
+        at(p, &["MaxValue"]).as_u64(),
+        Some(5 * 1024 * 1024 * 1024 * 1024),
+        "at most S3's 5 TiB object limit"
+    );
+    let global = at(
+        &t,
+        &[
+            "Globals",
+            "Function",
+            "Environment",
+            "Variables",
+            "MAX_UPLOAD_BYTES",
+        ],
+    );
+    assert_eq!(ref_target(global), Some("MaxUploadBytes"));
+    for (id, effective, _) in functions(&t) {
+        assert_eq!(
+            ref_target(at(
+                &effective,
+                &["Environment", "Variables", "MAX_UPLOAD_BYTES"]
+            )),
+            Some("MaxUploadBytes"),
+            "{id}: MAX_UPLOAD_BYTES comes from the parameter"
+        );
+    }
 }
