@@ -88,8 +88,24 @@ h. DeleteIdentities (moto lacks it). Forgets the identities: GetCredentialsForId
 
 i. Atomic conditional writes (KeyLocks). moto checks If-Match / If-None-Match and
    then stores, so two racing writers could both pass; writes to one key
-   (PutObject, CopyObject, CompleteMultipartUpload, DeleteObject) are serialized,
+   (PutObject, CopyObject, CompleteMultipartUpload, AbortMultipartUpload,
+   DeleteObject) are serialized,
    so the check and the store are one step, as S3 documents.
+
+j. Multipart uploads (MultipartUploads). moto finds an upload by its id alone: an
+   uploadId of one key, used on another key of the same bucket, lists, uploads
+   to, completes (into the ORIGINAL key) or aborts that upload, so a user could
+   act on another user's upload from their own home; an unknown id is a 500
+   (KeyError) for UploadPart and CompleteMultipartUpload. Here UploadPart,
+   UploadPartCopy, ListParts, CompleteMultipartUpload and AbortMultipartUpload
+   whose uploadId is unknown, finished, or names an upload of another key or
+   bucket answer 404 NoSuchUpload, as S3 does (an upload ID names one upload of
+   one key). CompleteMultipartUpload also gets what moto lacks: parts not in
+   ascending order are 400 InvalidPartOrder (moto's check never advances), and
+   If-Match is honoured (412 PreconditionFailed; a missing key 404 NoSuchKey,
+   which (c) turns into 403 for issued keys), under the key's lock (i), like
+   If-None-Match. Abort takes the key's lock too, so it cannot interleave with a
+   Complete of the same key.
 
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
@@ -802,8 +818,116 @@ def _is_signed(environ: dict[str, Any]) -> bool:
     return presigned or bool(_header(environ, "Authorization"))
 
 
-KEY_WRITES = {"PutObject", "CopyObject", "CompleteMultipartUpload", "DeleteObject"}
-"""Operations that replace or remove the object at one key."""
+KEY_WRITES = {"PutObject", "CopyObject", "CompleteMultipartUpload", "DeleteObject", "AbortMultipartUpload"}
+"""Operations that replace or remove the object at one key (or end an upload of it)."""
+
+UPLOAD_OPERATIONS = {
+    "UploadPart", "UploadPartCopy", "ListParts", "CompleteMultipartUpload", "AbortMultipartUpload",
+}
+"""Operations that name an existing multipart upload by its uploadId."""
+
+# Error codes: CompleteMultipartUpload, "Special errors", and Error responses
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+# https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+NO_SUCH_UPLOAD = S3Error(
+    "404 Not Found", "NoSuchUpload",
+    "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+    "aborted or completed.",
+)
+INVALID_PART_ORDER = S3Error(
+    "400 Bad Request", "InvalidPartOrder",
+    "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+)
+PRECONDITION_FAILED = S3Error(
+    "412 Precondition Failed", "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
+)
+NO_SUCH_KEY = S3Error("404 Not Found", "NoSuchKey", "The specified key does not exist.")
+
+
+class MultipartUploads:
+    """Correction j: an upload ID names one upload of one key, as in S3.
+
+    - UploadPart, UploadPartCopy, ListParts, CompleteMultipartUpload and
+      AbortMultipartUpload with an uploadId that does not exist (never did, or was
+      aborted or completed) or that belongs to another key or bucket: 404 NoSuchUpload.
+      "Multipart upload overview": "When you send a request to initiate a multipart
+      upload, Amazon S3 returns a response with an upload ID, which is a unique
+      identifier for your multipart upload. You must include this upload ID whenever
+      you upload parts, list the parts, complete an upload, or stop an upload."
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html;
+      NoSuchUpload in UploadPart, ListParts, AbortMultipartUpload and
+      CompleteMultipartUpload (API Reference, "Errors"/"Special errors"):
+      https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html,
+      https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html,
+      https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html,
+      https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html.
+      moto looks uploads up by id only (a user could list, fill, complete or abort
+      another user's upload from a key in their own home) and answers an unknown id
+      with a 500. moto's retry of a Complete whose object already stands at the same
+      key (same upload id) stays a 200, as moto serves it.
+    - CompleteMultipartUpload: parts must be listed in ascending part-number order, else
+      400 InvalidPartOrder (moto never advances its "previous part" and lets any order
+      through); If-Match: <etag> completes only over that current object, else 412
+      PreconditionFailed, and a missing key is 404 NoSuchKey (403 AccessDenied to
+      callers without s3:ListBucket, correction c), as PutObject's If-Match:
+      https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+      (Request headers: If-Match, If-None-Match);
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html.
+      EntityTooSmall (a part other than the last under 5 MiB) and InvalidPart (a part
+      not uploaded, or an ETag that does not match) are moto's own checks, which
+      follow the API reference.
+    Runs after authorization (S3 refuses an unauthorized caller with 403 before
+    looking at the upload), and for Complete under the key's lock (correction i).
+    """
+
+    @staticmethod
+    def error(environ: dict[str, Any], request: AwsRequest) -> S3Error | None:
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        bucket = backend.buckets.get(request.bucket)
+        if bucket is None:
+            return None  # moto answers NoSuchBucket
+        upload_id = request.query.get("uploadId", "")
+        upload = bucket.multiparts.get(upload_id)
+        if upload is None or upload.key_name != request.key:
+            if request.operation == "CompleteMultipartUpload" and upload is None:
+                existing = backend.get_object(request.bucket, request.key)
+                multipart = getattr(existing, "multipart", None)
+                if multipart is not None and multipart.id == upload_id:
+                    return None  # a retried Complete of this very upload
+            return NO_SUCH_UPLOAD
+        if request.operation != "CompleteMultipartUpload":
+            return None
+        numbers = _complete_part_numbers(_read_body(environ))
+        if numbers is not None and any(b <= a for a, b in zip(numbers, numbers[1:])):
+            return INVALID_PART_ORDER
+        if_match = _header(environ, "If-Match")
+        if if_match:
+            current = backend.get_object(request.bucket, request.key)
+            if current is None:
+                return NO_SUCH_KEY
+            if if_match.replace('"', "") != current.etag.replace('"', ""):
+                return PRECONDITION_FAILED
+        return None
+
+
+def _complete_part_numbers(body: bytes) -> list[int] | None:
+    """The PartNumber of each <Part> of a CompleteMultipartUpload body, in order;
+    None if the body is not that XML (moto then answers MalformedXML)."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return None
+    numbers = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] != "Part":
+            continue
+        for child in element:
+            if child.tag.rsplit("}", 1)[-1] == "PartNumber":
+                try:
+                    numbers.append(int((child.text or "").strip()))
+                except ValueError:
+                    return None
+    return numbers
 
 
 class KeyLocks:
@@ -884,6 +1008,10 @@ class HomedirMiddleware:
     def _to_moto_unlocked(
         self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
     ) -> Iterable[bytes]:
+        if request.operation in UPLOAD_OPERATIONS:
+            error = MultipartUploads.error(environ, request)
+            if error is not None:
+                return _s3_error_response(error, request, start_response)
         if request.operation in ("PutObject", "UploadPart"):
             return self._put_form_typed_body_verbatim(environ, request, start_response)
         return self.moto_app(environ, start_response)
@@ -900,11 +1028,14 @@ class HomedirMiddleware:
             captured.append((status, headers))
             return lambda data: None
 
-        body = b"".join(self._to_moto(environ, request, capture))
+        response = self._to_moto(environ, request, capture)
         status, headers = captured[0]
-        missing = status.startswith("404") and (
-            request.method == "HEAD" or any(code in body for code in NOT_FOUND_CODES)
-        )
+        if not status.startswith("404"):
+            # Streamed as moto produced it: a large GetObject body is not copied again.
+            start_response(status, headers)
+            return response
+        body = b"".join(response)
+        missing = request.method == "HEAD" or any(code in body for code in NOT_FOUND_CODES)
         if missing and self.gate.hides_missing_key(caller):
             return _s3_error_response(ACCESS_DENIED, request, start_response)
         start_response(status, headers)
