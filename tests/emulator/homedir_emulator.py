@@ -107,6 +107,10 @@ j. Multipart uploads (MultipartUploads). moto finds an upload by its id alone: a
    If-None-Match. Abort takes the key's lock too, so it cannot interleave with a
    Complete of the same key.
 
+k. ListParts answers with the root element ListPartsResult (the API Reference's
+   response syntax); moto names it ListPartsResponse, which boto3 tolerates and
+   aws-sdk-rust rejects.
+
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
 """
@@ -955,6 +959,30 @@ class KeyLocks:
             yield
 
 
+def _list_parts_result(
+    call: Callable[[StartResponse], Iterable[bytes]], start_response: StartResponse
+) -> list[bytes]:
+    """Correction k: ListParts answers with the root element `ListPartsResult`, as the
+    S3 API Reference's response syntax shows
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html); moto 5.2.5
+    names it `ListPartsResponse`, which boto3 tolerates and aws-sdk-rust rejects."""
+    captured: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
+        captured.append((status, headers))
+        return lambda data: None
+
+    body = b"".join(call(capture))
+    status, headers = captured[0]
+    if status.startswith("200"):
+        body = body.replace(b"<ListPartsResponse", b"<ListPartsResult", 1).replace(
+            b"</ListPartsResponse>", b"</ListPartsResult>", 1)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+    start_response(status, headers)
+    return [body]
+
+
 class HomedirMiddleware:
     """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
 
@@ -1014,6 +1042,8 @@ class HomedirMiddleware:
                 return _s3_error_response(error, request, start_response)
         if request.operation in ("PutObject", "UploadPart"):
             return self._put_form_typed_body_verbatim(environ, request, start_response)
+        if request.operation == "ListParts":
+            return _list_parts_result(lambda start: self.moto_app(environ, start), start_response)
         return self.moto_app(environ, start_response)
 
     def _hide_missing_keys(

@@ -99,6 +99,27 @@ def upload_operations(s3: Any, bucket: str, key: str, upload_id: str, source: di
     }
 
 
+def test_list_parts_answers_with_the_documented_root_element(stack: Stack, alice: Any) -> None:
+    """Correction k: the response root is ListPartsResult
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html)."""
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + uuid.uuid4().hex
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=b"part")
+    roots: list[str] = []
+
+    def keep_root(http_response: Any, **_: Any) -> None:
+        root = http_response.content.split(b"?>", 1)[-1].strip()
+        roots.append(root[1:].split(b" ")[0].split(b">")[0].decode())
+
+    s3.meta.events.register("after-call.s3.ListParts", keep_root)
+    parts = s3.list_parts(Bucket=bucket, Key=key, UploadId=upload)["Parts"]
+    s3.meta.events.unregister("after-call.s3.ListParts", keep_root)
+    assert [p["PartNumber"] for p in parts] == [1]
+    assert roots == ["ListPartsResult"]
+
+
 # --------------------------------------------------------------------------
 # An upload ID names one upload of one key (correction j)
 # --------------------------------------------------------------------------
