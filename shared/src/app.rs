@@ -175,14 +175,32 @@ impl App {
     /// Steps 3–4: the user check and the credential exchange, concurrently, then the
     /// caller's home. Warm, this makes no AWS call at all.
     pub async fn home(&self, caller: &Caller<'_>) -> Result<Home<'_>, Error> {
+        self.home_lasting(caller, Duration::ZERO).await
+    }
+
+    /// The caller's home, with credentials still valid `life` from now if Cognito's
+    /// can be (for URLs signed with them; see [`IdentityBroker::credentials_lasting`]).
+    pub async fn home_lasting(
+        &self,
+        caller: &Caller<'_>,
+        life: Duration,
+    ) -> Result<Home<'_>, Error> {
         let (_, credentials) = tokio::try_join!(
             Box::pin(
                 self.users
                     .ensure_active(&caller.claims.username, &caller.claims.sub)
             ),
-            Box::pin(self.identities.credentials(caller.token, &caller.claims)),
+            Box::pin(
+                self.identities
+                    .credentials_lasting(caller.token, &caller.claims, life)
+            ),
         )?;
         Ok(self.homes.open(&credentials))
+    }
+
+    /// The largest file a multipart upload may declare (`MAX_UPLOAD_BYTES`).
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.config.max_upload_bytes
     }
 }
 

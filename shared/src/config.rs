@@ -10,6 +10,11 @@ use std::time::Duration;
 /// base64-encoded with its headers: 6 MB of payload each way, 4/3 for base64.
 pub const LAMBDA_MAX_FILE_BYTES: usize = 4_500_000;
 
+/// S3's largest object: 5 TiB.
+pub const S3_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+/// The default `MAX_UPLOAD_BYTES`: 5 GiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
 /// The settings every function needs. Built by [`Config::from_env`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -35,6 +40,9 @@ pub struct Config {
     pub cache_capacity: u64,
     /// The largest file the API accepts or returns.
     pub max_file_bytes: usize,
+    /// The largest file a multipart upload may declare: 5 GiB by default, at most
+    /// S3's 5 TiB object limit.
+    pub max_upload_bytes: u64,
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
@@ -150,6 +158,13 @@ impl Config {
                 10_000,
                 1,
                 10_000_000,
+            )?,
+            max_upload_bytes: number(
+                "MAX_UPLOAD_BYTES",
+                get("MAX_UPLOAD_BYTES"),
+                DEFAULT_MAX_UPLOAD_BYTES,
+                1,
+                S3_MAX_OBJECT_BYTES,
             )?,
             upstream_timeout: Duration::from_secs(number(
                 "UPSTREAM_TIMEOUT_SECS",
@@ -281,6 +296,7 @@ mod tests {
         assert_eq!(config.user_check_ttl, Duration::from_secs(60));
         assert_eq!(config.max_file_bytes, LAMBDA_MAX_FILE_BYTES);
         assert_eq!(config.upstream_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_upload_bytes, 5 * 1024 * 1024 * 1024);
         assert_eq!(
             config.issuer(),
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
@@ -338,6 +354,8 @@ mod tests {
             ("HOME_PREFIX", "h.ome"),
             ("HOME_PREFIX", "home dir"),
             ("UPSTREAM_TIMEOUT_SECS", "0"),
+            ("MAX_UPLOAD_BYTES", "5497558138881"),
+            ("MAX_UPLOAD_BYTES", "0"),
             ("UPSTREAM_TIMEOUT_SECS", "26"),
             ("AWS_ENDPOINT_URL", "localhost:5000"),
             ("USER_CHECK_TTL_SECS", "-1"),

@@ -11,6 +11,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::Builder as S3ConfigBuilder;
 use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
+use std::time::SystemTime;
+
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -22,17 +24,19 @@ use crate::upstream::Failure;
 
 /// The bucket and folder that hold every home, and the credential-less S3 client.
 pub struct Homes {
-    s3: Client,
-    bucket: String,
+    pub(crate) s3: Client,
+    pub(crate) bucket: String,
     home_prefix: String,
     max_file_bytes: usize,
 }
 
 /// One caller's home: S3 access with that caller's credentials, under their root.
 pub struct Home<'a> {
-    homes: &'a Homes,
+    pub(crate) homes: &'a Homes,
     root: String,
     provider: SharedCredentialsProvider,
+    /// When the credentials expire: no URL they sign outlives this.
+    pub(crate) credentials_expire: SystemTime,
 }
 
 /// The content and metadata of a file.
@@ -52,6 +56,11 @@ pub enum Read {
     NotModified {
         etag: Option<String>,
     },
+    /// Larger than a Lambda response can carry: the caller fetches it from S3
+    /// through a presigned URL instead (see [`crate::presign`]).
+    TooLarge {
+        size: i64,
+    },
 }
 
 /// Preconditions a write may carry.
@@ -69,7 +78,7 @@ pub enum WriteCondition {
 pub struct Written {
     pub key: String,
     pub etag: String,
-    pub size: usize,
+    pub size: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -118,6 +127,7 @@ impl Homes {
             homes: self,
             root: format!("{}/{}/", self.home_prefix, credentials.identity_id),
             provider: credentials.provider.clone(),
+            credentials_expire: credentials.expires_at,
         }
     }
 }
@@ -128,12 +138,12 @@ impl Home<'_> {
         &self.root
     }
 
-    fn object_key(&self, key: &Key) -> String {
+    pub(crate) fn object_key(&self, key: &Key) -> String {
         format!("{}{}", self.root, key.as_str())
     }
 
     /// Per-call configuration: the caller's credentials, nothing else.
-    fn as_caller(&self) -> S3ConfigBuilder {
+    pub(crate) fn as_caller(&self) -> S3ConfigBuilder {
         S3ConfigBuilder::default().credentials_provider(self.provider.clone())
     }
 
@@ -169,7 +179,8 @@ impl Home<'_> {
         };
         let size = output.content_length().unwrap_or(0);
         if usize::try_from(size).map_or(true, |size| size > self.homes.max_file_bytes) {
-            return Err(too_large_to_read(size, self.homes.max_file_bytes));
+            // Dropping the body closes the stream after its first bytes.
+            return Ok(Read::TooLarge { size });
         }
         let content_type = output.content_type().map(str::to_owned);
         let etag = output.e_tag().map(str::to_owned);
@@ -202,7 +213,7 @@ impl Home<'_> {
         content_type: &str,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        let size = bytes.len();
+        let size = bytes.len() as u64;
         let mut request = self
             .homes
             .s3
@@ -250,7 +261,7 @@ impl Home<'_> {
     /// listing of exactly that key, which the role allows, tells the two apart:
     /// absent → `missing` (404, or 412 for `If-Match`); present → 403, logged with
     /// the AWS code. Only this miss path pays the extra call.
-    async fn denied_or_missing(
+    pub(crate) async fn denied_or_missing(
         &self,
         key: &Key,
         operation: &'static str,
@@ -363,14 +374,15 @@ fn too_large_to_read(size: i64, max: usize) -> Error {
     ))
 }
 
-fn s3_error(failure: Failure, operation: &str) -> Error {
+pub(crate) fn s3_error(failure: Failure, operation: &str) -> Error {
     match (failure.code(), failure.status) {
-        ("NoSuchKey", _) | (_, Some(404)) => Error::NotFound,
+        ("NoSuchKey" | "NoSuchUpload", _) | (_, Some(404)) => Error::NotFound,
         ("PreconditionFailed", _) | (_, Some(412)) => Error::PreconditionFailed,
         // A concurrent conditional write won the race: the caller's precondition no
         // longer holds either.
         ("ConditionalRequestConflict", _) => Error::PreconditionFailed,
-        ("AccessDenied", _) => Error::Forbidden,
+        // A HEAD response has no body, so no code: its 403 is AccessDenied.
+        ("AccessDenied", _) | ("", Some(403)) => Error::Forbidden,
         // Credentials expired between the cache check and the call: retryable.
         ("ExpiredToken" | "TokenRefreshRequired", _) => Error::UpstreamUnavailable(Upstream::S3),
         _ => failure.into_error(Upstream::S3, operation),

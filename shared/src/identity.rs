@@ -35,6 +35,8 @@ pub struct UserCredentials {
     pub provider: SharedCredentialsProvider,
     /// Until when this entry may be reused.
     pub reusable_until: SystemTime,
+    /// When AWS stops accepting these credentials (and every URL they signed).
+    pub expires_at: SystemTime,
 }
 
 /// A SHA-256 of the token: the credentials cache key, so the cache does not hold
@@ -102,11 +104,33 @@ impl IdentityBroker {
         token: &str,
         claims: &Claims,
     ) -> Result<UserCredentials, Error> {
+        self.credentials_lasting(token, claims, Duration::ZERO)
+            .await
+    }
+
+    /// The caller's credentials, still valid `life` from now if Cognito's can be: a
+    /// presigned URL stops working when the credentials that signed it expire, so
+    /// cached ones that would expire sooner are replaced by a fresh exchange first.
+    pub async fn credentials_lasting(
+        &self,
+        token: &str,
+        claims: &Claims,
+        life: Duration,
+    ) -> Result<UserCredentials, Error> {
         let digest: TokenDigest =
             aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
                 .as_ref()
                 .try_into()
                 .map_err(|_| Error::Internal("SHA-256 digest of unexpected length".into()))?;
+        let cached = self
+            .credentials
+            .try_get_with(digest, self.exchange(token, claims))
+            .await
+            .map_err(|shared| (*shared).clone())?;
+        if cached.expires_at >= SystemTime::now() + life {
+            return Ok(cached);
+        }
+        self.credentials.invalidate(&digest).await;
         self.credentials
             .try_get_with(digest, self.exchange(token, claims))
             .await
@@ -179,6 +203,7 @@ impl IdentityBroker {
             identity_id,
             provider: SharedCredentialsProvider::new(credentials),
             reusable_until,
+            expires_at,
         })
     }
 

@@ -6,8 +6,10 @@
 //! [`identity`] (Identity ID and credentials) → [`home`] (S3 under
 //! `home/<identityId>/`). [`config`] is read once at cold start, [`keys`] and
 //! [`request`] validate input, [`error`] is the one error type and its HTTP mapping,
-//! [`handlers`] are the four routes, [`app`] holds the state built in `main`, and
-//! [`runtime`] is the Lambda event loop every `main` hands them to.
+//! [`handlers`] are the routes (a module per function), [`presign`] signs URLs
+//! with the caller's credentials, [`uploads`] runs multipart uploads through them,
+//! [`app`] holds the state built in `main`, and [`runtime`] is the Lambda event loop
+//! every `main` hands the handlers to.
 
 pub mod app;
 pub mod config;
@@ -17,10 +19,12 @@ pub mod home;
 pub mod identity;
 pub mod keys;
 pub mod metrics;
+pub mod presign;
 pub mod request;
 pub mod runtime;
 pub mod telemetry;
 pub mod token;
+pub mod uploads;
 pub mod upstream;
 pub mod users;
 

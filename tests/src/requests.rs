@@ -52,6 +52,10 @@ impl Req {
         Req::new(Method::PUT, route, &query(pairs)).body(body)
     }
 
+    pub fn post(route: &str, pairs: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Req {
+        Req::new(Method::POST, route, &query(pairs)).body(body)
+    }
+
     pub fn delete(route: &str, pairs: &[(&str, &str)]) -> Req {
         Req::new(Method::DELETE, route, &query(pairs))
     }

@@ -1,0 +1,71 @@
+//! `write-file`: small files in one PUT; files of any size as a multipart upload
+//! whose parts go straight to S3 (see [`super::uploads`]).
+
+use http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use super::{HandlerError, content_type, file_key, insert, serve, uploads, write_condition};
+use crate::app::App;
+use crate::error::Error;
+use crate::request::{header_text, into_bytes, json_response};
+
+/// What `Allow` lists for this route.
+const METHODS: &str = "PUT, POST, GET, DELETE";
+
+/// `PUT /write-file?key=K`: stores the body (`If-Match` / `If-None-Match: *` make it
+/// conditional) and answers `{"key","etag","size"}`. `POST`, `GET` and `DELETE`
+/// start or complete, resume and abort a multipart upload.
+pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
+    // The body is taken out so it can be moved, not copied, into the upload.
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts, Body::Empty);
+    Ok(serve(app, "write-file", async {
+        let method = request.method().clone();
+        if ![Method::PUT, Method::POST, Method::GET, Method::DELETE].contains(&method) {
+            return Err(Error::MethodNotAllowed { allowed: METHODS });
+        }
+        let caller = app.authenticate(request.headers()).await?;
+        match method {
+            Method::POST => uploads::start_or_complete(app, &caller, &request, body).await,
+            Method::GET => uploads::resume(app, &caller, &request).await,
+            Method::DELETE => uploads::abort(app, &caller, &request).await,
+            _ => put(app, &caller, &request, body).await,
+        }
+    })
+    .await)
+}
+
+async fn put(
+    app: &App,
+    caller: &crate::app::Caller<'_>,
+    request: &Request,
+    body: Body,
+) -> Result<Response<Body>, Error> {
+    let key = file_key(app, request)?;
+    let headers = request.headers();
+    let condition = write_condition(headers)?;
+    let content_type = content_type(header_text(headers, "content-type")?)?;
+    let bytes = into_bytes(body);
+    if bytes.len() > app.max_file_bytes() {
+        return Err(Error::PayloadTooLarge(format!(
+            "the body is {} bytes; the largest file one PUT accepts is {} bytes (a synchronous Lambda invocation carries 6 MB, base64-encoded): upload larger files with POST /write-file",
+            bytes.len(),
+            app.max_file_bytes()
+        )));
+    }
+    let home = app.home(caller).await?;
+    let written = home.write(&key, bytes, content_type, &condition).await?;
+    Ok(written_response(StatusCode::OK, &written))
+}
+
+/// `{"key","etag","size"}`, and the same ETag where HTTP clients look for it (a
+/// following `If-Match` write, a cache).
+pub(super) fn written_response(
+    status: StatusCode,
+    written: &crate::home::Written,
+) -> Response<Body> {
+    let mut response = json_response(status, &json!(written));
+    insert(response.headers_mut(), header::ETAG, &written.etag);
+    response
+}
