@@ -58,7 +58,8 @@ bench: venv ## performance figures against the local emulator, each with its tar
 	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
 	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
 	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
-	tests/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
+	# Credentials last an hour, as Cognito's do (the test stack's 90 s exercises refresh).
+	HOMEDIR_EMULATOR_CREDENTIALS_TTL=3600 tests/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
 
 token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]
 	@test -n "$(EMAIL)" || { echo "usage: make token EMAIL=you@example.com [PASSWORD=...]" >&2; exit 2; }

@@ -16,6 +16,8 @@ use homedir_tests::requests::Req;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
 
+mod large_files;
+
 const FUNCTIONS: [&str; 4] = ["read-file", "write-file", "list", "delete"];
 const COGNITO_OPERATIONS: [&str; 3] = ["AdminGetUser", "GetId", "GetCredentialsForIdentity"];
 const LATENCY_REQUESTS: usize = 2000;
@@ -101,6 +103,11 @@ async fn main() -> ExitCode {
         "bench: {LOAD_USERS} users × {LOAD_OPS_PER_USER} operations, {LOAD_IN_FLIGHT} in flight…"
     );
     load(stack, &mut table).await;
+    eprintln!(
+        "bench: 256 MiB up and down, through the API and bare, {} rounds…",
+        3
+    );
+    large_files::large_transfers(stack, &mut table).await;
     println!();
     let all_met = table.print();
     println!();
@@ -232,6 +239,38 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
     (alice, root)
 }
 
+/// An S3 client with `user`'s own issued credentials, as a bare SDK user has them.
+async fn user_s3(stack: &Stack, user: &User) -> (aws_sdk_s3::Client, Credentials) {
+    let identity = aws_sdk_cognitoidentity::Client::new(&stack.admin_sdk());
+    let provider = format!(
+        "cognito-idp.{}.amazonaws.com/{}",
+        stack.region(),
+        stack.var("USER_POOL_ID")
+    );
+    let issued = identity
+        .get_credentials_for_identity()
+        .identity_id(user.identity_id(stack).await)
+        .logins(provider, &user.id_token)
+        .send()
+        .await
+        .expect("credentials");
+    let c = issued.credentials().expect("credentials");
+    let credentials = Credentials::new(
+        c.access_key_id().unwrap_or_default(),
+        c.secret_key().unwrap_or_default(),
+        c.session_token().map(str::to_owned),
+        None,
+        "bench",
+    );
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&stack.admin_sdk())
+            .credentials_provider(credentials.clone())
+            .force_path_style(true)
+            .build(),
+    );
+    (client, credentials)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
@@ -246,33 +285,7 @@ async fn warm_latency(stack: &Stack, alice: &User, root: &str, table: &mut Table
     let app = stack.app(&[]);
     // The bare client gets the same user's issued credentials, so the emulator does
     // the same work for both.
-    let identity = aws_sdk_cognitoidentity::Client::new(&stack.admin_sdk());
-    let provider = format!(
-        "cognito-idp.{}.amazonaws.com/{}",
-        stack.region(),
-        stack.var("USER_POOL_ID")
-    );
-    let issued = identity
-        .get_credentials_for_identity()
-        .identity_id(alice.identity_id(stack).await)
-        .logins(provider, &alice.id_token)
-        .send()
-        .await
-        .expect("credentials");
-    let c = issued.credentials().expect("credentials");
-    let credentials = Credentials::new(
-        c.access_key_id().unwrap_or_default(),
-        c.secret_key().unwrap_or_default(),
-        c.session_token().map(str::to_owned),
-        None,
-        "bench",
-    );
-    let bare = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&stack.admin_sdk())
-            .credentials_provider(credentials)
-            .force_path_style(true)
-            .build(),
-    );
+    let (bare, _) = user_s3(stack, alice).await;
     let key = format!("{root}bench.bin");
     let bare_get = || async {
         let output = bare
