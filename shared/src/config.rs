@@ -12,6 +12,8 @@ pub const LAMBDA_MAX_FILE_BYTES: usize = 4_500_000;
 
 /// S3's largest object: 5 TiB.
 pub const S3_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+/// CopyObject's largest source: 5 GiB.
+pub const S3_MAX_COPY_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// The default `MAX_UPLOAD_BYTES`: 5 GiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
@@ -43,6 +45,12 @@ pub struct Config {
     /// The largest file a multipart upload may declare: 5 GiB by default, at most
     /// S3's 5 TiB object limit.
     pub max_upload_bytes: u64,
+    /// Sources larger than this are copied in parts (UploadPartCopy): S3's
+    /// CopyObject takes at most 5 GiB.
+    pub copy_object_max_bytes: u64,
+    /// How long a folder delete keeps deleting batches before it answers with a
+    /// cursor, well inside API Gateway's 30 s.
+    pub folder_delete_budget: Duration,
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
@@ -166,6 +174,14 @@ impl Config {
                 1,
                 S3_MAX_OBJECT_BYTES,
             )?,
+            copy_object_max_bytes: number(
+                "COPY_OBJECT_MAX_BYTES",
+                get("COPY_OBJECT_MAX_BYTES"),
+                S3_MAX_COPY_OBJECT_BYTES,
+                1,
+                S3_MAX_COPY_OBJECT_BYTES,
+            )?,
+            folder_delete_budget: seconds("FOLDER_DELETE_BUDGET_SECS", 15, 25)?,
             upstream_timeout: Duration::from_secs(number(
                 "UPSTREAM_TIMEOUT_SECS",
                 get("UPSTREAM_TIMEOUT_SECS"),

@@ -57,6 +57,11 @@ pub enum Error {
     NotFound,
     #[error("the file's current version does not match the request's precondition")]
     PreconditionFailed,
+    /// A move's source changed between the copy and its delete.
+    #[error(
+        "the source changed while it was being moved: the copy was kept and the source was not deleted"
+    )]
+    SourceChanged,
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{} is throttling requests; retry shortly", .0.name())]
@@ -117,7 +122,9 @@ impl Error {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
             Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            Error::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
+            Error::PreconditionFailed | Error::SourceChanged => {
+                (StatusCode::PRECONDITION_FAILED, "precondition_failed")
+            }
             Error::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::UpstreamThrottled(_) => (StatusCode::SERVICE_UNAVAILABLE, "upstream_throttled"),
             Error::UpstreamUnavailable(_) => {
@@ -192,6 +199,7 @@ mod tests {
             (Error::InvalidRequest("r".into()), 400, "invalid_request"),
             (Error::NotFound, 404, "not_found"),
             (Error::PreconditionFailed, 412, "precondition_failed"),
+            (Error::SourceChanged, 412, "precondition_failed"),
             (Error::PayloadTooLarge("p".into()), 413, "payload_too_large"),
             (
                 Error::UpstreamThrottled(Upstream::Cognito),

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Upstream};
 use crate::identity::UserCredentials;
-use crate::keys::{Key, Prefix};
+use crate::keys::{Key, Prefix, VersionId};
 use crate::upstream::Failure;
 
 /// The bucket and folder that hold every home, and the credential-less S3 client.
@@ -28,6 +28,8 @@ pub struct Homes {
     pub(crate) bucket: String,
     home_prefix: String,
     max_file_bytes: usize,
+    pub(crate) copy_object_max_bytes: u64,
+    pub(crate) folder_delete_budget: std::time::Duration,
 }
 
 /// One caller's home: S3 access with that caller's credentials, under their root.
@@ -46,6 +48,7 @@ pub struct File {
     pub content_type: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<DateTime>,
+    pub version_id: Option<String>,
 }
 
 /// What a conditional read found.
@@ -79,6 +82,15 @@ pub struct Written {
     pub key: String,
     pub etag: String,
     pub size: u64,
+    /// The version the write created (the bucket is versioned).
+    pub version_id: Option<String>,
+}
+
+/// What a delete left: the delete marker's version id (a versioned bucket keeps the
+/// file's history; the marker is what an undelete removes from view).
+#[derive(Debug)]
+pub struct Deleted {
+    pub version_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,6 +126,8 @@ impl Homes {
             bucket: config.bucket_name.clone(),
             home_prefix: config.home_prefix.clone(),
             max_file_bytes: config.max_file_bytes,
+            copy_object_max_bytes: config.copy_object_max_bytes,
+            folder_delete_budget: config.folder_delete_budget,
         }
     }
 
@@ -147,18 +161,36 @@ impl Home<'_> {
         S3ConfigBuilder::default().credentials_provider(self.provider.clone())
     }
 
-    pub async fn read(&self, key: &Key, if_none_match: Option<&str>) -> Result<Read, Error> {
-        let result = self
-            .homes
-            .s3
-            .get_object()
-            .bucket(&self.homes.bucket)
-            .key(self.object_key(key))
-            .set_if_none_match(if_none_match.map(str::to_owned))
-            .customize()
-            .config_override(self.as_caller())
-            .send()
-            .await;
+    /// The file, or one version of it.
+    pub async fn read(
+        &self,
+        key: &Key,
+        version: Option<&VersionId>,
+        if_none_match: Option<&str>,
+    ) -> Result<Read, Error> {
+        // Only the first bytes a Lambda response can carry are asked for: a larger
+        // file is answered with a redirect, and S3 need not start sending it whole.
+        let get = |range: Option<String>| {
+            self.homes
+                .s3
+                .get_object()
+                .bucket(&self.homes.bucket)
+                .key(self.object_key(key))
+                .set_version_id(version.map(|v| v.as_str().to_owned()))
+                .set_if_none_match(if_none_match.map(str::to_owned))
+                .set_range(range)
+                .customize()
+                .config_override(self.as_caller())
+                .send()
+        };
+        let first_bytes = format!("bytes=0-{}", self.homes.max_file_bytes.saturating_sub(1));
+        let mut result = get(Some(first_bytes)).await;
+        // An empty file has no byte 0: S3 answers 416; ask for it whole.
+        if let Err(error) = &result
+            && Failure::of(error).status == Some(416)
+        {
+            result = get(None).await;
+        }
         let output = match result {
             Ok(output) => output,
             Err(error) => {
@@ -168,16 +200,25 @@ impl Home<'_> {
                         etag: if_none_match.map(str::to_owned),
                     });
                 }
-                return Err(match s3_error(failure, "GetObject") {
-                    Error::Forbidden => {
+                return Err(match (s3_error(failure, "GetObject"), version) {
+                    (Error::Forbidden, None) => {
                         self.denied_or_missing(key, "GetObject", Error::NotFound)
                             .await?
                     }
-                    other => other,
+                    (Error::Forbidden, Some(version)) => {
+                        self.version_denied_or_missing(key, version).await?
+                    }
+                    (other, _) => other,
                 });
             }
         };
-        let size = output.content_length().unwrap_or(0);
+        // A ranged answer names the whole size after the slash: `bytes 0-99/1234`.
+        let size = output
+            .content_range()
+            .and_then(|range| range.rsplit_once('/'))
+            .and_then(|(_, total)| total.parse::<i64>().ok())
+            .or(output.content_length())
+            .unwrap_or(0);
         if usize::try_from(size).map_or(true, |size| size > self.homes.max_file_bytes) {
             // Dropping the body closes the stream after its first bytes.
             return Ok(Read::TooLarge { size });
@@ -185,6 +226,7 @@ impl Home<'_> {
         let content_type = output.content_type().map(str::to_owned);
         let etag = output.e_tag().map(str::to_owned);
         let last_modified = output.last_modified().copied();
+        let version_id = output.version_id().map(str::to_owned);
         let bytes = output
             .body
             .collect()
@@ -203,6 +245,7 @@ impl Home<'_> {
             content_type,
             etag,
             last_modified,
+            version_id,
         }))
     }
 
@@ -250,6 +293,7 @@ impl Home<'_> {
             key: key.as_str().to_owned(),
             etag: output.e_tag().unwrap_or_default().to_owned(),
             size,
+            version_id: output.version_id().map(str::to_owned),
         })
     }
 
@@ -353,18 +397,40 @@ impl Home<'_> {
         })
     }
 
-    pub async fn delete(&self, key: &Key) -> Result<(), Error> {
-        self.homes
+    /// Deletes the file (a delete marker: its versions stay recoverable); with
+    /// `if_match`, only if its current version has that ETag (S3's conditional
+    /// delete), else 412.
+    pub async fn delete(&self, key: &Key, if_match: Option<&str>) -> Result<Deleted, Error> {
+        let output = self
+            .homes
             .s3
             .delete_object()
             .bucket(&self.homes.bucket)
             .key(self.object_key(key))
+            .set_if_match(if_match.map(str::to_owned))
             .customize()
             .config_override(self.as_caller())
             .send()
             .await
-            .map_err(|error| s3_error(Failure::of(&error), "DeleteObject"))?;
-        Ok(())
+            .map_err(
+                |error| match s3_error(Failure::of(&error), "DeleteObject") {
+                    // If-Match on a file that does not exist: the precondition fails.
+                    Error::NotFound if if_match.is_some() => Error::PreconditionFailed,
+                    other => other,
+                },
+            );
+        let output = match output {
+            Ok(output) => output,
+            Err(Error::Forbidden) if if_match.is_some() => {
+                return Err(self
+                    .denied_or_missing(key, "DeleteObject", Error::PreconditionFailed)
+                    .await?);
+            }
+            Err(other) => return Err(other),
+        };
+        Ok(Deleted {
+            version_id: output.version_id().map(str::to_owned),
+        })
     }
 }
 
@@ -376,7 +442,9 @@ fn too_large_to_read(size: i64, max: usize) -> Error {
 
 pub(crate) fn s3_error(failure: Failure, operation: &str) -> Error {
     match (failure.code(), failure.status) {
-        ("NoSuchKey" | "NoSuchUpload", _) | (_, Some(404)) => Error::NotFound,
+        ("NoSuchKey" | "NoSuchUpload" | "NoSuchVersion", _) | (_, Some(404)) => Error::NotFound,
+        // GetObject / HeadObject of a delete marker's version id: nothing to read.
+        ("MethodNotAllowed", _) | (_, Some(405)) => Error::NotFound,
         ("PreconditionFailed", _) | (_, Some(412)) => Error::PreconditionFailed,
         // A concurrent conditional write won the race: the caller's precondition no
         // longer holds either.

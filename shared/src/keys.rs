@@ -83,6 +83,31 @@ impl Prefix {
     }
 }
 
+/// A version id as S3 hands them out (opaque URL-safe text; `null` for an object
+/// written before versioning was enabled). Only its shape is checked here; S3 says
+/// whether the version exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionId(String);
+
+impl VersionId {
+    pub fn parse(raw: &str) -> Result<VersionId, Error> {
+        let fits = !raw.is_empty()
+            && raw.len() <= 1024
+            && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
+        if fits {
+            Ok(VersionId(raw.to_owned()))
+        } else {
+            Err(Error::InvalidRequest(
+                "a version id is 1 to 1024 visible ASCII characters without /".into(),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn invalid(message: impl Into<String>) -> Error {
     Error::InvalidKey(message.into())
 }
@@ -161,6 +186,17 @@ mod tests {
         ] {
             let error = Key::parse(raw, MAX).expect_err(raw);
             assert_eq!(error.status_and_code().1, "invalid_key", "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn version_ids_are_opaque_visible_ascii() {
+        for raw in ["null", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", "a.b_c-d~e"] {
+            assert_eq!(VersionId::parse(raw).expect(raw).as_str(), raw);
+        }
+        let long = "v".repeat(1025);
+        for raw in ["", "a/b", "a b", "\u{1}", "日本", long.as_str()] {
+            assert!(VersionId::parse(raw).is_err(), "{raw:?}");
         }
     }
 

@@ -8,12 +8,16 @@
 //! [`request`] validate input, [`error`] is the one error type and its HTTP mapping,
 //! [`handlers`] are the routes (a module per function), [`presign`] signs URLs
 //! with the caller's credentials, [`uploads`] runs multipart uploads through them,
+//! [`versions`] (history, trash, restore), [`copies`] (copy, move) and [`folders`]
+//! (folder delete) are the file-manager operations,
 //! [`app`] holds the state built in `main`, and [`runtime`] is the Lambda event loop
 //! every `main` hands the handlers to.
 
 pub mod app;
 pub mod config;
+pub mod copies;
 pub mod error;
+pub mod folders;
 pub mod handlers;
 pub mod home;
 pub mod identity;
@@ -27,6 +31,7 @@ pub mod token;
 pub mod uploads;
 pub mod upstream;
 pub mod users;
+pub mod versions;
 
 pub use app::App;
 pub use config::Config;

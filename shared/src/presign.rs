@@ -16,9 +16,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::home::{Home, s3_error};
-use crate::keys::Key;
-use crate::upstream::Failure;
+use crate::home::Home;
+use crate::keys::{Key, VersionId};
 
 /// How long a download link lives unless the caller asks otherwise.
 pub const DEFAULT_LINK_SECS: u64 = 300;
@@ -39,9 +38,10 @@ pub struct Signed {
 pub struct Link {
     pub url: String,
     pub expires_at: String,
-    pub size: i64,
+    pub size: u64,
     pub etag: Option<String>,
     pub content_type: Option<String>,
+    pub version_id: Option<String>,
 }
 
 /// RFC 3339, as every timestamp in the API's JSON.
@@ -106,6 +106,7 @@ impl Home<'_> {
     pub async fn download_url(
         &self,
         key: &Key,
+        version: Option<&VersionId>,
         wanted: Duration,
         disposition: Option<String>,
     ) -> Result<Signed, Error> {
@@ -116,6 +117,7 @@ impl Home<'_> {
             .get_object()
             .bucket(&self.homes.bucket)
             .key(self.object_key(key))
+            .set_version_id(version.map(|v| v.as_str().to_owned()))
             .set_response_content_disposition(disposition)
             .customize()
             .config_override(self.as_caller())
@@ -129,38 +131,19 @@ impl Home<'_> {
     pub async fn link(
         &self,
         key: &Key,
+        version: Option<&VersionId>,
         wanted: Duration,
         disposition: Option<String>,
     ) -> Result<Link, Error> {
-        let head = self
-            .homes
-            .s3
-            .head_object()
-            .bucket(&self.homes.bucket)
-            .key(self.object_key(key))
-            .customize()
-            .config_override(self.as_caller())
-            .send()
-            .await;
-        let head = match head {
-            Ok(head) => head,
-            Err(error) => {
-                return Err(match s3_error(Failure::of(&error), "HeadObject") {
-                    Error::Forbidden => {
-                        self.denied_or_missing(key, "HeadObject", Error::NotFound)
-                            .await?
-                    }
-                    other => other,
-                });
-            }
-        };
-        let signed = self.download_url(key, wanted, disposition).await?;
+        let source = self.source(key, version, None).await?;
+        let signed = self.download_url(key, version, wanted, disposition).await?;
         Ok(Link {
             url: signed.url,
             expires_at: timestamp(signed.expires_at),
-            size: head.content_length().unwrap_or(0),
-            etag: head.e_tag().map(str::to_owned),
-            content_type: head.content_type().map(str::to_owned),
+            size: source.size(),
+            etag: Some(source.etag().to_owned()),
+            content_type: source.content_type().map(str::to_owned),
+            version_id: source.version_id().map(str::to_owned),
         })
     }
 

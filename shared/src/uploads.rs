@@ -350,6 +350,7 @@ impl Home<'_> {
             key: key.as_str().to_owned(),
             etag: output.e_tag().unwrap_or_default().to_owned(),
             size: id.plan.size,
+            version_id: output.version_id().map(str::to_owned),
         })
     }
 

@@ -197,7 +197,7 @@ async fn bodies_over_the_lambda_limit_are_413_and_not_stored() {
 }
 
 #[tokio::test]
-async fn files_over_the_limit_are_not_read_through_lambda() {
+async fn files_over_the_limit_are_redirected_not_read_through_lambda() {
     let stack = Stack::get();
     let user = User::new(stack).await;
     let root = user.home_root(stack).await;
@@ -213,11 +213,17 @@ async fn files_over_the_limit_are_not_read_through_lambda() {
         .await
         .expect("admin put");
     let app = stack.app(&[("MAX_FILE_BYTES", "1024")]);
-    Req::get("read-file", &[("key", "big.bin")])
+    let before = app.calls().of("GetObject");
+    let redirect = Req::get("read-file", &[("key", "big.bin")])
         .token(&user.id_token)
         .send(&app)
         .await
-        .expect(413, Some("payload_too_large"));
+        .expect(307, None);
+    assert!(redirect.bytes().is_empty(), "no bytes through Lambda");
+    assert_eq!(app.calls().of("GetObject") - before, 1);
+    let location = redirect.header("location").expect("a presigned GET");
+    let answer = homedir_tests::presigned::get(&location, None).await;
+    assert_eq!(answer.body.len(), 2048, "the bytes come from S3");
 }
 
 #[tokio::test]
@@ -227,7 +233,7 @@ async fn wrong_methods_are_405_with_allow() {
     let user = User::new(stack).await;
     for (method, route, allowed) in [
         (Method::POST, "read-file", "GET"),
-        (Method::GET, "write-file", "PUT"),
+        (Method::PATCH, "write-file", "PUT, POST, GET, DELETE"),
         (Method::DELETE, "list", "GET"),
         (Method::GET, "delete", "DELETE"),
     ] {

@@ -4,43 +4,64 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use super::{HandlerError, serve};
-use crate::app::App;
+use super::{HandlerError, flag, key_of, number_param, serve};
+use crate::app::{App, Caller};
 use crate::error::Error;
 use crate::home::ListRequest;
 use crate::keys::Prefix;
 use crate::request::{Query, json_response, require_method};
+use crate::versions::{VersionCursor, VersionsRequest};
 
 const MAX_LIST_LIMIT: i32 = 1000;
 const MAX_CURSOR_BYTES: usize = 1024;
+/// A version cursor holds a key (≤ 1 KB) and a version id.
+const MAX_VERSION_CURSOR_BYTES: usize = 2048;
 
 /// `GET /list?prefix=P&delimiter=/&limit=N&cursor=C`: one page of the caller's files.
+/// `&versions=1`: every version and delete marker under `P` (or of exactly one file,
+/// `key=K&versions=1`); `&deleted=1`: the trash, files whose current version is a
+/// delete marker, each with the version an undelete restores.
 pub async fn list(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
     Ok(serve(app, "list", async {
         require_method(&request, Method::GET)?;
         let caller = app.authenticate(request.headers()).await?;
         let query = Query::parse(
             request.uri().query(),
-            &["prefix", "delimiter", "limit", "cursor"],
+            &[
+                "prefix",
+                "key",
+                "delimiter",
+                "limit",
+                "cursor",
+                "versions",
+                "deleted",
+            ],
         )?;
+        let history = match (flag(&query, "versions")?, flag(&query, "deleted")?) {
+            (true, true) => {
+                return Err(Error::InvalidRequest(
+                    "send versions=1 or deleted=1, not both".into(),
+                ));
+            }
+            (true, false) => Some(false),
+            (false, true) => Some(true),
+            (false, false) => None,
+        };
+        if let Some(trash) = history {
+            return history_page(app, &caller, &query, trash).await;
+        }
+        if query.get("key").is_some() {
+            return Err(Error::InvalidRequest(
+                "key applies to versions=1 (one file's versions); list folders with prefix".into(),
+            ));
+        }
         let prefix = Prefix::parse(query.get("prefix").unwrap_or(""), app.max_key_bytes())?;
         let folders = match query.get("delimiter") {
             None | Some("") => false,
             Some("/") => true,
             Some(_) => return Err(Error::InvalidRequest("delimiter must be /".into())),
         };
-        let limit = match query.get("limit") {
-            None => MAX_LIST_LIMIT,
-            Some(raw) => raw
-                .parse::<i32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    Error::InvalidRequest(format!(
-                        "limit must be a whole number from 1 to {MAX_LIST_LIMIT}"
-                    ))
-                })?,
-        };
+        let limit = list_limit(&query)?;
         let cursor = match query.get("cursor") {
             None => None,
             Some(c)
@@ -66,4 +87,70 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
         Ok(json_response(StatusCode::OK, &json!(listing)))
     })
     .await)
+}
+
+fn list_limit(query: &Query) -> Result<i32, Error> {
+    number_param(
+        query,
+        "limit",
+        1..=MAX_LIST_LIMIT as u64,
+        MAX_LIST_LIMIT as u64,
+    )
+    .map(|n| n as i32)
+}
+
+/// One page of versions (`trash` false) or of the trash.
+async fn history_page(
+    app: &App,
+    caller: &Caller<'_>,
+    query: &Query,
+    trash: bool,
+) -> Result<Response<Body>, Error> {
+    if query.get("delimiter").is_some() {
+        return Err(Error::InvalidRequest(
+            "delimiter applies to listing files, not versions or the trash".into(),
+        ));
+    }
+    let (prefix, exact) = match (query.get("key"), query.get("prefix")) {
+        (Some(_), Some(_)) => {
+            return Err(Error::InvalidRequest(
+                "send key (one file) or prefix (a folder), not both".into(),
+            ));
+        }
+        (Some(_), None) if trash => {
+            return Err(Error::InvalidRequest(
+                "the trash lists a folder: use prefix".into(),
+            ));
+        }
+        (Some(_), None) => (key_of(app, query)?.as_str().to_owned(), true),
+        (None, raw) => (
+            Prefix::parse(raw.unwrap_or(""), app.max_key_bytes())?
+                .as_str()
+                .to_owned(),
+            false,
+        ),
+    };
+    let cursor = query
+        .get("cursor")
+        .map(|raw| {
+            if raw.len() > MAX_VERSION_CURSOR_BYTES {
+                return Err(Error::InvalidRequest(
+                    "the cursor is not valid for this listing".into(),
+                ));
+            }
+            VersionCursor::parse(raw)
+        })
+        .transpose()?;
+    let request = VersionsRequest {
+        prefix,
+        exact,
+        limit: list_limit(query)?,
+        cursor,
+    };
+    let home = app.home(caller).await?;
+    Ok(if trash {
+        json_response(StatusCode::OK, &json!(home.trash(&request).await?))
+    } else {
+        json_response(StatusCode::OK, &json!(home.versions(&request).await?))
+    })
 }

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, header};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 
 use crate::app::App;
 use crate::error::Error;
@@ -26,6 +26,9 @@ pub use list::list;
 pub use read_file::read_file;
 pub use write_file::write_file;
 
+/// The header that names the version a read returned or a delete created.
+const VERSION_ID: http::HeaderName = http::HeaderName::from_static("x-version-id");
+
 /// Files are stored with this type when the writer sends none.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 const MAX_CONTENT_TYPE_BYTES: usize = 256;
@@ -33,12 +36,6 @@ const MAX_CONTENT_TYPE_BYTES: usize = 256;
 /// The error type `lambda_http::run` expects; handlers never return one, every
 /// failure is an HTTP response.
 pub type HandlerError = lambda_http::Error;
-
-/// The `key` query parameter of a single-file route (its only parameter), validated.
-fn file_key(app: &App, request: &Request) -> Result<Key, Error> {
-    let query = Query::parse(request.uri().query(), &["key"])?;
-    key_of(app, &query)
-}
 
 /// The validated `key` parameter of `query`.
 fn key_of(app: &App, query: &Query) -> Result<Key, Error> {

@@ -6,14 +6,18 @@ use http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use super::{DEFAULT_CONTENT_TYPE, HandlerError, flag, insert, key_of, number_param, serve};
+use super::{
+    DEFAULT_CONTENT_TYPE, HandlerError, VERSION_ID, flag, insert, key_of, number_param, serve,
+};
 use crate::app::App;
 use crate::error::Error;
 use crate::home::Read;
+use crate::keys::VersionId;
 use crate::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS, attachment};
 use crate::request::{Query, empty_response, header_text, json_response, require_method};
 
-/// `GET /read-file?key=K`: the bytes, with `Content-Type`, `ETag`, `Last-Modified`;
+/// `GET /read-file?key=K[&version=V]`: the bytes (of that version), with
+/// `Content-Type`, `ETag`, `Last-Modified` and `x-version-id`;
 /// a file too large for a Lambda response: `307` to a presigned GET of it.
 /// `&link=1`: `{"url","expires_at","size","etag","content_type"}` for a file of any
 /// size. `&expires=S` (1–3600, default 300) is the URL's life, `&download=1` makes
@@ -24,9 +28,10 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
         let caller = app.authenticate(request.headers()).await?;
         let query = Query::parse(
             request.uri().query(),
-            &["key", "link", "expires", "download"],
+            &["key", "version", "link", "expires", "download"],
         )?;
         let key = key_of(app, &query)?;
+        let version = query.get("version").map(VersionId::parse).transpose()?;
         let link = flag(&query, "link")?;
         let life = Duration::from_secs(number_param(
             &query,
@@ -43,59 +48,66 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
                 ));
             }
             let home = app.home_lasting(&caller, life).await?;
-            let link = home.link(&key, life, disposition).await?;
+            let link = home.link(&key, version.as_ref(), life, disposition).await?;
             return Ok(json_response(StatusCode::OK, &json!(link)));
         }
         let home = app.home(&caller).await?;
-        Ok(match home.read(&key, if_none_match).await? {
-            Read::TooLarge { .. } => {
-                // Signed with credentials that outlive the URL (refreshed if need be).
-                let home = app.home_lasting(&caller, life).await?;
-                let signed = home.download_url(&key, life, disposition).await?;
-                let mut response = empty_response(StatusCode::TEMPORARY_REDIRECT);
-                let headers = response.headers_mut();
-                insert(headers, header::LOCATION, &signed.url);
-                // The URL is a bearer capability: no cache may keep it.
-                insert(headers, header::CACHE_CONTROL, "no-store");
-                response
-            }
-            Read::Found(file) => {
-                let mut response = Response::new(Body::Binary(Vec::from(file.bytes)));
-                let headers = response.headers_mut();
-                let content_type = file.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE);
-                insert(headers, header::CONTENT_TYPE, content_type);
-                if let Some(etag) = &file.etag {
-                    insert(headers, header::ETAG, etag);
+        Ok(
+            match home.read(&key, version.as_ref(), if_none_match).await? {
+                Read::TooLarge { .. } => {
+                    // Signed with credentials that outlive the URL (refreshed if need be).
+                    let home = app.home_lasting(&caller, life).await?;
+                    let signed = home
+                        .download_url(&key, version.as_ref(), life, disposition)
+                        .await?;
+                    let mut response = empty_response(StatusCode::TEMPORARY_REDIRECT);
+                    let headers = response.headers_mut();
+                    insert(headers, header::LOCATION, &signed.url);
+                    // The URL is a bearer capability: no cache may keep it.
+                    insert(headers, header::CACHE_CONTROL, "no-store");
+                    response
                 }
-                if let Some(modified) = file
-                    .last_modified
-                    .and_then(|t| std::time::SystemTime::try_from(t).ok())
-                {
+                Read::Found(file) => {
+                    let mut response = Response::new(Body::Binary(Vec::from(file.bytes)));
+                    let headers = response.headers_mut();
+                    let content_type = file.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE);
+                    insert(headers, header::CONTENT_TYPE, content_type);
+                    if let Some(etag) = &file.etag {
+                        insert(headers, header::ETAG, etag);
+                    }
+                    if let Some(version) = &file.version_id {
+                        insert(headers, VERSION_ID, version);
+                    }
+                    if let Some(modified) = file
+                        .last_modified
+                        .and_then(|t| std::time::SystemTime::try_from(t).ok())
+                    {
+                        insert(
+                            headers,
+                            header::LAST_MODIFIED,
+                            &httpdate::fmt_http_date(modified),
+                        );
+                    }
+                    // Stored types are the writer's choice: never let a browser sniff or
+                    // run them in the API's origin.
+                    insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
                     insert(
                         headers,
-                        header::LAST_MODIFIED,
-                        &httpdate::fmt_http_date(modified),
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; sandbox",
                     );
+                    insert(headers, header::CACHE_CONTROL, "private, no-cache");
+                    response
                 }
-                // Stored types are the writer's choice: never let a browser sniff or
-                // run them in the API's origin.
-                insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-                insert(
-                    headers,
-                    header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; sandbox",
-                );
-                insert(headers, header::CACHE_CONTROL, "private, no-cache");
-                response
-            }
-            Read::NotModified { etag } => {
-                let mut response = empty_response(StatusCode::NOT_MODIFIED);
-                if let Some(etag) = etag {
-                    insert(response.headers_mut(), header::ETAG, &etag);
+                Read::NotModified { etag } => {
+                    let mut response = empty_response(StatusCode::NOT_MODIFIED);
+                    if let Some(etag) = etag {
+                        insert(response.headers_mut(), header::ETAG, &etag);
+                    }
+                    response
                 }
-                response
-            }
-        })
+            },
+        )
     })
     .await)
 }

@@ -5,17 +5,19 @@ use http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use super::{HandlerError, content_type, file_key, insert, serve, uploads, write_condition};
+use super::{HandlerError, content_type, insert, key_of, serve, uploads, write_condition};
 use crate::app::App;
 use crate::error::Error;
-use crate::request::{header_text, into_bytes, json_response};
+use crate::keys::{Key, VersionId};
+use crate::request::{Query, header_text, into_bytes, json_response};
 
 /// What `Allow` lists for this route.
 const METHODS: &str = "PUT, POST, GET, DELETE";
 
 /// `PUT /write-file?key=K`: stores the body (`If-Match` / `If-None-Match: *` make it
-/// conditional) and answers `{"key","etag","size"}`. `POST`, `GET` and `DELETE`
-/// start or complete, resume and abort a multipart upload.
+/// conditional) and answers `{"key","etag","size","version_id"}`; with `restore=V`,
+/// `copy_from=S` or `move_from=S` the content comes from the caller's home instead.
+/// `POST`, `GET` and `DELETE` start or complete, resume and abort a multipart upload.
 pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
     // The body is taken out so it can be moved, not copied, into the upload.
     let (parts, body) = request.into_parts();
@@ -42,9 +44,72 @@ async fn put(
     request: &Request,
     body: Body,
 ) -> Result<Response<Body>, Error> {
-    let key = file_key(app, request)?;
+    let query = Query::parse(
+        request.uri().query(),
+        &[
+            "key",
+            "restore",
+            "copy_from",
+            "move_from",
+            "source_if_match",
+        ],
+    )?;
+    let key = key_of(app, &query)?;
     let headers = request.headers();
     let condition = write_condition(headers)?;
+    let operation = match (
+        query.get("restore"),
+        query.get("copy_from"),
+        query.get("move_from"),
+    ) {
+        (None, None, None) => None,
+        (Some(version), None, None) => Some(FromExisting::Restore(VersionId::parse(version)?)),
+        (None, Some(source), None) => {
+            Some(FromExisting::Copy(Key::parse(source, app.max_key_bytes())?))
+        }
+        (None, None, Some(source)) => {
+            Some(FromExisting::Move(Key::parse(source, app.max_key_bytes())?))
+        }
+        _ => {
+            return Err(Error::InvalidRequest(
+                "send one of restore, copy_from and move_from".into(),
+            ));
+        }
+    };
+    let source_if_match = match query.get("source_if_match") {
+        Some(_)
+            if !matches!(
+                operation,
+                Some(FromExisting::Copy(_) | FromExisting::Move(_))
+            ) =>
+        {
+            return Err(Error::InvalidRequest(
+                "source_if_match applies to copy_from and move_from".into(),
+            ));
+        }
+        Some("") => return Err(Error::InvalidRequest("source_if_match is empty".into())),
+        other => other,
+    };
+    if let Some(operation) = operation {
+        if !into_bytes(body).is_empty() {
+            return Err(Error::InvalidRequest(
+                "a restore, copy or move takes no body".into(),
+            ));
+        }
+        let home = app.home(caller).await?;
+        let written = match operation {
+            FromExisting::Restore(version) => home.restore(&key, &version, &condition).await?,
+            FromExisting::Copy(source) => {
+                home.copy(&key, &source, source_if_match, &condition)
+                    .await?
+            }
+            FromExisting::Move(source) => {
+                home.rename(&key, &source, source_if_match, &condition)
+                    .await?
+            }
+        };
+        return Ok(written_response(StatusCode::OK, &written));
+    }
     let content_type = content_type(header_text(headers, "content-type")?)?;
     let bytes = into_bytes(body);
     if bytes.len() > app.max_file_bytes() {
@@ -57,6 +122,13 @@ async fn put(
     let home = app.home(caller).await?;
     let written = home.write(&key, bytes, content_type, &condition).await?;
     Ok(written_response(StatusCode::OK, &written))
+}
+
+/// A write whose content comes from the caller's home, not the body.
+enum FromExisting {
+    Restore(VersionId),
+    Copy(Key),
+    Move(Key),
 }
 
 /// `{"key","etag","size"}`, and the same ETag where HTTP clients look for it (a

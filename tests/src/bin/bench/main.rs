@@ -221,6 +221,8 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
         Some(miss == 2),
     );
 
+    history_calls(&app, &alice, table).await;
+
     let bob = User::new(stack).await;
     let burst = stack.app(&[]);
     let requests = (0..50).map(|_| Req::get("list", &[]).token(&bob.id_token).send(&burst));
@@ -269,6 +271,107 @@ async fn user_s3(stack: &Stack, user: &User) -> (aws_sdk_s3::Client, Credentials
             .build(),
     );
     (client, credentials)
+}
+
+/// Warm S3 calls of the history and file-manager operations.
+async fn history_calls(app: &homedir::App, alice: &User, table: &mut Table) {
+    let put = |key: &str, body: &str| {
+        Req::put("write-file", &[("key", key)], body.to_owned())
+            .token(&alice.id_token)
+            .send(app)
+    };
+    let v1 = put("history.txt", "v1").await.expect(200, None).json();
+    put("history.txt", "v2").await.expect(200, None);
+    let version = v1["version_id"].as_str().expect("a version").to_owned();
+    let mut rows: Vec<(&str, u64, &str, u64)> = Vec::new();
+
+    let before = app.calls().total();
+    Req::get(
+        "read-file",
+        &[("key", "history.txt"), ("version", &version)],
+    )
+    .token(&alice.id_token)
+    .send(app)
+    .await
+    .expect(200, None);
+    rows.push((
+        "read of an old version",
+        app.calls().total() - before,
+        "GetObject",
+        1,
+    ));
+
+    let before = app.calls().total();
+    Req::put(
+        "write-file",
+        &[("key", "history.txt"), ("restore", &version)],
+        "",
+    )
+    .token(&alice.id_token)
+    .send(app)
+    .await
+    .expect(200, None);
+    rows.push((
+        "restore of a version",
+        app.calls().total() - before,
+        "HeadObject, CopyObject",
+        2,
+    ));
+
+    let before = app.calls().total();
+    Req::put(
+        "write-file",
+        &[("key", "moved.txt"), ("move_from", "history.txt")],
+        "",
+    )
+    .token(&alice.id_token)
+    .send(app)
+    .await
+    .expect(200, None);
+    rows.push((
+        "move",
+        app.calls().total() - before,
+        "HeadObject, CopyObject, DeleteObject",
+        3,
+    ));
+
+    for i in 0..20 {
+        put(&format!("folder/{i}.txt"), "x").await.expect(200, None);
+    }
+    let before = app.calls().total();
+    Req::delete("delete", &[("prefix", "folder/")])
+        .token(&alice.id_token)
+        .send(app)
+        .await
+        .expect(200, None);
+    rows.push((
+        "folder delete, one batch",
+        app.calls().total() - before,
+        "ListObjectsV2, DeleteObjects",
+        2,
+    ));
+
+    let before = app.calls().total();
+    Req::get("list", &[("prefix", ""), ("deleted", "1")])
+        .token(&alice.id_token)
+        .send(app)
+        .await
+        .expect(200, None);
+    rows.push((
+        "trash listing, one page",
+        app.calls().total() - before,
+        "ListObjectVersions",
+        1,
+    ));
+
+    for (what, calls, which, target) in rows {
+        table.add(
+            format!("AWS calls, warm {what}"),
+            format!("{calls} ({which})"),
+            target.to_string(),
+            Some(calls == target),
+        );
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

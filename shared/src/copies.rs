@@ -1,0 +1,336 @@
+//! Copy and move within the caller's home, and the copy under a restore.
+//!
+//! Both ends are keys under the caller's own root, validated like every key, so a
+//! source outside the home cannot even be named (and IAM refuses it a second time).
+//! S3 copies server-side: CopyObject up to 5 GiB, UploadPartCopy beyond. The source
+//! is looked at first (HeadObject) for its size, which decides between the two and
+//! is part of the answer (CopyObject's answer does not carry it), and for its ETag,
+//! which the copy then requires of the source (`x-amz-copy-source-if-match`), so the
+//! bytes copied are the ones looked at.
+
+use futures::{StreamExt, TryStreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
+
+use crate::error::Error;
+use crate::home::{Home, WriteCondition, Written, s3_error};
+use crate::keys::{Key, VersionId};
+use crate::upstream::Failure;
+
+/// UploadPartCopy parts: at least 512 MiB, at most 10,000 of them.
+const COPY_PART_BYTES: u64 = 512 * 1024 * 1024;
+const COPY_PARTS_IN_FLIGHT: usize = 8;
+
+/// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/`
+/// is percent-encoded (CopyObject, "x-amz-copy-source").
+const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A source of a copy: one version of one file, as HeadObject saw it.
+#[derive(Debug)]
+pub struct Source {
+    key: Key,
+    version: Option<VersionId>,
+    size: u64,
+    etag: String,
+    content_type: Option<String>,
+    version_id: Option<String>,
+}
+
+impl Source {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The version S3 says this is.
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+}
+
+impl Home<'_> {
+    /// HeadObject of the source (with `if_match`, S3 answers 412 if it changed).
+    pub(crate) async fn source(
+        &self,
+        key: &Key,
+        version: Option<&VersionId>,
+        if_match: Option<&str>,
+    ) -> Result<Source, Error> {
+        let head = self
+            .homes
+            .s3
+            .head_object()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(key))
+            .set_version_id(version.map(|v| v.as_str().to_owned()))
+            .set_if_match(if_match.map(str::to_owned))
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await;
+        let head = match head {
+            Ok(head) => head,
+            Err(error) => {
+                let failure = Failure::of(&error);
+                if failure.code() == "InvalidArgument" || failure.status == Some(400) {
+                    return Err(Error::InvalidRequest(format!(
+                        "{} is not a version of this file",
+                        version.map(VersionId::as_str).unwrap_or("that")
+                    )));
+                }
+                return Err(match (s3_error(failure, "HeadObject"), version) {
+                    (Error::Forbidden, None) => {
+                        self.denied_or_missing(key, "HeadObject", Error::NotFound)
+                            .await?
+                    }
+                    (Error::Forbidden, Some(version)) => {
+                        self.version_denied_or_missing(key, version).await?
+                    }
+                    (other, _) => other,
+                });
+            }
+        };
+        Ok(Source {
+            key: key.clone(),
+            version: version.cloned(),
+            size: u64::try_from(head.content_length().unwrap_or(0)).unwrap_or(0),
+            etag: head.e_tag().unwrap_or_default().to_owned(),
+            content_type: head.content_type().map(str::to_owned),
+            version_id: head.version_id().map(str::to_owned),
+        })
+    }
+
+    fn copy_source(&self, source: &Source) -> String {
+        let path = format!(
+            "{}/{}",
+            self.homes.bucket,
+            utf8_percent_encode(&self.object_key(&source.key), COPY_SOURCE)
+        );
+        match &source.version {
+            Some(version) => format!(
+                "{path}?versionId={}",
+                utf8_percent_encode(version.as_str(), COPY_SOURCE)
+            ),
+            None => path,
+        }
+    }
+
+    /// Copies `source` onto `dest` as a new version, under `condition`.
+    pub(crate) async fn copy_into(
+        &self,
+        dest: &Key,
+        source: &Source,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        if source.size > self.homes.copy_object_max_bytes {
+            return self.copy_in_parts(dest, source, condition).await;
+        }
+        let mut request = self
+            .homes
+            .s3
+            .copy_object()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(dest))
+            .copy_source(self.copy_source(source))
+            .copy_source_if_match(&source.etag)
+            .metadata_directive(MetadataDirective::Copy);
+        request = match condition {
+            WriteCondition::None => request,
+            WriteCondition::Matches(etag) => request.if_match(etag),
+            WriteCondition::Absent => request.if_none_match("*"),
+        };
+        let output = request
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "CopyObject"));
+        let output = match output {
+            Ok(output) => output,
+            Err(error) => {
+                return Err(self
+                    .write_failure(dest, "CopyObject", condition, error)
+                    .await?);
+            }
+        };
+        Ok(Written {
+            key: dest.as_str().to_owned(),
+            etag: output
+                .copy_object_result()
+                .and_then(|r| r.e_tag())
+                .unwrap_or_default()
+                .to_owned(),
+            size: source.size,
+            version_id: output.version_id().map(str::to_owned),
+        })
+    }
+
+    /// A failed conditional write: `If-Match` on a missing destination fails the
+    /// precondition (S3 says NoSuchKey to a caller that may list, AccessDenied to
+    /// the role); anything else stands.
+    async fn write_failure(
+        &self,
+        dest: &Key,
+        operation: &'static str,
+        condition: &WriteCondition,
+        error: Error,
+    ) -> Result<Error, Error> {
+        match (error, condition) {
+            (Error::NotFound, WriteCondition::Matches(_)) => Ok(Error::PreconditionFailed),
+            (Error::Forbidden, WriteCondition::Matches(_)) => {
+                self.denied_or_missing(dest, operation, Error::PreconditionFailed)
+                    .await
+            }
+            (other, _) => Ok(other),
+        }
+    }
+
+    /// Beyond CopyObject's 5 GiB: a multipart upload of UploadPartCopy parts.
+    async fn copy_in_parts(
+        &self,
+        dest: &Key,
+        source: &Source,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
+        let created = self
+            .homes
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(dest))
+            .set_content_type(source.content_type.clone())
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "CreateMultipartUpload"))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| Error::Internal("CreateMultipartUpload returned no UploadId".into()))?
+            .to_owned();
+        let copy_source = self.copy_source(source);
+        let parts: Vec<CompletedPart> = futures::stream::iter(0..source.size.div_ceil(part_size))
+            .map(|index| {
+                let first = index * part_size;
+                let last = (first + part_size).min(source.size) - 1;
+                let (upload_id, copy_source) = (&upload_id, &copy_source);
+                async move {
+                    let number = i32::try_from(index + 1).unwrap_or(i32::MAX);
+                    let part = self
+                        .homes
+                        .s3
+                        .upload_part_copy()
+                        .bucket(&self.homes.bucket)
+                        .key(self.object_key(dest))
+                        .upload_id(upload_id)
+                        .part_number(number)
+                        .copy_source(copy_source)
+                        .copy_source_range(format!("bytes={first}-{last}"))
+                        .copy_source_if_match(&source.etag)
+                        .customize()
+                        .config_override(self.as_caller())
+                        .send()
+                        .await
+                        .map_err(|error| s3_error(Failure::of(&error), "UploadPartCopy"))?;
+                    Ok::<_, Error>(
+                        CompletedPart::builder()
+                            .part_number(number)
+                            .set_e_tag(
+                                part.copy_part_result()
+                                    .and_then(|r| r.e_tag())
+                                    .map(str::to_owned),
+                            )
+                            .build(),
+                    )
+                }
+            })
+            .buffered(COPY_PARTS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        let mut request = self
+            .homes
+            .s3
+            .complete_multipart_upload()
+            .bucket(&self.homes.bucket)
+            .key(self.object_key(dest))
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            );
+        request = match condition {
+            WriteCondition::None => request,
+            WriteCondition::Matches(etag) => request.if_match(etag),
+            WriteCondition::Absent => request.if_none_match("*"),
+        };
+        let output = request
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "CompleteMultipartUpload"));
+        match output {
+            Ok(output) => Ok(Written {
+                key: dest.as_str().to_owned(),
+                etag: output.e_tag().unwrap_or_default().to_owned(),
+                size: source.size,
+                version_id: output.version_id().map(str::to_owned),
+            }),
+            Err(error) => Err(self
+                .write_failure(dest, "CompleteMultipartUpload", condition, error)
+                .await?),
+        }
+    }
+
+    /// `PUT /write-file?key=DEST&copy_from=SRC`.
+    pub async fn copy(
+        &self,
+        dest: &Key,
+        src: &Key,
+        source_if_match: Option<&str>,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        let source = self.source(src, None, source_if_match).await?;
+        self.copy_into(dest, &source, condition).await
+    }
+
+    /// `PUT /write-file?key=DEST&move_from=SRC`: the copy, then the source's delete
+    /// only if it still has the ETag that was copied (S3's conditional delete). A
+    /// source changed in between is 412 with the copy kept and the source left as
+    /// it is: nothing is lost, and the caller decides.
+    pub async fn rename(
+        &self,
+        dest: &Key,
+        src: &Key,
+        source_if_match: Option<&str>,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        if dest == src {
+            return Err(Error::InvalidRequest(
+                "move_from names the file itself".into(),
+            ));
+        }
+        let source = self.source(src, None, source_if_match).await?;
+        let written = self.copy_into(dest, &source, condition).await?;
+        match self.delete(src, Some(&source.etag)).await {
+            Ok(_) => Ok(written),
+            Err(Error::PreconditionFailed) => Err(Error::SourceChanged),
+            Err(other) => Err(other),
+        }
+    }
+}

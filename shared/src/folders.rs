@@ -1,0 +1,126 @@
+//! Deleting a folder: every file under a prefix, in batches, into the trash.
+//!
+//! One call lists up to 1,000 keys (ListObjectsV2) and deletes them with one
+//! DeleteObjects, batch after batch, until the caller's `limit` or the time budget is
+//! reached (the budget keeps the answer well inside API Gateway's 30 s); then it
+//! answers with a cursor to continue from. In the versioned bucket every delete is a
+//! delete marker: the whole folder lands in the trash, recoverable file by file.
+
+use std::time::Instant;
+
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::home::{Home, s3_error};
+use crate::keys::Prefix;
+use crate::upstream::Failure;
+
+/// DeleteObjects takes at most 1,000 keys.
+pub const BATCH: u32 = 1000;
+
+#[derive(Debug, Serialize)]
+pub struct FolderDeleted {
+    pub deleted: u64,
+    /// Where to continue (`cursor`), while files may remain.
+    pub next_cursor: Option<String>,
+}
+
+impl Home<'_> {
+    /// Deletes up to `limit` files under `prefix` (a folder: ends with `/`), after the
+    /// key `after` (a cursor: a key under `prefix`, relative to the home) if given.
+    pub async fn delete_folder(
+        &self,
+        prefix: &Prefix,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<FolderDeleted, Error> {
+        let started = Instant::now();
+        let full_prefix = format!("{}{}", self.root(), prefix.as_str());
+        if after.is_some_and(|key| !key.starts_with(prefix.as_str()) || key.len() > 1024) {
+            return Err(Error::InvalidRequest(
+                "the cursor is not valid for this folder".into(),
+            ));
+        }
+        let mut start_after = after.map(|key| format!("{}{key}", self.root()));
+        let mut deleted = 0u64;
+        loop {
+            let wanted = BATCH.min(limit - deleted as u32);
+            let listed = self
+                .homes
+                .s3
+                .list_objects_v2()
+                .bucket(&self.homes.bucket)
+                .prefix(&full_prefix)
+                .max_keys(wanted as i32)
+                .set_start_after(start_after.clone())
+                .customize()
+                .config_override(self.as_caller())
+                .send()
+                .await
+                .map_err(|error| s3_error(Failure::of(&error), "ListObjectsV2"))?;
+            let keys: Vec<String> = listed
+                .contents()
+                .iter()
+                .filter_map(|object| object.key().map(str::to_owned))
+                .collect();
+            let Some(last) = keys.last().cloned() else {
+                return Ok(FolderDeleted {
+                    deleted,
+                    next_cursor: None,
+                });
+            };
+            let objects = keys
+                .iter()
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| Error::Internal("a listed key without a name".into()))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|_| Error::Internal("an empty DeleteObjects batch".into()))?;
+            let output = self
+                .homes
+                .s3
+                .delete_objects()
+                .bucket(&self.homes.bucket)
+                .delete(delete)
+                .customize()
+                .config_override(self.as_caller())
+                .send()
+                .await
+                .map_err(|error| s3_error(Failure::of(&error), "DeleteObjects"))?;
+            if let Some(failed) = output.errors().first() {
+                tracing::warn!(
+                    aws_code = failed.code().unwrap_or("none"),
+                    failures = output.errors().len(),
+                    "DeleteObjects refused some keys of the caller's folder"
+                );
+                return Err(match failed.code() {
+                    Some("AccessDenied") => Error::Forbidden,
+                    _ => Error::UpstreamUnavailable(crate::error::Upstream::S3),
+                });
+            }
+            deleted += keys.len() as u64;
+            let more = listed.is_truncated() == Some(true);
+            let relative = last
+                .strip_prefix(self.root())
+                .ok_or_else(|| Error::Internal("a listed key outside the home".into()))?
+                .to_owned();
+            if !more {
+                return Ok(FolderDeleted {
+                    deleted,
+                    next_cursor: None,
+                });
+            }
+            if deleted as u32 >= limit || started.elapsed() >= self.homes.folder_delete_budget {
+                return Ok(FolderDeleted {
+                    deleted,
+                    next_cursor: Some(relative),
+                });
+            }
+            start_after = Some(last);
+        }
+    }
+}
