@@ -782,13 +782,15 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
     }
 }
 
-/// The per-user policy grants exactly List/Get/Put/Delete plus the two multipart
-/// actions on the caller's own keys (abort an upload, list its parts), spelled out (no
-/// wildcard action, no NotAction or NotResource), and every other statement is a Deny:
-/// versions, ACLs, tagging, object lock, the bucket-wide `ListBucketMultipartUploads`
-/// and bucket settings stay implicitly denied whatever the resource.
+/// The per-user policy grants exactly List/Get/Put/Delete, reading and listing versions,
+/// plus the two multipart actions on the caller's own keys (abort an upload, list its
+/// parts), spelled out (no wildcard action, no NotAction or NotResource), and every
+/// other statement is a Deny: deleting a version, suspending versioning, lifecycle,
+/// ACLs, tagging, object lock, the bucket-wide `ListBucketMultipartUploads` and bucket
+/// settings stay implicitly denied whatever the resource. History can be read, never
+/// destroyed.
 #[test]
-fn the_per_user_policy_grants_six_actions_by_name_and_nothing_else() {
+fn the_per_user_policy_grants_eight_actions_by_name_and_nothing_else() {
     let document: Json =
         serde_json::from_str(&policy_text("authenticated-s3-policy.json")).expect("JSON");
     let mut granted = BTreeSet::new();
@@ -823,12 +825,27 @@ fn the_per_user_policy_grants_six_actions_by_name_and_nothing_else() {
             "s3:AbortMultipartUpload",
             "s3:DeleteObject",
             "s3:GetObject",
+            "s3:GetObjectVersion",
             "s3:ListBucket",
+            "s3:ListBucketVersions",
             "s3:ListMultipartUploadParts",
             "s3:PutObject"
         ]),
         "the actions a signed-in user may use directly"
     );
+    for never in [
+        "s3:DeleteObjectVersion",
+        "s3:PutBucketVersioning",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutObjectVersionAcl",
+        "s3:PutObjectVersionTagging",
+        "s3:BypassGovernanceRetention",
+    ] {
+        assert!(
+            !granted.contains(never),
+            "{never} would let a user's credentials destroy history"
+        );
+    }
 }
 
 #[test]

@@ -1444,6 +1444,26 @@ fn api_cors_allows_every_method_of_the_routes() {
 }
 
 #[test]
+fn api_cors_exposes_the_headers_clients_read() {
+    let t = template();
+    let apis = resources_of_type(&t, "AWS::Serverless::HttpApi");
+    let (_, api) = &apis[0];
+    let cors = at(api, &["Properties", "CorsConfiguration"]);
+    let exposed: BTreeSet<String> = strings(at(cors, &["ExposeHeaders"]), "ExposeHeaders")
+        .into_iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    // etag and last-modified for conditional writes and caching, retry-after on 503,
+    // x-version-id: the version a read served or a delete made (a browser cannot read
+    // a response header the API does not expose).
+    assert_eq!(
+        exposed,
+        BTreeSet::from(["etag", "last-modified", "retry-after", "x-version-id"].map(String::from)),
+        "the API's CORS exposes exactly these headers"
+    );
+}
+
+#[test]
 fn max_upload_bytes_is_a_bounded_parameter_given_to_every_function() {
     let t = template();
     let p = parameter(&t, "MaxUploadBytes");
