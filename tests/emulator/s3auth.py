@@ -17,6 +17,9 @@ Followed pages:
   s3:PutObject, Abort s3:AbortMultipartUpload, ListParts s3:ListMultipartUploadParts,
   ListMultipartUploads s3:ListBucketMultipartUploads.
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
+- How to perform conditional deletes (Amazon S3 User Guide): a DeleteObject with If-Match
+  also needs s3:GetObject.
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html
 - AWS global condition context keys (IAM User Guide): aws:SecureTransport.
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 """
@@ -205,7 +208,13 @@ def required_checks(call: S3Call) -> list[Check] | None:
         return [Check("s3:GetObjectVersion" if versioned else "s3:GetObject", resource),
                 Check("s3:GetObjectVersionAttributes" if versioned else "s3:GetObjectAttributes", resource)]
     plain, with_version = _OBJECT_ACTIONS.get(call.operation, ("s3:" + call.operation, None))
-    return [Check(with_version if versioned and with_version else plain, resource)]
+    checks = [Check(with_version if versioned and with_version else plain, resource)]
+    if call.operation == "DeleteObject" and call.header("if-match") is not None:
+        # "To perform conditional deletes with the If-Match header ..., you must have the
+        # s3:DeleteObject and s3:GetObject permissions." (How to perform conditional
+        # deletes, https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html)
+        checks.append(Check("s3:GetObject", resource))
+    return checks
 
 
 # --------------------------------------------------------------------------
