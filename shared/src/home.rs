@@ -200,6 +200,11 @@ impl Home<'_> {
                         etag: if_none_match.map(str::to_owned),
                     });
                 }
+                if version.is_some() && failure.code() == "InvalidArgument" {
+                    return Err(Error::InvalidRequest(
+                        "that is not a version id S3 issued".into(),
+                    ));
+                }
                 return Err(match (s3_error(failure, "GetObject"), version) {
                     (Error::Forbidden, None) => {
                         self.denied_or_missing(key, "GetObject", Error::NotFound)

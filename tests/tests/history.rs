@@ -190,14 +190,24 @@ async fn restore_honours_if_match_and_unknown_versions_are_404() {
         .expect(200, None);
     assert_eq!(read(&app, &user, "f.txt").await, "one");
 
-    for version in ["3HL4kqtJlcpXroDTDmJ0rmSpXd3dIbrHY"] {
+    // Well-formed but unknown (S3's 32-character shape, and the emulator's UUIDs).
+    for version in [
+        "3HL4kqtJlcpXroDTDmJ0rmSpXd3dIbrH",
+        "0f2a7c3e-1111-2222-3333-444455556666",
+    ] {
         Req::get("read-file", &[("key", "f.txt"), ("version", version)])
             .token(&user.id_token)
             .send(&app)
             .await
             .expect(404, Some("not_found"));
+        Req::put("write-file", &[("key", "f.txt"), ("restore", version)], "")
+            .token(&user.id_token)
+            .send(&app)
+            .await
+            .expect(404, Some("not_found"));
     }
-    for bad in ["a/b", "a b"] {
+    // Not a version id at all: refused here, or by S3 (InvalidArgument).
+    for bad in ["a/b", "a b", "not-a-version"] {
         Req::get("read-file", &[("key", "f.txt"), ("version", bad)])
             .token(&user.id_token)
             .send(&app)
