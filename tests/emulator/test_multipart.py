@@ -364,6 +364,34 @@ def test_an_expired_part_url_is_refused(monkeypatch: pytest.MonkeyPatch, stack: 
     assert (status, code_of(body)) == (403, "AccessDenied") and b"Request has expired" in body
 
 
+def test_ranged_gets_read_only_the_range_and_keep_every_header(stack: Stack, alice: Any) -> None:
+    """Correction m: a ranged GetObject is served from the object's buffer at the
+    range, with moto's headers and preconditions (API_GetObject, "Range")."""
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("ranged.bin")
+    first = os.urandom(50_000)
+    v1 = s3.put_object(Bucket=bucket, Key=key, Body=first, ContentType="video/mp4")
+    second = os.urandom(40_000)
+    v2 = s3.put_object(Bucket=bucket, Key=key, Body=second, ContentType="video/mp4")
+    got = s3.get_object(Bucket=bucket, Key=key, Range="bytes=100-199")
+    assert got["Body"].read() == second[100:200]
+    assert got["ContentRange"] == "bytes 100-199/40000"
+    assert (got["ETag"], got["ContentType"], got["VersionId"]) == (v2["ETag"], "video/mp4", v2["VersionId"])
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206
+    old = s3.get_object(Bucket=bucket, Key=key, Range="bytes=49990-60000", VersionId=v1["VersionId"])
+    assert old["Body"].read() == first[49990:]
+    assert old["ContentRange"] == "bytes 49990-49999/50000"
+    # Preconditions and errors are still moto's (S3's) answers.
+    assert error_code(lambda: s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-9", IfMatch='"nope"')) == \
+        "PreconditionFailed"
+    assert error_code(lambda: s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-9",
+                                            IfNoneMatch=v2["ETag"])) == "304"
+    assert error_code(lambda: s3.get_object(Bucket=bucket, Key=key, Range="bytes=50000-50009")) == "InvalidRange"
+    assert error_code(lambda: s3.get_object(Bucket=bucket, Key=home + unique("missing"), Range="bytes=0-9")) == \
+        "AccessDenied"
+
+
 def test_presigned_get_serves_ranges_and_response_header_overrides(stack: Stack, alice: Any) -> None:
     s3, home = alice
     bucket = stack["BUCKET_NAME"]
