@@ -340,11 +340,48 @@ async fn trace_logs_carry_no_token_no_credentials_and_no_body() {
         .await;
     assert_eq!(response_body(&got), body.as_bytes());
 
+    // A file over the inline limit: the answer is a presigned URL, a bearer
+    // capability that must not reach the logs either.
+    let large = vec![b'x'; homedir::config::LAMBDA_MAX_FILE_BYTES + 1];
+    let root = alice.home_root(stack).await;
+    stack
+        .admin_s3()
+        .put_object()
+        .bucket(stack.bucket())
+        .key(format!("{root}trace/large.bin"))
+        .body(large.into())
+        .send()
+        .await
+        .expect("admin put");
+    let redirect = read
+        .invoke(&http_event(
+            "GET",
+            "read-file",
+            &query(&[("key", "trace/large.bin")]),
+            &[("authorization", &auth)],
+            None,
+        ))
+        .await;
+    assert_eq!(redirect["statusCode"], 307, "{redirect}");
+    let location = redirect["headers"]["location"].as_str().expect("Location");
+    let signature = location
+        .split("X-Amz-Signature=")
+        .nth(1)
+        .expect("a presigned URL");
+
     let mut logs = write.stop().await;
     logs.push_str(&read.stop().await);
+    assert!(
+        !logs.contains(signature),
+        "a log line holds a presigned URL"
+    );
+    assert!(
+        !logs.contains("X-Amz-Credential"),
+        "a log line holds a presigned URL"
+    );
     assert_eq!(
         logs.matches("request served").count(),
-        2,
+        3,
         "one line per request: {logs}"
     );
     assert!(!logs.contains(&body), "a log line holds the file's bytes");
@@ -356,5 +393,5 @@ async fn trace_logs_carry_no_token_no_credentials_and_no_body() {
         .filter_map(|c| c.access_key)
         .filter(|k| k.starts_with("ASIA"))
         .collect();
-    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys, 2);
+    assert_logs_are_clean(&logs, &alice.id_token, &s3_keys, 3);
 }
