@@ -138,7 +138,7 @@ impl Home<'_> {
         if source.size > self.homes.copy_object_max_bytes {
             return self.copy_in_parts(dest, source, condition).await;
         }
-        let mut request = self
+        let output = self
             .homes
             .s3
             .copy_object()
@@ -146,13 +146,9 @@ impl Home<'_> {
             .key(self.object_key(dest))
             .copy_source(self.copy_source(source))
             .copy_source_if_match(&source.etag)
-            .metadata_directive(MetadataDirective::Copy);
-        request = match condition {
-            WriteCondition::None => request,
-            WriteCondition::Matches(etag) => request.if_match(etag),
-            WriteCondition::Absent => request.if_none_match("*"),
-        };
-        let output = request
+            .metadata_directive(MetadataDirective::Copy)
+            .set_if_match(condition.if_match())
+            .set_if_none_match(condition.if_none_match())
             .customize()
             .config_override(self.as_caller())
             .send()
@@ -176,26 +172,6 @@ impl Home<'_> {
             size: source.size,
             version_id: output.version_id().map(str::to_owned),
         })
-    }
-
-    /// A failed conditional write: `If-Match` on a missing destination fails the
-    /// precondition (S3 says NoSuchKey to a caller that may list, AccessDenied to
-    /// the role); anything else stands.
-    async fn write_failure(
-        &self,
-        dest: &Key,
-        operation: &'static str,
-        condition: &WriteCondition,
-        error: Error,
-    ) -> Result<Error, Error> {
-        match (error, condition) {
-            (Error::NotFound, WriteCondition::Matches(_)) => Ok(Error::PreconditionFailed),
-            (Error::Forbidden, WriteCondition::Matches(_)) => {
-                self.denied_or_missing(dest, operation, Error::PreconditionFailed)
-                    .await
-            }
-            (other, _) => Ok(other),
-        }
     }
 
     /// Beyond CopyObject's 5 GiB: a multipart upload of UploadPartCopy parts.
@@ -261,7 +237,7 @@ impl Home<'_> {
             .buffered(COPY_PARTS_IN_FLIGHT)
             .try_collect()
             .await?;
-        let mut request = self
+        let output = self
             .homes
             .s3
             .complete_multipart_upload()
@@ -272,13 +248,9 @@ impl Home<'_> {
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
                     .build(),
-            );
-        request = match condition {
-            WriteCondition::None => request,
-            WriteCondition::Matches(etag) => request.if_match(etag),
-            WriteCondition::Absent => request.if_none_match("*"),
-        };
-        let output = request
+            )
+            .set_if_match(condition.if_match())
+            .set_if_none_match(condition.if_none_match())
             .customize()
             .config_override(self.as_caller())
             .send()

@@ -77,6 +77,21 @@ pub enum WriteCondition {
     Absent,
 }
 
+impl WriteCondition {
+    /// The `If-Match` header S3 gets for this condition.
+    pub fn if_match(&self) -> Option<String> {
+        match self {
+            WriteCondition::Matches(etag) => Some(etag.clone()),
+            _ => None,
+        }
+    }
+
+    /// The `If-None-Match` header S3 gets for this condition.
+    pub fn if_none_match(&self) -> Option<String> {
+        (self == &WriteCondition::Absent).then(|| "*".to_owned())
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Written {
     pub key: String,
@@ -262,20 +277,16 @@ impl Home<'_> {
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
         let size = bytes.len() as u64;
-        let mut request = self
+        let output = self
             .homes
             .s3
             .put_object()
             .bucket(&self.homes.bucket)
             .key(self.object_key(key))
             .content_type(content_type)
-            .body(ByteStream::from(bytes));
-        request = match condition {
-            WriteCondition::None => request,
-            WriteCondition::Matches(etag) => request.if_match(etag),
-            WriteCondition::Absent => request.if_none_match("*"),
-        };
-        let output = request
+            .body(ByteStream::from(bytes))
+            .set_if_match(condition.if_match())
+            .set_if_none_match(condition.if_none_match())
             .customize()
             .config_override(self.as_caller())
             .send()
@@ -283,16 +294,11 @@ impl Home<'_> {
             .map_err(|error| s3_error(Failure::of(&error), "PutObject"));
         let output = match output {
             Ok(output) => output,
-            // If-Match on a file that does not exist: the precondition fails (RFC 9110
-            // §13.1.1). S3 says NoSuchKey to a caller that may list the bucket, and
-            // AccessDenied to one that may not, such as the authenticated role.
-            Err(Error::NotFound) => return Err(Error::PreconditionFailed),
-            Err(Error::Forbidden) if matches!(condition, WriteCondition::Matches(_)) => {
+            Err(error) => {
                 return Err(self
-                    .denied_or_missing(key, "PutObject", Error::PreconditionFailed)
+                    .write_failure(key, "PutObject", condition, error)
                     .await?);
             }
-            Err(other) => return Err(other),
         };
         Ok(Written {
             key: key.as_str().to_owned(),
@@ -300,6 +306,27 @@ impl Home<'_> {
             size,
             version_id: output.version_id().map(str::to_owned),
         })
+    }
+
+    /// A failed conditional write: `If-Match` on a file that does not exist fails the
+    /// precondition (RFC 9110 §13.1.1). S3 says NoSuchKey to a caller that may list
+    /// the bucket, and AccessDenied to one that may not, such as the authenticated
+    /// role; one listing tells that from a real refusal. Anything else stands.
+    pub(crate) async fn write_failure(
+        &self,
+        key: &Key,
+        operation: &'static str,
+        condition: &WriteCondition,
+        error: Error,
+    ) -> Result<Error, Error> {
+        match (error, condition) {
+            (Error::NotFound, WriteCondition::Matches(_)) => Ok(Error::PreconditionFailed),
+            (Error::Forbidden, WriteCondition::Matches(_)) => {
+                self.denied_or_missing(key, operation, Error::PreconditionFailed)
+                    .await
+            }
+            (other, _) => Ok(other),
+        }
     }
 
     /// S3 answered AccessDenied for a file in the caller's own home. To a caller
@@ -406,32 +433,28 @@ impl Home<'_> {
     /// `if_match`, only if its current version has that ETag (S3's conditional
     /// delete), else 412.
     pub async fn delete(&self, key: &Key, if_match: Option<&str>) -> Result<Deleted, Error> {
+        let condition = if_match.map_or(WriteCondition::None, |etag| {
+            WriteCondition::Matches(etag.to_owned())
+        });
         let output = self
             .homes
             .s3
             .delete_object()
             .bucket(&self.homes.bucket)
             .key(self.object_key(key))
-            .set_if_match(if_match.map(str::to_owned))
+            .set_if_match(condition.if_match())
             .customize()
             .config_override(self.as_caller())
             .send()
             .await
-            .map_err(
-                |error| match s3_error(Failure::of(&error), "DeleteObject") {
-                    // If-Match on a file that does not exist: the precondition fails.
-                    Error::NotFound if if_match.is_some() => Error::PreconditionFailed,
-                    other => other,
-                },
-            );
+            .map_err(|error| s3_error(Failure::of(&error), "DeleteObject"));
         let output = match output {
             Ok(output) => output,
-            Err(Error::Forbidden) if if_match.is_some() => {
+            Err(error) => {
                 return Err(self
-                    .denied_or_missing(key, "DeleteObject", Error::PreconditionFailed)
+                    .write_failure(key, "DeleteObject", &condition, error)
                     .await?);
             }
-            Err(other) => return Err(other),
         };
         Ok(Deleted {
             version_id: output.version_id().map(str::to_owned),

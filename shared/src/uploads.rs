@@ -306,20 +306,16 @@ impl Home<'_> {
                     .collect(),
             ))
             .build();
-        let mut request = self
+        let output = self
             .homes
             .s3
             .complete_multipart_upload()
             .bucket(&self.homes.bucket)
             .key(self.object_key(key))
             .upload_id(&id.s3)
-            .multipart_upload(completed);
-        request = match condition {
-            WriteCondition::None => request,
-            WriteCondition::Matches(etag) => request.if_match(etag),
-            WriteCondition::Absent => request.if_none_match("*"),
-        };
-        let output = request
+            .multipart_upload(completed)
+            .set_if_match(condition.if_match())
+            .set_if_none_match(condition.if_none_match())
             .customize()
             .config_override(self.as_caller())
             .send()
@@ -339,12 +335,11 @@ impl Home<'_> {
             Err(Error::NotFound) if matches!(condition, WriteCondition::Matches(_)) => {
                 return Err(self.precondition_or_gone(key, id).await?);
             }
-            Err(Error::Forbidden) if matches!(condition, WriteCondition::Matches(_)) => {
+            Err(other) => {
                 return Err(self
-                    .denied_or_missing(key, "CompleteMultipartUpload", Error::PreconditionFailed)
+                    .write_failure(key, "CompleteMultipartUpload", condition, other)
                     .await?);
             }
-            Err(other) => return Err(other),
         };
         Ok(Written {
             key: key.as_str().to_owned(),
