@@ -98,7 +98,7 @@ async fn a_method_a_route_does_not_serve_is_refused() {
     for (method, route) in [
         (Method::POST, "read-file"),
         (Method::DELETE, "read-file"),
-        (Method::GET, "write-file"),
+        (Method::PATCH, "write-file"),
         (Method::POST, "list"),
         (Method::GET, "delete"),
     ] {
