@@ -35,7 +35,7 @@ test: venv ## build, start a private emulator, run every test (the end-to-end su
 	tests/local-stack.sh -- $(NEXTEST) --workspace
 	tests/infra/e2e.sh --local
 
-lint: ## rustfmt, clippy, and the template linters (sam validate --lint, cfn-lint, checkov; own venvs under .venv-lint)
+lint: ## rustfmt, clippy, the template linters (sam validate --lint, cfn-lint, checkov) and openapi-spec-validator on openapi.yaml (own venvs under .venv-lint)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p homedir-tests --test e2e -- -D warnings

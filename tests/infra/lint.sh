@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Static checks of template.yaml: `sam validate --lint`, `cfn-lint` and `checkov`, all
-# offline. Exits non-zero on any finding of any of the three.
+# Static checks of template.yaml: `sam validate --lint`, `cfn-lint` and `checkov`, and of
+# openapi.yaml: `openapi-spec-validator` (OpenAPI 3.1), all offline. Exits non-zero on
+# any finding of any of the four.
 #
 # The tools come from tests/emulator/requirements-lint.txt (exact pins) and live under
 # .venv-lint/ at the repository root. aws-sam-cli and checkov pin different exact boto3
 # versions (1.170.0 wants boto3==1.43.108, checkov 3.3.30 boto3==1.35.49), so they
 # cannot share one environment: .venv-lint/sam holds aws-sam-cli + cfn-lint (sam's
-# --lint runs cfn-lint in-process) and .venv-lint/checkov holds checkov. Each venv is
+# --lint runs cfn-lint in-process), .venv-lint/checkov holds checkov and
+# .venv-lint/openapi holds openapi-spec-validator. Each venv is
 # (re)installed only when the pins it was built from change.
 #
 # Usage: tests/infra/lint.sh [template]   (default: template.yaml at the repo root)
@@ -52,6 +54,7 @@ ensure_venv() {
 
 ensure_venv "$VENV_ROOT/sam" "$(pin aws-sam-cli)" "$(pin cfn-lint)"
 ensure_venv "$VENV_ROOT/checkov" "$(pin checkov)"
+ensure_venv "$VENV_ROOT/openapi" "$(pin openapi-spec-validator)"
 
 # `lint.sh --tools-only`: just install the tools (make build and deploy need sam).
 [[ "${1:-}" == "--tools-only" ]] && exit 0
@@ -80,9 +83,10 @@ run "sam validate --lint" "$VENV_ROOT/sam/bin/sam" validate --lint --template-fi
 run "cfn-lint" "$VENV_ROOT/sam/bin/cfn-lint" "$TEMPLATE"
 run "checkov" "$VENV_ROOT/checkov/bin/checkov" -f "$TEMPLATE" --framework cloudformation \
     --skip-download --quiet --compact
+run "openapi-spec-validator" "$VENV_ROOT/openapi/bin/openapi-spec-validator" --schema 3.1 "$ROOT/openapi.yaml"
 
 if [[ $failed -ne 0 ]]; then
-    echo "lint: template checks failed" >&2
+    echo "lint: template or OpenAPI checks failed" >&2
     exit 1
 fi
-echo "lint: sam validate --lint, cfn-lint and checkov all passed"
+echo "lint: sam validate --lint, cfn-lint, checkov and openapi-spec-validator all passed"
