@@ -128,6 +128,14 @@ m. Ranged GetObject (bytes=a-b) reads only those bytes from the object's buffer;
    moto reads the whole object and slices it. Headers, preconditions and errors
    still come from moto (a HEAD of the same request).
 
+n. CORS (Cors). A browser page calls Cognito's InitiateAuth and PUTs presigned parts
+   to S3 from its own origin; moto answered no preflight (the gate refused the unsigned
+   OPTIONS) and put no CORS header on Cognito's answers. Here Cognito answers its
+   preflight (POST; Content-Type, X-Amz-Target) and every answer with
+   Access-Control-Allow-Origin *, and S3 evaluates the bucket's CORS rules for a
+   preflight and adds the matching rule's Allow-Origin and Expose-Headers (ETag) to
+   the answer, as the S3 User Guide's "Using cross-origin resource sharing" describes.
+
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
 """
@@ -1232,6 +1240,148 @@ def _quiet_delete_result(
     return [body]
 
 
+# --------------------------------------------------------------------------
+# Correction n: CORS, as a browser page meets Cognito and S3
+# --------------------------------------------------------------------------
+
+# Cognito's user pool API is called from browsers (public app clients, the Amplify and
+# amazon-cognito-identity-js libraries, homedir's page): it answers a preflight for its
+# JSON POST and puts Access-Control-Allow-Origin: * on its answers; no origin list
+# can be configured. Unauthenticated operations such as InitiateAuth:
+# https://docs.aws.amazon.com/cognito/latest/developerguide/user-pools-API-operations.html
+# The headers are the ones AWS's browser SDKs send; AWS does not document the exact list.
+COGNITO_CORS_ALLOWED_HEADERS = ("content-type", "x-amz-target", "x-amz-user-agent", "cache-control")
+COGNITO_CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
+)
+CORS_NOT_ALLOWED = S3Error(
+    "403 Forbidden", "AccessForbidden",
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
+    "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted "
+    "by the resource's CORS spec.",
+)
+
+
+def _cors_pattern_matches(pattern: str, value: str) -> bool:
+    """An AllowedOrigin or AllowedHeader with at most one `*` wildcard (S3's rule)."""
+    regex = ".*".join(re.escape(part) for part in pattern.lower().split("*"))
+    return re.fullmatch(regex, value.lower()) is not None
+
+
+def _requested_headers(environ: dict[str, Any]) -> list[str]:
+    raw = _header(environ, "Access-Control-Request-Headers")
+    return [name.strip().lower() for name in raw.split(",") if name.strip()]
+
+
+class Cors:
+    """moto answers no preflight (the gate (c) refused the unsigned OPTIONS) and adds no
+    CORS header to Cognito's answers. Here, as the services do:
+
+    - OPTIONS / with Origin and Access-Control-Request-Method (the JSON APIs all POST
+      to /): Cognito's preflight, 200 with Allow-Origin *, Allow-Methods POST and the
+      requested headers when they are among COGNITO_CORS_ALLOWED_HEADERS; otherwise
+      403 with no Allow-Origin, which the browser treats as refused. Every Cognito
+      answer to a request with Origin carries Allow-Origin * and Expose-Headers.
+    - OPTIONS on a bucket or key: S3 evaluates the bucket's CORS rules in order, the
+      first whose AllowedOrigins match the Origin, AllowedMethods the requested method
+      and AllowedHeaders every requested header wins: 200 with Allow-Origin (the
+      origin, or * for a * rule), Allow-Methods, Allow-Headers, Expose-Headers,
+      Max-Age and Vary; no match (or no configuration) is 403 AccessForbidden.
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html ("How does
+      Amazon S3 evaluate the CORS configuration on a bucket?") and
+      https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
+    - any other S3 request with Origin (a presigned part PUT, a download): the
+      matching rule's Allow-Origin and Expose-Headers are added to the answer, errors
+      included, so the page can read the ETag.
+    Preflights are not AWS calls and are not logged in the call log.
+    """
+
+    @staticmethod
+    def is_preflight(environ: dict[str, Any]) -> bool:
+        return (
+            environ.get("REQUEST_METHOD") == "OPTIONS"
+            and bool(_header(environ, "Origin"))
+            and bool(_header(environ, "Access-Control-Request-Method"))
+        )
+
+    @staticmethod
+    def cognito_preflight(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        method = _header(environ, "Access-Control-Request-Method").upper()
+        requested = _requested_headers(environ)
+        if method != "POST" or any(name not in COGNITO_CORS_ALLOWED_HEADERS for name in requested):
+            start_response("403 Forbidden", [("Content-Length", "0")])
+            return [b""]
+        start_response("200 OK", [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", ",".join(requested) or "content-type"),
+            ("Access-Control-Max-Age", "86400"),
+            ("Content-Length", "0"),
+        ])
+        return [b""]
+
+    @staticmethod
+    def rule_for(bucket_name: str, origin: str, method: str, headers: list[str]) -> Any:
+        bucket = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.get(bucket_name)
+        for rule in getattr(bucket, "cors", None) or []:
+            if not any(_cors_pattern_matches(allowed, origin) for allowed in rule.allowed_origins or []):
+                continue
+            if method.upper() not in [m.upper() for m in rule.allowed_methods or []]:
+                continue
+            allowed_headers = rule.allowed_headers or []
+            if all(any(_cors_pattern_matches(a, h) for a in allowed_headers) for h in headers):
+                return rule
+        return None
+
+    @staticmethod
+    def _origin_headers(rule: Any, origin: str) -> list[tuple[str, str]]:
+        headers = [
+            ("Access-Control-Allow-Origin", "*" if "*" in rule.allowed_origins else origin),
+            ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"),
+        ]
+        if rule.exposed_headers:
+            headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+        return headers
+
+    @classmethod
+    def s3_preflight(cls, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse) -> list[bytes]:
+        origin = _header(environ, "Origin")
+        method = _header(environ, "Access-Control-Request-Method")
+        requested = _requested_headers(environ)
+        rule = cls.rule_for(request.bucket, origin, method, requested) if request.bucket else None
+        if rule is None:
+            return _s3_error_response(CORS_NOT_ALLOWED, request, start_response)
+        headers = cls._origin_headers(rule, origin) + [
+            ("Access-Control-Allow-Methods", ", ".join(m.upper() for m in rule.allowed_methods)),
+            ("Content-Length", "0"),
+        ]
+        if requested:
+            headers.append(("Access-Control-Allow-Headers", ", ".join(requested)))
+        if rule.max_age_seconds is not None:
+            headers.append(("Access-Control-Max-Age", str(rule.max_age_seconds)))
+        start_response("200 OK", headers)
+        return [b""]
+
+    @classmethod
+    def around(cls, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse) -> StartResponse:
+        """start_response with the CORS headers the answer to this request gets."""
+        origin = _header(environ, "Origin")
+        if not origin:
+            return start_response
+        if request.service != "s3":
+            extra = list(COGNITO_CORS_HEADERS)
+        else:
+            rule = cls.rule_for(request.bucket, origin, request.method, []) if request.bucket else None
+            extra = cls._origin_headers(rule, origin) if rule is not None else []
+
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            kept = [(n, v) for n, v in headers if not n.lower().startswith("access-control-")]
+            return start_response(status, kept + extra, *rest)
+
+        return start
+
+
 class HomedirMiddleware:
     """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
 
@@ -1259,7 +1409,13 @@ class HomedirMiddleware:
                     time.sleep(fault.delay_secs)
             return self.moto_app(environ, start_response)
 
+        if Cors.is_preflight(environ):
+            if path == "/":
+                return Cors.cognito_preflight(environ, start_response)
+            return Cors.s3_preflight(environ, read_request(environ), start_response)
+
         request = read_request(environ)
+        start_response = Cors.around(environ, request, start_response)
         self.calls.record(request)
         fault = self.faults.take(request.operation)
         if fault and fault.kind != "delay":

@@ -5,7 +5,7 @@
         [--signing-key PATH]
 
 Mirrors what template.yaml declares (user pool, app client, identity pool,
-authenticated role, versioned bucket) and adds what only negative tests need: a second
+authenticated role, versioned bucket with the template's CORS rule) and adds what only negative tests need: a second
 user pool with its own client ("-other") and a second client in the main pool
 that the identity pool does not list. Resources are found by name before they
 are created, so running it twice against the same emulator reuses them. Finally
@@ -184,6 +184,19 @@ def ensure_versioning(s3: Any, bucket: str) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
+def ensure_cors(s3: Any, bucket: str) -> None:
+    """The template's CORS rule with its CorsAllowedOrigins default ("*"): browsers (the
+    web page) GET/HEAD presigned downloads and PUT presigned parts, and read each part's
+    ETag to complete an upload."""
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["*"],
+        "AllowedMethods": ["GET", "PUT", "HEAD"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag", "Last-Modified", "x-amz-version-id"],
+        "MaxAgeSeconds": 3600,
+    }]})
+
+
 def register_home_bucket(endpoint: str, bucket: str) -> None:
     """Tell the emulator which bucket is the template's HomeBucket: the authenticated
     role's policy documents are evaluated with it as ${HomeBucket} (README: S3 rules)."""
@@ -226,6 +239,7 @@ def provision(endpoint: str, region: str, name: str, demo_users: bool) -> dict[s
     s3 = session.client("s3", endpoint_url=endpoint)
     bucket = ensure_bucket(s3, name, region)
     ensure_versioning(s3, bucket)
+    ensure_cors(s3, bucket)
     register_home_bucket(endpoint, bucket)
     role_arn = ensure_authenticated_role(
         session.client("iam", endpoint_url=endpoint), f"{name}-authenticated", identity_pool_id, bucket
