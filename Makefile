@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local bench token clean
+.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ e2e: venv ## the end-to-end suite against a deployed stack (STACK_NAME=..., defa
 e2e-local: venv ## the same end-to-end suite against a private local stack served by cargo lambda watch
 	tests/infra/e2e.sh --local
 
+fuzz: venv ## long randomized runs: schemathesis (random seed) against a private local stack, then fuzz/run.sh if present
+	tests/contract/fuzz.sh
+
 bench: venv ## performance figures against the local emulator, each with its target
 	rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
@@ -66,4 +69,4 @@ token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWOR
 	@$(PY) tests/emulator/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
 
 clean: ## remove build output, virtualenvs and local state
-	rm -rf target .aws-sam .local $(VENV) .venv-lint
+	rm -rf target .aws-sam .local $(VENV) .venv-lint .venv-contract

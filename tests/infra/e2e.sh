@@ -6,6 +6,8 @@
 # --local      a private local stack (tests/local-stack.sh: the emulator on a free port,
 #              provisioned like template.yaml) with the four functions served by
 #              `cargo lambda watch` on another free loopback port; `make e2e-local`.
+#              After the suite, the bounded schemathesis run of openapi.yaml against the
+#              same functions (tests/contract/schemathesis.sh).
 # (default)    the deployed stack STACK_NAME (default homedir) in AWS_REGION /
 #              AWS_DEFAULT_REGION, through its API Gateway URL, with the ambient AWS
 #              credentials (they create and delete the test users); `make e2e`.
@@ -128,6 +130,16 @@ PY
   if [[ $status -ne 0 ]]; then
     echo "e2e: the suite failed; the functions' log is $log (last lines below)" >&2
     tail -n 40 "$log" >&2
+  fi
+
+  # The contract: schemathesis over every operation of openapi.yaml, bounded (fixed
+  # seed and example budget), against the same served functions.
+  echo "e2e: schemathesis against $base/{route}/ (tests/contract/schemathesis.sh)" >&2
+  contract=0
+  tests/contract/schemathesis.sh "$base" || contract=$?
+  if [[ $contract -ne 0 ]]; then
+    echo "e2e: schemathesis found failures; the functions' log is $log" >&2
+    [[ $status -ne 0 ]] || status=$contract
   fi
   exit "$status"
   ;;
