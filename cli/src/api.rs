@@ -1,0 +1,407 @@
+//! The HTTP client: the API's routes with the user's ID token, and S3's presigned URLs
+//! without it (a presigned request carrying a second kind of authentication is refused
+//! by S3, and the token has no business leaving for another host). One TLS stack, the
+//! workspace's: hyper 1 + rustls + aws-lc-rs, with the Mozilla roots compiled in.
+//!
+//! Errors of the API (`{"error":{"code","message"}}`) become [`Error`]s here, in one
+//! place: `not_found` names the file, `missing_token`/`invalid_token` say "signed
+//! out", and everything else keeps the API's own message, which is words by contract.
+
+use std::convert::Infallible;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::de::DeserializeOwned;
+
+use crate::auth;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+
+/// The longest one API call may take; the API itself answers within 30 s.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Everything but unreserved characters is escaped: the API decodes query values once
+/// and takes `+` literally.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub type Body = BoxBody<Bytes, Infallible>;
+type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
+
+pub struct Api {
+    pub settings: Settings,
+    http: HttpClient,
+    /// The ID token in use, and whether it was already renewed in this run after the
+    /// API refused one (renewing twice would not help).
+    session: Mutex<Option<(String, bool)>>,
+}
+
+/// A successful (1xx–3xx) answer of the API, its body read.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body)
+            .map_err(|_| Error::Service("the service's answer could not be understood".into()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Api {
+    pub fn new(settings: Settings) -> Result<Api> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(Duration::from_secs(15)));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(|e| Error::Service(format!("TLS setup failed: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Ok(Api {
+            settings,
+            http: Client::builder(TokioExecutor::new()).build(connector),
+            session: Mutex::new(None),
+        })
+    }
+
+    pub fn call(&self, method: Method, route: &'static str) -> Call<'_> {
+        Call {
+            api: self,
+            method,
+            route,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            subject: None,
+            precondition: None,
+        }
+    }
+
+    /// The token to send, renewed if near expiry (or if `after_refusal`, once a run).
+    async fn token(&self, after_refusal: bool) -> Result<Option<String>> {
+        if !after_refusal && let Some((token, _)) = self.lock().as_ref() {
+            return Ok(Some(token.clone()));
+        }
+        if after_refusal && self.lock().as_ref().is_some_and(|(_, renewed)| *renewed) {
+            return Ok(None);
+        }
+        let tokens = auth::id_token(&self.settings, after_refusal).await?;
+        *self.lock() = Some((tokens.id_token.clone(), after_refusal));
+        Ok(Some(tokens.id_token))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, bool)>> {
+        // A poisoned lock only means another task panicked holding a string.
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends a request to a URL outside the API (a presigned S3 URL): no token.
+    pub async fn send_unauthenticated(
+        &self,
+        request: Request<Body>,
+        what: &str,
+    ) -> Result<Response<Incoming>> {
+        self.http
+            .request(request)
+            .await
+            .map_err(|e| network_error(what, &e))
+    }
+}
+
+/// One request to the API under construction.
+pub struct Call<'a> {
+    api: &'a Api,
+    method: Method,
+    route: &'static str,
+    query: Vec<(String, String)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+    subject: Option<String>,
+    precondition: Option<String>,
+}
+
+impl Call<'_> {
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.push((name, value));
+        }
+        self
+    }
+
+    pub fn json(self, value: &serde_json::Value) -> Self {
+        let body = Bytes::from(value.to_string());
+        self.header(CONTENT_TYPE, "application/json").body(body)
+    }
+
+    pub fn body(mut self, body: Bytes) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The file a `not_found` answer is about ("no such file: KEY").
+    pub fn about(mut self, key: &str) -> Self {
+        self.subject = Some(key.to_owned());
+        self
+    }
+
+    /// What to say when the API answers 412 (the command knows which condition).
+    pub fn on_precondition(mut self, message: impl Into<String>) -> Self {
+        self.precondition = Some(message.into());
+        self
+    }
+
+    fn url(&self) -> String {
+        let base = self.api.settings.route_url(self.route);
+        if self.query.is_empty() {
+            return base;
+        }
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+            .collect();
+        format!("{base}?{}", query.join("&"))
+    }
+
+    /// Sends it; a 4xx/5xx answer is an [`Error`]. An `invalid_token` answer renews
+    /// the token once and tries again (the saved one may have been revoked or the
+    /// clock may be off).
+    pub async fn send(self) -> Result<Reply> {
+        let mut token = self.api.token(false).await?;
+        loop {
+            let reply = self.send_once(token.as_deref()).await?;
+            if reply.status == StatusCode::UNAUTHORIZED
+                && let Some(fresh) = self.api.token(true).await?
+            {
+                token = Some(fresh);
+                continue;
+            }
+            if reply.status.as_u16() >= 400 {
+                return Err(self.error_of(&reply));
+            }
+            return Ok(reply);
+        }
+    }
+
+    async fn send_once(&self, token: Option<&str>) -> Result<Reply> {
+        let url = self.url();
+        let mut builder = Request::builder().method(self.method.clone()).uri(&url);
+        if let Some(token) = token {
+            builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        let request = builder
+            .body(Full::new(self.body.clone()).boxed())
+            .map_err(|_| Error::NotConfigured(format!("the API URL {url:?} is not a valid URL")))?;
+        let what = format!("the API ({})", self.api.settings.route_url(self.route));
+        let started = std::time::Instant::now();
+        let exchange = async {
+            let response = self
+                .api
+                .http
+                .request(request)
+                .await
+                .map_err(|e| network_error(&what, &e))?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| network_error(&what, &e))?
+                .to_bytes();
+            Ok::<_, Error>(Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        let reply = tokio::time::timeout(CALL_TIMEOUT, exchange)
+            .await
+            .map_err(|_| Error::Unavailable(format!("{what} did not answer in time")))??;
+        tracing::debug!(
+            method = %self.method,
+            route = self.route,
+            status = reply.status.as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "API call"
+        );
+        Ok(reply)
+    }
+
+    fn error_of(&self, reply: &Reply) -> Error {
+        let (code, message) = error_body(&reply.body);
+        classify(
+            reply.status,
+            code.as_deref(),
+            message,
+            self.subject.as_deref(),
+            self.precondition.as_deref(),
+        )
+    }
+}
+
+/// `{"error":{"code","message"}}`, or API Gateway's own `{"message"}`.
+fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return (None, None);
+    };
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    match value.get("error") {
+        Some(error) => (
+            error.get("code").and_then(text),
+            error.get("message").and_then(text),
+        ),
+        None => (None, value.get("message").and_then(text)),
+    }
+}
+
+/// The API's answer as the client's error: the one mapping of codes to meanings.
+pub fn classify(
+    status: StatusCode,
+    code: Option<&str>,
+    message: Option<String>,
+    subject: Option<&str>,
+    precondition: Option<&str>,
+) -> Error {
+    let message = message.filter(|m| !m.trim().is_empty());
+    let said = |fallback: &str| message.clone().unwrap_or_else(|| fallback.to_owned());
+    match (status.as_u16(), code) {
+        (_, Some("missing_token" | "invalid_token")) | (401, _) => Error::SignedOut,
+        (_, Some("not_found")) | (404, None) => match subject {
+            Some(key) => Error::NotFound(key.to_owned()),
+            None => Error::NotFound(said("the file")),
+        },
+        (_, Some("precondition_failed")) | (412, None) => match precondition {
+            Some(text) => Error::Precondition(text.to_owned()),
+            None => Error::Precondition(said("the file changed in the meantime")),
+        },
+        (_, Some("user_disabled")) => {
+            Error::Forbidden("the account is disabled or no longer exists".into())
+        }
+        (_, Some("forbidden")) | (403, None) => Error::Forbidden(said("access denied")),
+        (_, Some("invalid_key" | "invalid_request" | "payload_too_large")) | (400 | 413, None) => {
+            Error::Invalid(said("the request was refused"))
+        }
+        (_, Some("upstream_throttled" | "upstream_unavailable")) | (429 | 502 | 503 | 504, _) => {
+            Error::Unavailable(said("the service is unavailable; retry shortly"))
+        }
+        (status, _) => Error::Service(match message {
+            Some(m) => format!("the service failed ({status}): {m}"),
+            None => format!("the service failed ({status})"),
+        }),
+    }
+}
+
+/// A transport failure in words (never the URL: a presigned one is a capability).
+pub fn network_error(what: &str, error: &dyn std::error::Error) -> Error {
+    let mut cause = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    Error::Unavailable(format!("cannot reach {what}: {cause}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify_body(status: u16, body: &str, subject: Option<&str>) -> Error {
+        let (code, message) = error_body(body.as_bytes());
+        classify(
+            StatusCode::from_u16(status).unwrap(),
+            code.as_deref(),
+            message,
+            subject,
+            None,
+        )
+    }
+
+    #[test]
+    fn the_api_s_codes_map_to_messages_and_exit_codes() {
+        let e = classify_body(
+            404,
+            r#"{"error":{"code":"not_found","message":"no such file"}}"#,
+            Some("a/b.txt"),
+        );
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("no such file: a/b.txt", 1)
+        );
+        for body in [
+            r#"{"error":{"code":"invalid_token","message":"x"}}"#,
+            r#"{"error":{"code":"missing_token","message":"x"}}"#,
+            r#"{"message":"Unauthorized"}"#,
+        ] {
+            let e = classify_body(401, body, None);
+            assert_eq!(e.to_string(), "signed out; run homedir login");
+            assert_eq!(e.exit_code(), 2);
+        }
+        let e = classify_body(
+            400,
+            r#"{"error":{"code":"invalid_key","message":"a key has no empty segment"}}"#,
+            None,
+        );
+        assert_eq!(e.to_string(), "a key has no empty segment");
+        assert_eq!(e.exit_code(), 6);
+        let e = classify_body(
+            503,
+            r#"{"error":{"code":"upstream_unavailable","message":"S3 is unavailable; retry shortly"}}"#,
+            None,
+        );
+        assert_eq!(e.exit_code(), 7);
+    }
+
+    #[test]
+    fn raw_bodies_never_reach_the_message() {
+        let e = classify_body(500, "<html>{\"raw\":1}</html>", None);
+        assert_eq!(e.to_string(), "the service failed (500)");
+        assert_eq!(e.exit_code(), 9);
+    }
+
+    #[test]
+    fn query_values_are_escaped_except_unreserved() {
+        let api = Api::new(Settings {
+            api_url: "http://h/{route}/".into(),
+            ..Settings::default()
+        })
+        .unwrap();
+        let call = api.call(Method::GET, "list").query("prefix", "a b+c/ü?#%");
+        assert_eq!(
+            call.url(),
+            "http://h/list/?prefix=a%20b%2Bc%2F%C3%BC%3F%23%25"
+        );
+    }
+}

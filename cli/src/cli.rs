@@ -1,0 +1,214 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// homedir: your files in your homedir stack, from the command line.
+///
+/// Configure once (`homedir config --stack NAME`, or `homedir config --local` against
+/// `make dev`), sign in (`homedir login`), then use ls, get, put, rm, mv, cp, versions
+/// and restore. Exit codes: 0 ok, 1 no such file, 2 signed out, 3 not configured,
+/// 4 precondition failed, 5 forbidden, 6 invalid request, 7 unavailable, 8 local file
+/// error, 9 service error, 64 usage, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "homedir", version)]
+pub struct Cli {
+    /// Show no progress bar or progress lines.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log what the client does (to stderr; never tokens or presigned URLs).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (email and password) and keep the tokens in the config directory.
+    Login(Login),
+    /// Forget the saved tokens.
+    Logout,
+    /// Say where the stack is (saved in the config directory); no option: show it.
+    Config(Config),
+    /// List a folder: folders first, then files with their sizes.
+    Ls(Ls),
+    /// Download a file (to FILE, to its own name, or to standard output with -).
+    Get(Get),
+    /// Upload a file; large ones in parallel parts, resumable after an interruption.
+    Put(Put),
+    /// Delete a file, or a folder with -r (everything deleted stays restorable).
+    Rm(Rm),
+    /// Rename a file (a copy, then the source's delete).
+    Mv(Transfer),
+    /// Copy a file within your home.
+    Cp(Transfer),
+    /// Bring back an earlier version of a file, or undelete it.
+    Restore(Restore),
+    /// List the versions of one file, newest first.
+    Versions(Versions),
+}
+
+#[derive(Debug, Args)]
+pub struct Login {
+    /// The account's email (asked for when missing).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from standard input (its first line) instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Config {
+    /// A deployed stack: read its outputs (ApiUrl, UserPoolId, UserPoolClientId,
+    /// Region) from CloudFormation with your AWS credentials.
+    #[arg(long, value_name = "NAME", conflicts_with = "local")]
+    pub stack: Option<String>,
+    /// The stack's region (default: your AWS configuration's).
+    #[arg(long, requires = "stack")]
+    pub region: Option<String>,
+    /// `make dev`: read the settings it writes (default .local/stack.env) and use the
+    /// functions under cargo lambda watch.
+    #[arg(long, value_name = "ENV_FILE", num_args = 0..=1,
+          default_missing_value = ".local/stack.env")]
+    pub local: Option<PathBuf>,
+    /// With --local: the port of cargo lambda watch (default $WATCH_PORT or 9000).
+    #[arg(long, requires = "local")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct Ls {
+    /// The folder to list (default: your home's top level).
+    pub prefix: Option<String>,
+    /// Also show each file's last modification time and ETag.
+    #[arg(short, long)]
+    pub long: bool,
+    /// Every version and deletion under the folder, newest first per file.
+    #[arg(long, conflicts_with = "deleted")]
+    pub versions: bool,
+    /// The trash: deleted files under the folder (restore them with `homedir restore`).
+    #[arg(long)]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Get {
+    pub key: String,
+    /// Where to write it: a file, a directory, or - for standard output (default: the
+    /// key's last segment in the current directory).
+    pub target: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Put {
+    pub file: PathBuf,
+    /// The key to write (default: the file's name). A key ending in / is a folder: the
+    /// file's name is appended.
+    pub key: Option<String>,
+    /// Only create: fail (exit 4) if the key already exists (If-None-Match: *).
+    #[arg(long)]
+    pub if_absent: bool,
+    /// The content type to store (default: guessed from the extension).
+    #[arg(long)]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Rm {
+    /// A file, or with -r a folder.
+    pub key: String,
+    /// Delete the folder KEY and everything under it.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Do not check that the file exists first (a missing file is not an error).
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Transfer {
+    pub source: String,
+    /// The destination key; ending in / it is a folder and the source's name is kept.
+    pub destination: String,
+    /// Fail (exit 4) if the destination already exists.
+    #[arg(long)]
+    pub if_absent: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Restore {
+    pub key: String,
+    /// The version to restore (see `homedir versions KEY`). Default: for a deleted
+    /// file, its last version (undelete); otherwise the version before the current one.
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Versions {
+    pub key: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("homedir").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn arguments_parse_as_documented() {
+        let cli = parse(&["config", "--local"]).unwrap();
+        let Command::Config(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            c.local.as_deref(),
+            Some(std::path::Path::new(".local/stack.env"))
+        );
+        let cli = parse(&["config", "--local", "x.env", "--port", "9100"]).unwrap();
+        let Command::Config(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (c.local.unwrap(), c.port),
+            (PathBuf::from("x.env"), Some(9100))
+        );
+        assert!(parse(&["config", "--stack", "s", "--local"]).is_err());
+        assert!(parse(&["config", "--region", "eu-west-1"]).is_err());
+
+        let cli = parse(&["-q", "put", "a.bin", "docs/", "--if-absent"]).unwrap();
+        assert!(cli.quiet);
+        let Command::Put(p) = cli.command else {
+            panic!()
+        };
+        assert_eq!((p.key.as_deref(), p.if_absent), (Some("docs/"), true));
+
+        let cli = parse(&["rm", "-r", "photos/", "-v"]).unwrap();
+        assert!(cli.verbose);
+        let Command::Rm(r) = cli.command else {
+            panic!()
+        };
+        assert!(r.recursive && !r.force);
+
+        assert!(parse(&["ls", "--versions", "--deleted"]).is_err());
+        let Command::Get(g) = parse(&["get", "a.txt", "-"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(g.target, Some(PathBuf::from("-")));
+        let Command::Restore(r) = parse(&["restore", "a.txt"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(r.version, None);
+        assert!(parse(&["mv", "a"]).is_err());
+    }
+}

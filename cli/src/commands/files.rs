@@ -1,0 +1,128 @@
+//! `rm`, `rm -r`, `mv` and `cp`. Nothing is ever lost: a delete adds a delete marker
+//! (the file goes to the trash, `homedir ls --deleted`), a move is a copy then a delete.
+
+use http::Method;
+use http::header::IF_NONE_MATCH;
+use serde::Deserialize;
+
+use super::{base_name, emit, folder, into_folder};
+use crate::api::Api;
+use crate::cli::{Rm, Transfer};
+use crate::error::{Error, Result};
+
+#[derive(Deserialize)]
+struct FolderDeleted {
+    deleted: u64,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Listing {
+    files: Vec<Listed>,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    key: String,
+}
+
+pub async fn rm(api: &Api, args: Rm) -> Result<()> {
+    if args.recursive {
+        return rm_folder(api, &args.key).await;
+    }
+    if args.key.ends_with('/') {
+        return Err(Error::Usage(format!(
+            "{} is a folder: use homedir rm -r {}",
+            args.key, args.key
+        )));
+    }
+    // The API's delete is idempotent (204 for a missing file, as S3); a person who
+    // mistypes a name wants to hear about it, which costs one listing.
+    if !args.force && !exists(api, &args.key).await? {
+        return Err(Error::NotFound(args.key));
+    }
+    api.call(Method::DELETE, "delete")
+        .query("key", &args.key)
+        .about(&args.key)
+        .send()
+        .await?;
+    emit(&[format!(
+        "deleted {} (restore it with: homedir restore {})",
+        args.key, args.key
+    )])
+}
+
+/// Whether `key` is a file: the first key listed under it as a prefix is the key
+/// itself if it exists (keys list in byte order and a key sorts before its extensions).
+async fn exists(api: &Api, key: &str) -> Result<bool> {
+    let listing: Listing = api
+        .call(Method::GET, "list")
+        .query("prefix", key)
+        .query("limit", "1")
+        .send()
+        .await?
+        .json()?;
+    Ok(listing.files.first().is_some_and(|f| f.key == key))
+}
+
+/// Deletes a folder in as many calls as the API needs (it answers within its time
+/// budget with a cursor while files remain).
+async fn rm_folder(api: &Api, raw: &str) -> Result<()> {
+    let prefix = folder(Some(raw));
+    if prefix.is_empty() {
+        return Err(Error::Usage(
+            "rm -r needs a folder; it does not delete the whole home".into(),
+        ));
+    }
+    let mut deleted = 0u64;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut call = api.call(Method::DELETE, "delete").query("prefix", &prefix);
+        if let Some(c) = &cursor {
+            call = call.query("cursor", c);
+        }
+        let page: FolderDeleted = call.send().await?.json()?;
+        deleted += page.deleted;
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    if deleted == 0 {
+        return Err(Error::NotFound(prefix));
+    }
+    emit(&[format!(
+        "deleted {deleted} file{} under {prefix} (see homedir ls --deleted {prefix})",
+        if deleted == 1 { "" } else { "s" }
+    )])
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Move,
+    Copy,
+}
+
+pub async fn transfer(api: &Api, args: Transfer, kind: Kind) -> Result<()> {
+    let destination = into_folder(&args.destination, base_name(&args.source));
+    let (parameter, verb) = match kind {
+        Kind::Move => ("move_from", "moved"),
+        Kind::Copy => ("copy_from", "copied"),
+    };
+    let mut call = api
+        .call(Method::PUT, "write-file")
+        .query("key", &destination)
+        .query(parameter, &args.source)
+        .about(&args.source);
+    if args.if_absent {
+        call = call.header(IF_NONE_MATCH, "*").on_precondition(match kind {
+            Kind::Copy => format!("{destination} already exists (--if-absent)"),
+            Kind::Move => format!(
+                "{destination} already exists (--if-absent), or {} changed during the move; nothing was lost",
+                args.source
+            ),
+        });
+    }
+    call.send().await?;
+    emit(&[format!("{verb} {} to {destination}", args.source)])
+}

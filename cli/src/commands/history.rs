@@ -1,0 +1,129 @@
+//! `versions KEY` and `restore KEY [VERSION]`.
+//!
+//! `restore` without a version chooses, from the file's history (newest first):
+//! - a **deleted** file (its current version is a delete marker): the newest version
+//!   that is not a delete marker, i.e. what it was when deleted (the trash's
+//!   undelete, the version `ls --deleted` shows);
+//! - an existing file: the version **before** the current one (undo the last write).
+//!
+//! Either way the restore is a new version: nothing is lost, and running it again
+//! with the version `homedir versions` shows undoes it.
+
+use http::Method;
+use serde::Deserialize;
+
+use super::emit;
+use super::ls::{Version, all_versions, version_line};
+use crate::api::Api;
+use crate::cli::{Restore, Versions};
+use crate::error::{Error, Result};
+
+pub async fn versions(api: &Api, args: Versions) -> Result<()> {
+    let versions = all_versions(api, "key", &args.key).await?;
+    if versions.is_empty() {
+        return Err(Error::NotFound(args.key));
+    }
+    emit(
+        &versions
+            .iter()
+            .map(|v| version_line(v, false))
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[derive(Deserialize)]
+struct Written {
+    version_id: Option<String>,
+}
+
+pub async fn restore(api: &Api, args: Restore) -> Result<()> {
+    let version = match args.version {
+        Some(version) => version,
+        None => {
+            let history = all_versions(api, "key", &args.key).await?;
+            choose(&history, &args.key)?.version_id.clone()
+        }
+    };
+    let written: Written = api
+        .call(Method::PUT, "write-file")
+        .query("key", &args.key)
+        .query("restore", &version)
+        .about(&args.key)
+        .send()
+        .await?
+        .json()?;
+    emit(&[format!(
+        "restored {} to version {version}{}",
+        args.key,
+        written
+            .version_id
+            .map(|v| format!(" (now its current version {v})"))
+            .unwrap_or_default()
+    )])
+}
+
+/// The version `restore` brings back when none is named (see the module's comment).
+fn choose<'a>(history: &'a [Version], key: &str) -> Result<&'a Version> {
+    let Some(current) = history.first() else {
+        return Err(Error::NotFound(key.to_owned()));
+    };
+    let mut files = history.iter().filter(|v| !v.deleted);
+    let chosen = if current.deleted {
+        files.next()
+    } else {
+        files.nth(1)
+    };
+    chosen.ok_or_else(|| {
+        if current.deleted {
+            Error::NotFound(key.to_owned())
+        } else {
+            Error::NoEarlierVersion(key.to_owned())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(id: &str, latest: bool, deleted: bool) -> Version {
+        Version {
+            key: "k".into(),
+            version_id: id.into(),
+            size: Some(1),
+            last_modified: None,
+            latest,
+            deleted,
+        }
+    }
+
+    #[test]
+    fn a_deleted_file_gets_its_last_version_back() {
+        let history = [
+            v("m", true, true),
+            v("b", false, false),
+            v("a", false, false),
+        ];
+        assert_eq!(choose(&history, "k").unwrap().version_id, "b");
+    }
+
+    #[test]
+    fn an_existing_file_gets_the_version_before_the_current_one() {
+        let history = [
+            v("c", true, false),
+            v("m", false, true),
+            v("b", false, false),
+            v("a", false, false),
+        ];
+        assert_eq!(choose(&history, "k").unwrap().version_id, "b");
+    }
+
+    #[test]
+    fn nothing_to_restore_is_said_in_words() {
+        assert_eq!(choose(&[], "k").unwrap_err().to_string(), "no such file: k");
+        assert_eq!(
+            choose(&[v("c", true, false)], "k").unwrap_err().to_string(),
+            "k has no earlier version to restore"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! One module per group of commands; [`run`] dispatches. Results go to standard
+//! output, progress and errors to standard error.
+
+mod account;
+mod files;
+mod get;
+mod history;
+mod ls;
+mod put;
+
+use std::io::Write;
+
+use crate::api::Api;
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Login(args) => account::login(args).await,
+        Command::Logout => account::logout(),
+        Command::Config(args) => account::config(args).await,
+        Command::Ls(args) => ls::ls(&api()?, args).await,
+        Command::Get(args) => get::get(&api()?, args, quiet).await,
+        Command::Put(args) => put::put(&api()?, args, quiet).await,
+        Command::Rm(args) => files::rm(&api()?, args).await,
+        Command::Mv(args) => files::transfer(&api()?, args, files::Kind::Move).await,
+        Command::Cp(args) => files::transfer(&api()?, args, files::Kind::Copy).await,
+        Command::Restore(args) => history::restore(&api()?, args).await,
+        Command::Versions(args) => history::versions(&api()?, args).await,
+    }
+}
+
+fn api() -> Result<Api> {
+    Api::new(Settings::load()?)
+}
+
+/// Writes lines to standard output. A closed pipe (`homedir ls | head`) ends the
+/// output quietly instead of panicking as `println!` would.
+fn emit(lines: &[String]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let written = lines
+        .iter()
+        .try_for_each(|line| writeln!(out, "{line}"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::local("cannot write", "standard output", e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The last segment of a key (`a/b/c.txt` → `c.txt`).
+fn base_name(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
+/// A destination that names a folder (ends with `/`) gets `name` appended.
+fn into_folder(destination: &str, name: &str) -> String {
+    if destination.ends_with('/') {
+        format!("{destination}{name}")
+    } else {
+        destination.to_owned()
+    }
+}
+
+/// A folder prefix: empty (the home) or ending with `/`.
+fn folder(prefix: Option<&str>) -> String {
+    match prefix.map(|p| p.trim_start_matches("./")) {
+        None | Some("" | "/" | ".") => String::new(),
+        Some(p) if p.ends_with('/') => p.to_owned(),
+        Some(p) => format!("{p}/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_folders() {
+        assert_eq!(base_name("a/b/c.txt"), "c.txt");
+        assert_eq!(base_name("c.txt"), "c.txt");
+        assert_eq!(into_folder("docs/", "c.txt"), "docs/c.txt");
+        assert_eq!(into_folder("docs/d.txt", "c.txt"), "docs/d.txt");
+        assert_eq!(folder(None), "");
+        assert_eq!(folder(Some("/")), "");
+        assert_eq!(folder(Some("photos")), "photos/");
+        assert_eq!(folder(Some("photos/2024/")), "photos/2024/");
+    }
+}

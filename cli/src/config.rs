@@ -1,0 +1,194 @@
+//! Where the stack is: the API's URL template, the region, the user pool and its app
+//! client, and (locally) the Cognito endpoint. `homedir config` writes them to
+//! `config.json` in the config directory; environment variables override each one,
+//! so a script or a test can point the client anywhere without a file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::store;
+
+const FILE: &str = "config.json";
+
+/// The environment variables that override the saved settings (README, "Command line").
+pub const ENV_API_URL: &str = "HOMEDIR_API_URL";
+pub const ENV_REGION: &str = "HOMEDIR_REGION";
+pub const ENV_USER_POOL_ID: &str = "HOMEDIR_USER_POOL_ID";
+pub const ENV_CLIENT_ID: &str = "HOMEDIR_CLIENT_ID";
+pub const ENV_COGNITO_ENDPOINT: &str = "HOMEDIR_COGNITO_ENDPOINT";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The URL of a route with `{route}` in place of its name: `<ApiUrl>/{route}`
+    /// deployed, `http://127.0.0.1:9000/lambda-url/{route}/` under `make dev`.
+    pub api_url: String,
+    pub region: String,
+    #[serde(default)]
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// Cognito's endpoint when it is not AWS's (the local emulator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cognito_endpoint: Option<String>,
+}
+
+impl Settings {
+    /// The saved settings with the environment's overrides; an error naming what is
+    /// missing when neither says where the stack is.
+    pub fn load() -> Result<Settings> {
+        let saved: Option<Settings> = store::read_json(FILE)?;
+        let settings = with_env(saved.unwrap_or_default(), |name| std::env::var(name).ok());
+        let mut missing = Vec::new();
+        if settings.api_url.is_empty() {
+            missing.push(ENV_API_URL);
+        }
+        if settings.region.is_empty() {
+            missing.push(ENV_REGION);
+        }
+        if settings.client_id.is_empty() {
+            missing.push(ENV_CLIENT_ID);
+        }
+        if missing.is_empty() {
+            Ok(settings)
+        } else {
+            Err(Error::NotConfigured(format!(
+                "not configured: run `homedir config --stack NAME` (a deployed stack) or \
+                 `homedir config --local` (make dev), or set {}",
+                missing.join(", ")
+            )))
+        }
+    }
+
+    pub fn save(&self) -> Result<()> {
+        store::write_json(FILE, self)
+    }
+
+    /// The URL of `route` (no query).
+    pub fn route_url(&self, route: &str) -> String {
+        self.api_url.replace("{route}", route)
+    }
+}
+
+/// `settings` with each set, non-empty variable in its place.
+fn with_env(mut settings: Settings, var: impl Fn(&str) -> Option<String>) -> Settings {
+    let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    if let Some(url) = var(ENV_API_URL) {
+        settings.api_url = api_url_template(&url);
+    }
+    if let Some(region) = var(ENV_REGION) {
+        settings.region = region;
+    }
+    if let Some(pool) = var(ENV_USER_POOL_ID) {
+        settings.user_pool_id = pool;
+    }
+    if let Some(client) = var(ENV_CLIENT_ID) {
+        settings.client_id = client;
+    }
+    if let Some(endpoint) = var(ENV_COGNITO_ENDPOINT) {
+        settings.cognito_endpoint = Some(endpoint);
+    }
+    settings
+}
+
+/// A URL template with `{route}`: taken as is when it has one, else the deployed
+/// shape `<ApiUrl>/{route}`.
+pub fn api_url_template(url: &str) -> String {
+    let url = url.trim();
+    if url.contains("{route}") {
+        url.to_owned()
+    } else {
+        format!("{}/{{route}}", url.trim_end_matches('/'))
+    }
+}
+
+/// The local URL template of `make dev`: the functions under `cargo lambda watch`.
+pub fn local_api_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/lambda-url/{{route}}/")
+}
+
+/// `KEY=VALUE` lines as `make dev` writes `.local/stack.env` (comments and blank lines
+/// skipped, optional quotes removed).
+pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("export ").unwrap_or(l).split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(v);
+            (k.trim().to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployed_urls_get_the_route_appended_local_ones_stay() {
+        assert_eq!(
+            api_url_template("https://abc.execute-api.eu-west-1.amazonaws.com/"),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/{route}"
+        );
+        assert_eq!(
+            api_url_template("http://127.0.0.1:9000/lambda-url/{route}/"),
+            "http://127.0.0.1:9000/lambda-url/{route}/"
+        );
+        let settings = Settings {
+            api_url: local_api_url(9001),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.route_url("list"),
+            "http://127.0.0.1:9001/lambda-url/list/"
+        );
+    }
+
+    #[test]
+    fn the_environment_overrides_each_setting() {
+        let saved = Settings {
+            api_url: "https://saved/{route}".into(),
+            region: "eu-west-1".into(),
+            user_pool_id: "pool".into(),
+            client_id: "client".into(),
+            cognito_endpoint: None,
+        };
+        let env = |name: &str| match name {
+            ENV_API_URL => Some("https://env.example".to_owned()),
+            ENV_COGNITO_ENDPOINT => Some("http://127.0.0.1:5000".to_owned()),
+            ENV_REGION => Some("  ".to_owned()),
+            _ => None,
+        };
+        let settings = with_env(saved, env);
+        assert_eq!(settings.api_url, "https://env.example/{route}");
+        assert_eq!(
+            settings.region, "eu-west-1",
+            "a blank variable overrides nothing"
+        );
+        assert_eq!(settings.client_id, "client");
+        assert_eq!(
+            settings.cognito_endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+    }
+
+    #[test]
+    fn env_files_parse_as_make_dev_writes_them() {
+        let pairs = parse_env_file(
+            "# comment\nAWS_REGION=us-east-1\n\nexport USER_POOL_CLIENT_ID=\"abc\"\nEMPTY=\nA=b=c\n",
+        );
+        assert_eq!(
+            pairs,
+            vec![
+                ("AWS_REGION".into(), "us-east-1".into()),
+                ("USER_POOL_CLIENT_ID".into(), "abc".into()),
+                ("EMPTY".into(), String::new()),
+                ("A".into(), "b=c".into()),
+            ]
+        );
+    }
+}

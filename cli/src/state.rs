@@ -1,0 +1,138 @@
+//! What an interrupted `put` leaves behind so the next `put` of the same file resumes:
+//! `uploads.json` in the config directory maps a file (destination key, local size
+//! and modification time, the API and the account) to its multipart upload ID. The
+//! upload ID carries the plan (size and part size), so nothing else is needed: the
+//! API's resume route says which parts S3 already holds. A changed file (another
+//! size or mtime) never resumes an upload of its old content. Entries are removed
+//! when their upload completes or turns out to be gone.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::store;
+
+const FILE: &str = "uploads.json";
+
+/// What identifies one local file's upload to one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileId {
+    pub api_url: String,
+    pub email: String,
+    pub key: String,
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: u128,
+}
+
+impl FileId {
+    /// One line per field: none of them may contain a newline that would make two
+    /// different files collide (a key with a control character is refused by the API).
+    fn entry(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n{}\n{}",
+            self.api_url, self.email, self.key, self.size, self.mtime_ns
+        )
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Uploads {
+    #[serde(default)]
+    uploads: BTreeMap<String, Saved>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Saved {
+    upload_id: String,
+    /// When it was started (seconds since the epoch): entries older than S3's abort
+    /// rule are dropped on the next save.
+    started_at: u64,
+}
+
+/// Entries older than this are forgotten (the bucket's lifecycle rule aborts
+/// unfinished uploads after two days by default).
+const KEEP_SECS: u64 = 7 * 24 * 3600;
+
+pub fn find(file: &FileId) -> Result<Option<String>> {
+    let uploads: Uploads = store::read_json(FILE)?.unwrap_or_default();
+    Ok(uploads
+        .uploads
+        .get(&file.entry())
+        .map(|s| s.upload_id.clone()))
+}
+
+pub fn remember(file: &FileId, upload_id: &str, now: u64) -> Result<()> {
+    let mut uploads: Uploads = store::read_json(FILE)?.unwrap_or_default();
+    uploads
+        .uploads
+        .retain(|_, s| s.started_at.saturating_add(KEEP_SECS) > now);
+    uploads.uploads.insert(
+        file.entry(),
+        Saved {
+            upload_id: upload_id.to_owned(),
+            started_at: now,
+        },
+    );
+    store::write_json(FILE, &uploads)
+}
+
+pub fn forget(file: &FileId) -> Result<()> {
+    let Some(mut uploads) = store::read_json::<Uploads>(FILE)? else {
+        return Ok(());
+    };
+    if uploads.uploads.remove(&file.entry()).is_some() {
+        store::write_json(FILE, &uploads)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(key: &str, size: u64, mtime_ns: u128) -> FileId {
+        FileId {
+            api_url: "http://h/{route}/".into(),
+            email: "a@example.com".into(),
+            key: key.into(),
+            size,
+            mtime_ns,
+        }
+    }
+
+    /// One test (the config directory is process-wide).
+    #[test]
+    fn remembered_per_file_size_and_mtime_and_forgotten() {
+        let dir = std::env::temp_dir().join(format!("homedir-cli-state-{}", std::process::id()));
+        // SAFETY: the only test in this binary that reads the environment's config dir.
+        unsafe { std::env::set_var("HOMEDIR_CONFIG_DIR", &dir) };
+        let a = file("big.bin", 100, 7);
+        assert_eq!(find(&a).unwrap(), None);
+        remember(&a, "100.8.abc", 1_000).unwrap();
+        assert_eq!(find(&a).unwrap().as_deref(), Some("100.8.abc"));
+        assert_eq!(
+            find(&file("big.bin", 101, 7)).unwrap(),
+            None,
+            "another size"
+        );
+        assert_eq!(
+            find(&file("big.bin", 100, 8)).unwrap(),
+            None,
+            "another mtime"
+        );
+        assert_eq!(
+            find(&file("other.bin", 100, 7)).unwrap(),
+            None,
+            "another key"
+        );
+        // An old entry is dropped when another is saved much later.
+        let b = file("b.bin", 1, 1);
+        remember(&b, "1.1.b", 1_000 + KEEP_SECS + 1).unwrap();
+        assert_eq!(find(&a).unwrap(), None);
+        forget(&b).unwrap();
+        assert_eq!(find(&b).unwrap(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
