@@ -10,6 +10,7 @@
 //! with the caller's credentials, [`uploads`] runs multipart uploads through them,
 //! [`versions`] (history, trash, restore), [`copies`] (copy, move) and [`folders`]
 //! (folder delete) are the file-manager operations,
+//! [`web`] is the browser page of the fifth function, which needs no AWS state;
 //! [`app`] holds the state built in `main`, and [`runtime`] is the Lambda event loop
 //! every `main` hands the handlers to.
 
@@ -32,6 +33,7 @@ pub mod uploads;
 pub mod upstream;
 pub mod users;
 pub mod versions;
+pub mod web;
 
 pub use app::App;
 pub use config::Config;

@@ -16,21 +16,22 @@ use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 
-use crate::app::App;
 use crate::error::Error;
 use crate::handlers::HandlerError;
 
-/// Runs `handler` for every event until the Lambda runtime stops.
-pub async fn run<'a, H, F>(app: &'a App, handler: H) -> Result<(), lambda_runtime::Error>
+/// Runs `handler` for every event until the Lambda runtime stops. `state` is what
+/// `main` built once: the [`App`](crate::App) of the API functions, or the page of `web`.
+pub async fn run<'a, S, H, F>(state: &'a S, handler: H) -> Result<(), lambda_runtime::Error>
 where
-    H: Fn(&'a App, Request) -> F + Copy + 'a,
+    S: Sync + 'a,
+    H: Fn(&'a S, Request) -> F + Copy + 'a,
     F: Future<Output = Result<Response<Body>, HandlerError>> + Send + 'a,
 {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<LambdaRequest>| async move {
             match check(event) {
                 Checked::Convertible(event) => {
-                    Adapter::from(service_fn(move |request| handler(app, request)))
+                    Adapter::from(service_fn(move |request| handler(state, request)))
                         .call(event)
                         .await
                 }
