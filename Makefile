@@ -19,14 +19,14 @@ NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo next
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: tests/emulator/requirements.txt
+$(VENV)/.installed: tests/emulator/requirements.txt tests/browser/requirements.txt
 	@python3 -m venv $(VENV) >&2
-	@$(VENV)/bin/pip install --disable-pip-version-check -q -r $< >&2
+	@$(VENV)/bin/pip install --disable-pip-version-check -q $(addprefix -r ,$^) >&2
 	@touch $@
 
-venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest)
+venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest, selenium)
 
-dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000
+dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/)
 	@tests/dev.sh
 
 test: venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serves the four functions with `cargo lambda watch` against the stack whose
+# Serves the four functions and the web page with `cargo lambda watch` against the stack whose
 # settings are in the environment (run it through tests/local-stack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ port=${WATCH_PORT:-9000}
 tests/functions-env.sh > .local/functions.env
 
 echo "building the functions…" >&2
-cargo build -q -p read-file -p write-file -p list -p delete
+cargo build -q -p read-file -p write-file -p list -p delete -p web
 
 base="http://127.0.0.1:$port/lambda-url"
 cat >&2 <<MSG
@@ -16,6 +16,7 @@ cat >&2 <<MSG
 homedir is running locally.
   emulator : $AWS_ENDPOINT_URL   (settings in .local/stack.env)
   functions: $base/<function>/
+  web page : $base/web/   (sign in as a user below)
   users    : $DEMO_USER_1_EMAIL and $DEMO_USER_2_EMAIL, password $DEMO_PASSWORD
 
 Try, in another shell:

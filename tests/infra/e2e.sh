@@ -4,8 +4,10 @@
 #   tests/infra/e2e.sh [--local] [-- RUNNER-ARGS...]
 #
 # --local      a private local stack (tests/local-stack.sh: the emulator on a free port,
-#              provisioned like template.yaml) with the four functions served by
-#              `cargo lambda watch` on another free loopback port; `make e2e-local`.
+#              provisioned like template.yaml) with the four functions and the web
+#              page served by `cargo lambda watch` on another free loopback port; then
+#              the page in headless Chromium (tests/browser/; HOMEDIR_E2E_BROWSER=0
+#              skips it); `make e2e-local`.
 #              After the suite, the bounded schemathesis run of openapi.yaml against the
 #              same functions (tests/contract/schemathesis.sh).
 # (default)    the deployed stack STACK_NAME (default homedir) in AWS_REGION /
@@ -76,7 +78,8 @@ local-inner)
   # Build everything first, so cargo lambda watch starts the functions at once and no
   # two cargo processes wait on each other's build lock while the suite runs.
   echo "e2e: building the functions and the suite…" >&2
-  cargo build -q -p read-file -p write-file -p list -p delete
+  # The command-line client too: tests/tests/e2e/cli.rs runs $CARGO_TARGET_DIR/debug/homedir.
+  cargo build -q -p read-file -p write-file -p list -p delete -p web -p homedir-cli
   "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
 
   # Its own session, so the watcher and the function processes it spawns stop together.
@@ -117,6 +120,11 @@ for route, method in (("read-file", "GET"), ("write-file", "PUT"), ("list", "GET
             sys.exit(1)
     except OSError:
         sys.exit(1)
+try:  # the web page: public, 200
+    with urllib.request.urlopen(f"{base}/web/", timeout=30) as page:
+        sys.exit(0 if page.status == 200 else 1)
+except OSError:
+    sys.exit(1)
 PY
     then ready=yes; break; fi
     sleep 1
@@ -140,6 +148,19 @@ PY
   if [[ $contract -ne 0 ]]; then
     echo "e2e: schemathesis found failures; the functions' log is $log" >&2
     [[ $status -ne 0 ]] || status=$contract
+  fi
+
+  # The web page in a real browser, against the same functions (screenshots in
+  # target/browser/).
+  if [[ ${HOMEDIR_E2E_BROWSER:-1} != 0 ]]; then
+    echo "e2e: the web page in headless Chromium ($base/web/, tests/browser)" >&2
+    browser=0
+    HOMEDIR_WEB_URL="$base/web/" HOMEDIR_BROWSER_ARTEFACTS="$CARGO_TARGET_DIR/browser" \
+      "$PY" -m pytest -q -p no:cacheprovider tests/browser || browser=$?
+    if [[ $browser -ne 0 ]]; then
+      echo "e2e: the browser test failed; screenshots in $CARGO_TARGET_DIR/browser, the functions' log is $log" >&2
+      [[ $status -ne 0 ]] || status=$browser
+    fi
   fi
   exit "$status"
   ;;
