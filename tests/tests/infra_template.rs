@@ -309,7 +309,10 @@ fn functions(t: &Yaml) -> Vec<(String, Yaml, &Yaml)> {
     out
 }
 
-const BINARIES: [&str; 4] = ["read-file", "write-file", "list", "delete"];
+const BINARIES: [&str; 5] = ["read-file", "write-file", "list", "delete", "web"];
+
+/// The web page's routes: the only ones without the JWT authorizer.
+const PUBLIC_ROUTES: [&str; 2] = ["GET / -> WebFunction", "GET /assets/{name} -> WebFunction"];
 
 // ======================================================================== the tests
 
@@ -424,6 +427,7 @@ fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
     let expected: BTreeSet<String> = [
         "AWS::IAM::Role AuthenticatedRole",
         "AWS::IAM::Role FunctionRole",
+        "AWS::IAM::Role WebFunctionRole",
         "AWS::S3::BucketPolicy HomeBucketPolicy",
     ]
     .into_iter()
@@ -487,8 +491,8 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     let fns = functions(&t);
     assert_eq!(
         fns.len(),
-        4,
-        "four functions expected, found {:?}",
+        5,
+        "five functions expected, found {:?}",
         fns.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     let mut roles = BTreeSet::new();
@@ -514,8 +518,8 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     }
     assert_eq!(
         roles,
-        BTreeSet::from(["FunctionRole".to_owned()]),
-        "all four functions share FunctionRole"
+        BTreeSet::from(["FunctionRole".to_owned(), "WebFunctionRole".to_owned()]),
+        "the four API functions share FunctionRole, the web page has its own"
     );
     for role in &roles {
         let p = props(&t, role);
@@ -754,7 +758,7 @@ fn bucket_blocks_all_public_access_and_is_encrypted_and_owner_enforced() {
 }
 
 #[test]
-fn every_route_requires_the_cognito_jwt_authorizer() {
+fn every_route_but_the_web_pages_requires_the_cognito_jwt_authorizer() {
     let t = template();
     let apis = resources_of_type(&t, "AWS::Serverless::HttpApi");
     assert_eq!(apis.len(), 1, "one HTTP API");
@@ -812,6 +816,7 @@ fn every_route_requires_the_cognito_jwt_authorizer() {
     );
 
     let mut routes = BTreeSet::new();
+    let mut public = BTreeSet::new();
     for (id, effective, _) in functions(&t) {
         let events = get(&effective, "Events")
             .and_then(Yaml::as_mapping)
@@ -830,22 +835,29 @@ fn every_route_requires_the_cognito_jwt_authorizer() {
                 Some(api_id.as_str()),
                 "{id}.{name}: ApiId must be the HTTP API with the authorizer (without it SAM makes an implicit API with no auth)"
             );
-            if let Some(event_auth) = get(p, "Auth") {
-                assert_eq!(
-                    get(event_auth, "Authorizer").and_then(Yaml::as_str),
-                    Some(default.as_str()),
-                    "{id}.{name}: the route overrides the authorizer"
-                );
-            }
             let method = at(p, &["Method"])
                 .as_str()
                 .expect("Method")
                 .to_ascii_uppercase();
             let path = at(p, &["Path"]).as_str().expect("Path").to_owned();
-            assert!(
-                routes.insert(format!("{method} {path} -> {id}")),
-                "{id}.{name}: duplicate route"
-            );
+            let route = format!("{method} {path} -> {id}");
+            if let Some(event_auth) = get(p, "Auth") {
+                let authorizer = get(event_auth, "Authorizer").and_then(Yaml::as_str);
+                if authorizer == Some("NONE") {
+                    public.insert(route.clone());
+                } else {
+                    assert_eq!(
+                        authorizer,
+                        Some(default.as_str()),
+                        "{id}.{name}: the route overrides the authorizer"
+                    );
+                }
+                assert!(
+                    get(event_auth, "AuthorizationScopes").is_none(),
+                    "{id}.{name}: no scopes"
+                );
+            }
+            assert!(routes.insert(route), "{id}.{name}: duplicate route");
         }
     }
     let expected: BTreeSet<String> = [
@@ -858,12 +870,18 @@ fn every_route_requires_the_cognito_jwt_authorizer() {
         "DELETE /delete -> DeleteFunction",
     ]
     .into_iter()
+    .chain(PUBLIC_ROUTES)
     .map(String::from)
     .collect();
     assert_eq!(
         routes, expected,
         "exactly the routes of the contract (write-file: PUT a small file, POST start or \
-         complete a multipart upload, GET resume it, DELETE abort it)"
+         complete a multipart upload, GET resume it, DELETE abort it; the web page)"
+    );
+    assert_eq!(
+        public,
+        PUBLIC_ROUTES.into_iter().map(String::from).collect(),
+        "only the web page's routes go without the JWT authorizer (Auth.Authorizer NONE)"
     );
 }
 
@@ -1077,7 +1095,8 @@ fn outputs_are_the_ones_the_e2e_suite_reads() {
             "UserPoolId",
             "UserPoolClientId",
             "IdentityPoolId",
-            "BucketName"
+            "BucketName",
+            "WebUrl"
         ]),
         "stack outputs"
     );
@@ -1500,4 +1519,119 @@ fn max_upload_bytes_is_a_bounded_parameter_given_to_every_function() {
             "{id}: MAX_UPLOAD_BYTES comes from the parameter"
         );
     }
+}
+
+// ------------------------------------------------------------------ the web page
+
+/// The web function makes no AWS call: its role writes its own log and nothing else,
+/// it is the only function with that role, and its routes are GET only.
+#[test]
+fn web_function_role_writes_its_log_and_nothing_else() {
+    let t = template();
+    let fns = functions(&t);
+    let users: Vec<&str> = fns
+        .iter()
+        .filter(|(_, effective, _)| {
+            getatt_target(at(effective, &["Role"])).as_deref() == Some("WebFunctionRole.Arn")
+        })
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    assert_eq!(
+        users,
+        ["WebFunction"],
+        "only the web function has WebFunctionRole"
+    );
+    assert_document_equals_file(
+        &t,
+        at(props(&t, "WebFunctionRole"), &["AssumeRolePolicyDocument"]),
+        "WebFunctionRole.AssumeRolePolicyDocument",
+        "function-trust-policy.json",
+    );
+    let role = props(&t, "WebFunctionRole");
+    assert!(
+        get(role, "ManagedPolicyArns").is_none(),
+        "no managed policies"
+    );
+    let policies = inline_policies(&t, "WebFunctionRole");
+    assert_eq!(policies.len(), 1, "one inline policy");
+    let (name, document) = policies.into_iter().next().unwrap();
+    let json = as_placeholder_json(&t, document, &format!("WebFunctionRole.Policies[{name}]"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "WriteOwnLogsOnly",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "${WebLogGroup.Arn}"
+            }]
+        }),
+        "the web function may write its own log group and nothing else"
+    );
+    assert_eq!(
+        at(props(&t, "WebLogGroup"), &["RetentionInDays"]),
+        at(props(&t, "ReadFileLogGroup"), &["RetentionInDays"]),
+        "the web log is kept as long as the others"
+    );
+}
+
+#[test]
+fn web_function_gets_the_page_settings_and_little_memory() {
+    let t = template();
+    let (_, effective, _) = functions(&t)
+        .into_iter()
+        .find(|(id, _, _)| id == "WebFunction")
+        .expect("a WebFunction");
+    let env = at(&effective, &["Environment", "Variables"]);
+    assert_eq!(
+        get(env, "USER_POOL_CLIENT_ID").and_then(ref_target),
+        Some("UserPoolClient"),
+        "the page signs in with the stack's app client"
+    );
+    let sub = |name: &str| {
+        as_placeholder_json(&t, at(env, &[name]), name).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        sub("WEB_COGNITO_URL"),
+        Json::String("https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/".into()),
+        "the user pool API of the stack's region"
+    );
+    let origins = sub("WEB_S3_ORIGINS");
+    let origins: Vec<&str> = origins.as_str().expect("a string").split(' ').collect();
+    assert_eq!(
+        origins,
+        [
+            "https://${HomeBucket}.s3.${AWS::Region}.${AWS::URLSuffix}",
+            "https://${HomeBucket}.s3.${AWS::URLSuffix}"
+        ],
+        "the bucket's virtual-hosted origins, where presigned URLs point"
+    );
+    assert_eq!(
+        at(env, &["WEB_API_BASE"]).as_str(),
+        Some(""),
+        "the API routes sit at the root of the page's origin"
+    );
+    let memory = at(&effective, &["MemorySize"]).as_u64().expect("a number");
+    assert_eq!(memory, 128, "the page is served from memory");
+}
+
+/// The page PUTs parts straight to the bucket from its origin, the API's: the bucket's
+/// CORS rule must allow that origin by default.
+#[test]
+fn the_default_cors_origins_let_the_stacks_own_page_upload_parts() {
+    let t = template();
+    let default = at(parameter(&t, "CorsAllowedOrigins"), &["Default"])
+        .as_str()
+        .expect("a default");
+    assert_eq!(default, "*", "any origin, the page's included");
+    let web_url = as_placeholder_json(&t, at(&t, &["Outputs", "WebUrl", "Value"]), "WebUrl")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let api_url = as_placeholder_json(&t, at(&t, &["Outputs", "ApiUrl", "Value"]), "ApiUrl")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        web_url, api_url,
+        "the page is served at the API's root, same origin"
+    );
 }
