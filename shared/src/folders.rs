@@ -19,6 +19,24 @@ use crate::upstream::Failure;
 /// DeleteObjects takes at most 1,000 keys.
 pub const BATCH: u32 = 1000;
 
+/// The longest folder-delete cursor accepted (a relative key is shorter still).
+pub const MAX_FOLDER_CURSOR_BYTES: usize = 1024;
+
+/// A folder-delete `cursor` as `next_cursor` handed it out: the relative key of the
+/// last file deleted, so it lies under `prefix` and, like every key, holds no
+/// control character. Its only use is S3's `StartAfter` under the same prefix.
+pub fn parse_folder_cursor<'c>(prefix: &Prefix, raw: &'c str) -> Result<&'c str, Error> {
+    if !raw.starts_with(prefix.as_str())
+        || raw.len() > MAX_FOLDER_CURSOR_BYTES
+        || raw.chars().any(char::is_control)
+    {
+        return Err(Error::InvalidRequest(
+            "the cursor is not valid for this folder".into(),
+        ));
+    }
+    Ok(raw)
+}
+
 #[derive(Debug, Serialize)]
 pub struct FolderDeleted {
     pub deleted: u64,
@@ -37,11 +55,9 @@ impl Home<'_> {
     ) -> Result<FolderDeleted, Error> {
         let started = Instant::now();
         let full_prefix = format!("{}{}", self.root(), prefix.as_str());
-        if after.is_some_and(|key| !key.starts_with(prefix.as_str()) || key.len() > 1024) {
-            return Err(Error::InvalidRequest(
-                "the cursor is not valid for this folder".into(),
-            ));
-        }
+        let after = after
+            .map(|raw| parse_folder_cursor(prefix, raw))
+            .transpose()?;
         let mut start_after = after.map(|key| format!("{}{key}", self.root()));
         let mut deleted = 0u64;
         loop {

@@ -14,13 +14,37 @@ use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
 use std::time::SystemTime;
 
 use bytes::Bytes;
+use http::HeaderMap;
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Upstream};
 use crate::identity::UserCredentials;
 use crate::keys::{Key, Prefix, VersionId};
+use crate::request::header_text;
 use crate::upstream::Failure;
+
+/// `<home_prefix>/<identity id>/`: the root of one caller's home. Every S3 key the
+/// caller reaches is this root followed by a validated [`Key`] or [`Prefix`].
+pub fn home_root(home_prefix: &str, identity_id: &str) -> String {
+    format!("{home_prefix}/{identity_id}/")
+}
+
+/// The S3 key of `key` in the home whose root is `root` (see [`home_root`]).
+pub fn key_under(root: &str, key: &Key) -> String {
+    format!("{root}{}", key.as_str())
+}
+
+/// The S3 prefix that lists `prefix` in the home whose root is `root`.
+pub fn prefix_under(root: &str, prefix: &Prefix) -> String {
+    format!("{root}{}", prefix.as_str())
+}
+
+/// The key relative to `root` of an S3 key S3 listed, or `None` if it lies outside
+/// (the inverse of [`key_under`], used for every key a listing returns).
+pub fn relative_to<'k>(root: &str, s3_key: &'k str) -> Option<&'k str> {
+    s3_key.strip_prefix(root)
+}
 
 /// The bucket and folder that hold every home, and the credential-less S3 client.
 pub struct Homes {
@@ -78,6 +102,33 @@ pub enum WriteCondition {
 }
 
 impl WriteCondition {
+    /// `If-Match: <etag>` (replace only that version) or `If-None-Match: *` (create
+    /// only); both at once, an empty `If-Match`, any other `If-None-Match`, a repeated
+    /// or non-ASCII header are refused before any AWS call.
+    pub fn from_headers(headers: &HeaderMap) -> Result<WriteCondition, Error> {
+        Ok(
+            match (
+                header_text(headers, "if-match")?,
+                header_text(headers, "if-none-match")?,
+            ) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::InvalidRequest(
+                        "send If-Match or If-None-Match, not both".into(),
+                    ));
+                }
+                (Some(""), None) => return Err(Error::InvalidRequest("If-Match is empty".into())),
+                (Some(etag), None) => WriteCondition::Matches(etag.to_owned()),
+                (None, Some("*")) => WriteCondition::Absent,
+                (None, Some(_)) => {
+                    return Err(Error::InvalidRequest(
+                        "If-None-Match on a write must be *".into(),
+                    ));
+                }
+                (None, None) => WriteCondition::None,
+            },
+        )
+    }
+
     /// The `If-Match` header S3 gets for this condition.
     pub fn if_match(&self) -> Option<String> {
         match self {
@@ -133,6 +184,25 @@ pub struct ListRequest {
     pub cursor: Option<String>,
 }
 
+/// The longest list cursor accepted; S3's continuation tokens are far shorter.
+pub const MAX_LIST_CURSOR_BYTES: usize = 1024;
+
+impl ListRequest {
+    /// A `cursor` as a listing's `next_cursor` handed it out: S3's opaque
+    /// continuation token, given back to S3 verbatim. Only its shape is checked here
+    /// (1 to [`MAX_LIST_CURSOR_BYTES`] bytes, no control character); S3 says whether
+    /// it is one of its own.
+    pub fn parse_cursor(raw: &str) -> Result<String, Error> {
+        if raw.is_empty() || raw.len() > MAX_LIST_CURSOR_BYTES || raw.chars().any(char::is_control)
+        {
+            return Err(Error::InvalidRequest(
+                "the cursor is not valid for this listing".into(),
+            ));
+        }
+        Ok(raw.to_owned())
+    }
+}
+
 impl Homes {
     /// `s3` must have no credentials provider of its own.
     pub fn new(s3: Client, config: &Config) -> Self {
@@ -154,7 +224,7 @@ impl Homes {
     pub fn open(&self, credentials: &UserCredentials) -> Home<'_> {
         Home {
             homes: self,
-            root: format!("{}/{}/", self.home_prefix, credentials.identity_id),
+            root: home_root(&self.home_prefix, &credentials.identity_id),
             provider: credentials.provider.clone(),
             credentials_expire: credentials.expires_at,
         }
@@ -168,7 +238,7 @@ impl Home<'_> {
     }
 
     pub(crate) fn object_key(&self, key: &Key) -> String {
-        format!("{}{}", self.root, key.as_str())
+        key_under(&self.root, key)
     }
 
     /// Per-call configuration: the caller's credentials, nothing else.
@@ -380,7 +450,7 @@ impl Home<'_> {
             .s3
             .list_objects_v2()
             .bucket(&self.homes.bucket)
-            .prefix(format!("{}{}", self.root, request.prefix.as_str()))
+            .prefix(prefix_under(&self.root, &request.prefix))
             .set_delimiter(request.folders.then(|| "/".to_owned()))
             .max_keys(request.limit)
             .set_continuation_token(request.cursor.clone())
@@ -397,7 +467,7 @@ impl Home<'_> {
                 }
                 s3_error(failure, "ListObjectsV2")
             })?;
-        let relative = |full: &str| full.strip_prefix(self.root.as_str()).map(str::to_owned);
+        let relative = |full: &str| relative_to(&self.root, full).map(str::to_owned);
         let files = output
             .contents()
             .iter()

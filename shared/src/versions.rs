@@ -13,7 +13,7 @@ use aws_sdk_s3::primitives::DateTimeFormat;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::home::{Home, WriteCondition, Written, s3_error};
+use crate::home::{Home, WriteCondition, Written, relative_to, s3_error};
 use crate::keys::{Key, VersionId};
 use crate::upstream::Failure;
 
@@ -64,9 +64,15 @@ pub struct VersionCursor {
     pub version_id: String,
 }
 
+/// A version cursor holds a key (≤ 1 KB) and a version id (≤ 1 KB).
+pub const MAX_VERSION_CURSOR_BYTES: usize = 2048;
+
 impl VersionCursor {
     pub fn parse(raw: &str) -> Result<VersionCursor, Error> {
         let invalid = || Error::InvalidRequest("the cursor is not valid for this listing".into());
+        if raw.len() > MAX_VERSION_CURSOR_BYTES {
+            return Err(invalid());
+        }
         let (version_id, key) = raw.split_once(':').ok_or_else(invalid)?;
         if key.is_empty() || key.chars().any(char::is_control) || key.starts_with('/') {
             return Err(invalid());
@@ -80,7 +86,8 @@ impl VersionCursor {
         })
     }
 
-    fn text(&self) -> String {
+    /// The text form handed out as `next_cursor`, which [`VersionCursor::parse`] reads.
+    pub fn text(&self) -> String {
         format!("{}:{}", self.version_id, self.key)
     }
 }
@@ -133,7 +140,7 @@ impl Home<'_> {
     }
 
     fn relative(&self, full: &str) -> Option<String> {
-        full.strip_prefix(self.root()).map(str::to_owned)
+        relative_to(self.root(), full).map(str::to_owned)
     }
 
     /// Every version and delete marker in one page, by key, newest first.

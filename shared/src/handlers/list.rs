@@ -13,9 +13,6 @@ use crate::request::{Query, json_response, require_method};
 use crate::versions::{VersionCursor, VersionsRequest};
 
 const MAX_LIST_LIMIT: i32 = 1000;
-const MAX_CURSOR_BYTES: usize = 1024;
-/// A version cursor holds a key (≤ 1 KB) and a version id.
-const MAX_VERSION_CURSOR_BYTES: usize = 2048;
 
 /// `GET /list?prefix=P&delimiter=/&limit=N&cursor=C`: one page of the caller's files.
 /// `&versions=1`: every version and delete marker under `P` (or of exactly one file,
@@ -62,19 +59,10 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
             Some(_) => return Err(Error::InvalidRequest("delimiter must be /".into())),
         };
         let limit = list_limit(&query)?;
-        let cursor = match query.get("cursor") {
-            None => None,
-            Some(c)
-                if c.is_empty()
-                    || c.len() > MAX_CURSOR_BYTES
-                    || c.chars().any(char::is_control) =>
-            {
-                return Err(Error::InvalidRequest(
-                    "the cursor is not valid for this listing".into(),
-                ));
-            }
-            Some(c) => Some(c.to_owned()),
-        };
+        let cursor = query
+            .get("cursor")
+            .map(ListRequest::parse_cursor)
+            .transpose()?;
         let home = app.home(&caller).await?;
         let listing = home
             .list(&ListRequest {
@@ -130,17 +118,7 @@ async fn history_page(
             false,
         ),
     };
-    let cursor = query
-        .get("cursor")
-        .map(|raw| {
-            if raw.len() > MAX_VERSION_CURSOR_BYTES {
-                return Err(Error::InvalidRequest(
-                    "the cursor is not valid for this listing".into(),
-                ));
-            }
-            VersionCursor::parse(raw)
-        })
-        .transpose()?;
+    let cursor = query.get("cursor").map(VersionCursor::parse).transpose()?;
     let request = VersionsRequest {
         prefix,
         exact,

@@ -19,7 +19,7 @@ use crate::app::App;
 use crate::error::Error;
 use crate::home::WriteCondition;
 use crate::keys::Key;
-use crate::request::{Query, header_text};
+use crate::request::Query;
 
 pub use delete::delete;
 pub use list::list;
@@ -44,27 +44,7 @@ fn key_of(app: &App, query: &Query) -> Result<Key, Error> {
 
 /// `If-Match: <etag>` or `If-None-Match: *`, which make a write conditional.
 fn write_condition(headers: &HeaderMap) -> Result<WriteCondition, Error> {
-    Ok(
-        match (
-            header_text(headers, "if-match")?,
-            header_text(headers, "if-none-match")?,
-        ) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidRequest(
-                    "send If-Match or If-None-Match, not both".into(),
-                ));
-            }
-            (Some(""), None) => return Err(Error::InvalidRequest("If-Match is empty".into())),
-            (Some(etag), None) => WriteCondition::Matches(etag.to_owned()),
-            (None, Some("*")) => WriteCondition::Absent,
-            (None, Some(_)) => {
-                return Err(Error::InvalidRequest(
-                    "If-None-Match on a write must be *".into(),
-                ));
-            }
-            (None, None) => WriteCondition::None,
-        },
-    )
+    WriteCondition::from_headers(headers)
 }
 
 /// A file's content type as the writer gives it, or the default.
