@@ -10,7 +10,8 @@ Screenshots of every step go to target/browser/ (HOMEDIR_BROWSER_ARTEFACTS).
 Alice signs in (a wrong password first: words, not JSON), uploads a 12 MiB file (a
 multipart upload: the emulator's call log must show UploadPart) and a small one, sees
 both, downloads both and compares their SHA-256, renames the small one, deletes it,
-restores it from the trash, opens its versions; the main controls are reached with Tab
+restores it from the trash, opens its versions, makes a folder, uploads into it, walks
+the breadcrumbs and deletes the folder whole; the main controls are reached with Tab
 and show a focus ring; the page fits a 390 px phone; Bob then signs in and sees an empty
 home. No step may hit the Content-Security-Policy.
 """
@@ -322,7 +323,27 @@ def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts
         assert control in reached, f"{control} is reachable with Tab: {sorted(reached)}"
         assert not reached[control].startswith("none"), f"{control} shows where the focus is: {reached[control]}"
 
-    # -- 9. a phone's width: nothing wider than the screen
+    # -- 9. a folder: create it, upload into it, breadcrumbs back home, delete it whole
+    labelled(driver, "New folder…").click()
+    wait_for("the folder dialog", lambda: by_id(driver, "prompt").is_displayed())
+    by_id(driver, "prompt-input").send_keys("trips 2026", Keys.ENTER)
+    wait_for("the new folder's breadcrumb", lambda: by_id(driver, "breadcrumbs").text.replace("\n", " ") == "Home trips 2026")
+    by_id(driver, "file-input").send_keys(str(small))
+    wait_for("the upload into the folder", lambda: names_listed(driver) == ["notes.txt"])
+    labelled(driver, "Home folder").click()
+    wait_for("the folder at home", lambda: "trips 2026/" in names_listed(driver))
+    labelled(driver, "Open folder trips 2026").click()
+    wait_for("the folder's file", lambda: names_listed(driver) == ["notes.txt"])
+    labelled(driver, "Home folder").click()
+    wait_for("home again", lambda: "trips 2026/" in names_listed(driver))
+    labelled(driver, "Delete folder trips 2026").click()
+    wait_for("the confirmation", lambda: by_id(driver, "prompt").is_displayed())
+    assert by_id(driver, "prompt-title").text == "Delete folder trips 2026?"
+    by_id(driver, "prompt-ok").click()
+    wait_for("the folder gone", lambda: sorted(names_listed(driver)) == ["groceries.txt", "holiday video.bin"])
+    assert status_text(driver) == "Deleted folder trips 2026 (1 file)."
+
+    # -- 10. a phone's width: nothing wider than the screen
     driver.set_window_size(390, 844)
     wait_for("the phone layout", lambda: driver.execute_script("return window.innerWidth") <= 390)
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
@@ -331,7 +352,7 @@ def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts
     shot(driver, artefacts, "09-phone")
     driver.set_window_size(1100, 760)
 
-    # -- 10. Bob signs in: an empty home
+    # -- 11. Bob signs in: an empty home
     labelled(driver, "Sign out").click()
     wait_for("the sign-in form", lambda: by_id(driver, "sign-in-view").is_displayed())
     assert driver.execute_script("return sessionStorage.length") == 0, "signing out forgets the tokens"

@@ -68,8 +68,10 @@ local-inner)
   # Nothing local may go looking for real AWS credentials.
   export AWS_EC2_METADATA_DISABLED=true
   port="$inner_port"
-  env_file=.local/e2e-functions.env
-  log=.local/e2e-watch.log
+  # Named after the port: two runs at once (another checkout's make test, a second
+  # shell) must not hand each other's emulator to their functions.
+  env_file=.local/e2e-functions-$port.env
+  log=.local/e2e-watch-$port.log
 
   # The functions' environment: the stack's settings and the function role's own
   # (local, S3-less) credentials.

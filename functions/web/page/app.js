@@ -321,7 +321,7 @@ async function deleteFolder(prefix, name) {
   });
   if (ok === null) return;
   const count = await api.deleteFolder(prefix, (n) => status(`Deleting ${name}: ${n} files so far…`));
-  status(`Deleted folder ${name} (${count} files).`);
+  status(`Deleted folder ${name} (${count} ${count === 1 ? "file" : "files"}).`);
   await refresh();
 }
 
