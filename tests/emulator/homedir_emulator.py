@@ -136,6 +136,10 @@ n. CORS (Cors). A browser page calls Cognito's InitiateAuth and PUTs presigned p
    preflight and adds the matching rule's Allow-Origin and Expose-Headers (ETag) to
    the answer, as the S3 User Guide's "Using cross-origin resource sharing" describes.
 
+o. Folders of deleted files. moto derived ListObjects(V2) CommonPrefixes from every
+   key, delete markers included, so a folder whose files were all deleted stayed
+   listed; S3 lists current objects only, and a prefix with none is no folder.
+
 The request log shows method, path and status only: never query strings
 (presigned URLs carry session tokens there) nor headers.
 """
@@ -972,6 +976,18 @@ VERSIONED_OPERATIONS = {"GetObject", "HeadObject", "DeleteObject", "CopyObject",
 # Error codes: Error responses, Amazon S3 API Reference
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 INVALID_VERSION_ID = S3Error("400 Bad Request", "InvalidArgument", "Invalid version id specified")
+# ListObjectsV2 with a continuation token S3 did not issue: 400 InvalidArgument (moto
+# looked the token up, found nothing and failed with a 500 TypeError).
+INVALID_CONTINUATION_TOKEN = S3Error(
+    "400 Bad Request", "InvalidArgument", "The continuation token provided is incorrect"
+)
+
+
+def _known_continuation_token(request: AwsRequest) -> bool:
+    token = request.query.get("continuation-token")
+    if not token:
+        return True
+    return token in s3_backends[DEFAULT_ACCOUNT_ID]["aws"]._pagination_tokens
 METHOD_NOT_ALLOWED = S3Error(
     "405 Method Not Allowed", "MethodNotAllowed", "The specified method is not allowed against this resource."
 )
@@ -1147,6 +1163,21 @@ class Versions:
             return original(backend, bucket_name, key_name, version_id=version_id, bypass=bypass)
 
         S3Backend.delete_object = delete_object  # type: ignore[method-assign]
+
+        # Correction o: a folder whose every key is deleted (a delete marker is current)
+        # is no CommonPrefix, as in S3, where a listing of current objects never sees
+        # delete markers; moto derived the folders from every key, markers included.
+        original_list = S3Backend.list_objects
+
+        def list_objects(backend: Any, bucket: Any, prefix: str | None, delimiter: str | None,
+                         marker: str | None, max_keys: int | None) -> Any:
+            keys, folders, truncated, next_marker = original_list(backend, bucket, prefix, delimiter, marker, max_keys)
+            if delimiter and folders:
+                live = [name for name, key in bucket.keys.items() if not isinstance(key, FakeDeleteMarker)]
+                folders = [folder for folder in folders if any(name.startswith(folder) for name in live)]
+            return keys, folders, truncated, next_marker
+
+        S3Backend.list_objects = list_objects  # type: ignore[method-assign]
 
     @staticmethod
     def add_delete_marker(bucket: Any, key: str) -> FakeDeleteMarker:
@@ -1445,6 +1476,8 @@ class HomedirMiddleware:
             error = MultipartUploads.error(environ, request)
             if error is not None:
                 return _s3_error_response(error, request, start_response)
+        if request.operation == "ListObjectsV2" and not _known_continuation_token(request):
+            return _s3_error_response(INVALID_CONTINUATION_TOKEN, request, start_response)
         if request.operation in VERSIONED_OPERATIONS:
             answer = Versions.answer(environ, request)
             if answer is not None:
