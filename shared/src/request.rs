@@ -108,10 +108,15 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a 
     if values.next().is_some() {
         return Err(bad(format!("the {name} header is given more than once")));
     }
+    // `to_str` lets a tab through; no header this API reads may hold one (the SDK
+    // refuses to send it on to S3).
     value
         .to_str()
-        .map(|v| Some(v.trim()))
-        .map_err(|_| bad(format!("the {name} header is not visible ASCII")))
+        .ok()
+        .map(str::trim)
+        .filter(|v| !v.bytes().any(|b| b.is_ascii_control()))
+        .map(Some)
+        .ok_or_else(|| bad(format!("the {name} header is not visible ASCII")))
 }
 
 /// A JSON response with `Cache-Control: no-store` (responses are per user).

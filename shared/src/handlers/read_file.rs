@@ -40,7 +40,11 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
             DEFAULT_LINK_SECS,
         )?);
         let disposition = flag(&query, "download")?.then(|| attachment(&key));
-        let if_none_match = header_text(request.headers(), "if-none-match")?;
+        let if_none_match = match header_text(request.headers(), "if-none-match")? {
+            // An empty condition names no ETag: refused, as an empty If-Match on a write.
+            Some("") => return Err(Error::InvalidRequest("If-None-Match is empty".into())),
+            other => other,
+        };
         if link {
             if if_none_match.is_some() {
                 return Err(Error::InvalidRequest(

@@ -76,6 +76,15 @@ async fn put(
             ));
         }
     };
+    // S3 refuses a copy onto itself (InvalidRequest) whatever the caller meant; say so
+    // before any AWS call.
+    if let Some(FromExisting::Copy(source) | FromExisting::Move(source)) = &operation
+        && source == &key
+    {
+        return Err(Error::InvalidRequest(
+            "a file cannot be copied or moved onto itself".into(),
+        ));
+    }
     let source_if_match = match query.get("source_if_match") {
         Some(_)
             if !matches!(
