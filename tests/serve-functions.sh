@@ -26,6 +26,11 @@ Try, in another shell:
   curl         -H "Authorization: Bearer \$TOKEN" '$base/list/?prefix=notes/&delimiter=/'
   curl -X DELETE -H "Authorization: Bearer \$TOKEN" '$base/delete/?key=notes/hello.txt'
 
+Or with the command-line client (cargo install --path cli):
+  homedir config --local --port $port
+  homedir login --email $DEMO_USER_1_EMAIL
+  homedir put README.md notes/ && homedir ls notes && homedir get notes/README.md -
+
 Ctrl-C stops everything.
 MSG
 exec cargo lambda watch -A 127.0.0.1 -P "$port" --env-file .local/functions.env

@@ -213,6 +213,7 @@ impl E2e {
         let result = auth.authentication_result().expect("tokens, no challenge");
         Account {
             email,
+            password,
             pool_id: pool_id.to_owned(),
             id_token: result.id_token().expect("an ID token").to_owned(),
             access_token: result.access_token().expect("an access token").to_owned(),
@@ -337,7 +338,9 @@ fn optional_setting(name: &str) -> Option<String> {
 
 /// A user the suite created, with fresh tokens.
 pub(crate) struct Account {
-    email: String,
+    pub(crate) email: String,
+    /// For clients that sign in themselves (the command-line client's tests).
+    pub(crate) password: String,
     pool_id: String,
     pub(crate) id_token: String,
     pub(crate) access_token: String,

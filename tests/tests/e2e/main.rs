@@ -25,6 +25,7 @@
 mod harness;
 
 mod bad_input;
+mod cli;
 mod conditions;
 mod direct_credentials;
 mod files;
