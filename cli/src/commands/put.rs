@@ -187,14 +187,15 @@ async fn put_large(
         .iter()
         .map(|p| (p.number, p.etag.clone()))
         .collect();
-    let progress = Arc::new(Progress::new(&format!("uploading {key}"), size, quiet));
-    progress.skip(upload.uploaded.iter().map(|p| p.size).sum());
+    // Said before the bar appears, so the two never share a line.
     if resumed && !quiet {
         eprintln!(
             "resuming an earlier upload of {key}: {} of {total_parts} parts already uploaded",
             upload.uploaded.len()
         );
     }
+    let progress = Arc::new(Progress::new(&format!("uploading {key}"), size, quiet));
+    progress.skip(upload.uploaded.iter().map(|p| p.size).sum());
 
     let stop_after: Option<usize> = std::env::var(STOP_AFTER_ENV)
         .ok()
