@@ -12,6 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export AWS_EC2_METADATA_DISABLED=true
+export PATH="$ROOT/.venv/bin:$PATH"
 PY="$ROOT/.venv/bin/python"
 [[ -x $PY ]] || { echo "fuzz.sh: no .venv; run 'make venv' first" >&2; exit 2; }
 

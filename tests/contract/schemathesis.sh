@@ -96,7 +96,8 @@ for route in read-file write-file list delete; do
   [[ $code == 405 ]] || die "$base_url/$route does not answer"
 done
 
-report="$ROOT/.local/schemathesis"
+# One folder per run: runs side by side (make test while make fuzz) must not mix reports.
+report="$ROOT/.local/schemathesis/run-$(date +%Y%m%dT%H%M%S)-$$"
 mkdir -p "$report"
 echo "schemathesis.sh: seed $seed, user $email, against $base_url/<function>/" >&2
 started=$(date +%s)
