@@ -301,8 +301,14 @@ pub fn conditions(data: &[u8]) {
     let single = |values: &[&[u8]]| -> Result<Option<String>, ()> {
         match values {
             [] => Ok(None),
+            // Tabs may pad the value but not sit inside it (S3 would refuse it).
             [one] if one.iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)) => {
-                Ok(Some(String::from_utf8_lossy(one).trim().to_owned()))
+                let text = String::from_utf8_lossy(one).trim().to_owned();
+                if text.contains('\t') {
+                    Err(())
+                } else {
+                    Ok(Some(text))
+                }
             }
             _ => Err(()),
         }

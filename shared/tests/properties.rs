@@ -693,7 +693,7 @@ fn upload_id_limits_are_exact() {
 fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         3 => "[ -~\t]{0,12}".prop_map(String::into_bytes),
-        2 => prop::sample::select(vec!["*", " * ", "\"abc\"", "W/\"x\"", "", "  ", "*,*"])
+        2 => prop::sample::select(vec!["*", " * ", "\"abc\"", "W/\"x\"", "", "  ", "*,*", "A\ta", "\t*\t", "\"a\"\t"])
             .prop_map(|s| s.as_bytes().to_vec()),
         1 => prop::collection::vec(any::<u8>(), 0..12),
     ]
@@ -704,8 +704,15 @@ fn model_condition(if_match: &[Vec<u8>], if_none_match: &[Vec<u8>]) -> Option<Wr
     fn text(values: &[Vec<u8>]) -> Result<Option<String>, ()> {
         match values {
             [] => Ok(None),
+            // Tabs may pad the value (HTTP's optional whitespace) but not sit inside it:
+            // S3 would refuse the header, so the API answers 400 itself.
             [one] if one.iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)) => {
-                Ok(Some(String::from_utf8_lossy(one).trim().to_owned()))
+                let text = String::from_utf8_lossy(one).trim().to_owned();
+                if text.contains('\t') {
+                    Err(())
+                } else {
+                    Ok(Some(text))
+                }
             }
             _ => Err(()),
         }
@@ -762,7 +769,7 @@ proptest! {
         }
         // The reader the read route uses for If-None-Match agrees on what is text.
         if let Ok(Some(value)) = header_text(&headers, "if-none-match") {
-            prop_assert!(value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)));
+            prop_assert!(value.bytes().all(|b| (b' '..=b'~').contains(&b)));
         }
     }
 }
