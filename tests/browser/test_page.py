@@ -330,10 +330,25 @@ def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts
     wait_for("the new folder's breadcrumb", lambda: by_id(driver, "breadcrumbs").text.replace("\n", " ") == "Home trips 2026")
     by_id(driver, "file-input").send_keys(str(small))
     wait_for("the upload into the folder", lambda: names_listed(driver) == ["notes.txt"])
+    # Drag-and-drop: WebDriver cannot drag a file from the desktop, so the test fires the
+    # events the browser fires for one (a DataTransfer holding a File) on the drop zone.
+    driver.execute_script(
+        """
+        const data = new DataTransfer();
+        data.items.add(new File([arguments[0]], "dropped.txt", { type: "text/plain" }));
+        const zone = document.getElementById("drop-zone");
+        for (const type of ["dragenter", "dragover", "drop"]) {
+          zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+        }
+        """,
+        "dropped on the page\n",
+    )
+    wait_for("the dropped file listed", lambda: sorted(names_listed(driver)) == ["dropped.txt", "notes.txt"])
+    shot(driver, artefacts, "08b-dropped")
     labelled(driver, "Home folder").click()
     wait_for("the folder at home", lambda: "trips 2026/" in names_listed(driver))
     labelled(driver, "Open folder trips 2026").click()
-    wait_for("the folder's file", lambda: names_listed(driver) == ["notes.txt"])
+    wait_for("the folder's files", lambda: sorted(names_listed(driver)) == ["dropped.txt", "notes.txt"])
     labelled(driver, "Home folder").click()
     wait_for("home again", lambda: "trips 2026/" in names_listed(driver))
     labelled(driver, "Delete folder trips 2026").click()
@@ -341,7 +356,7 @@ def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts
     assert by_id(driver, "prompt-title").text == "Delete folder trips 2026?"
     by_id(driver, "prompt-ok").click()
     wait_for("the folder gone", lambda: sorted(names_listed(driver)) == ["groceries.txt", "holiday video.bin"])
-    assert status_text(driver) == "Deleted folder trips 2026 (1 file)."
+    assert status_text(driver) == "Deleted folder trips 2026 (2 files)."
 
     # -- 10. a phone's width: nothing wider than the screen
     driver.set_window_size(390, 844)
