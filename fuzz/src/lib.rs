@@ -3,6 +3,10 @@
 //! inputs proptest generates: every parser answers (a value or its 400) and never
 //! panics, and whatever it accepts obeys the documented rule.
 
+// The models of the documented rules: one copy, shared with the property tests.
+#[path = "../../shared/tests/models/mod.rs"]
+mod models;
+
 use homedir::Error;
 use homedir::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
 use homedir::home::{
@@ -14,6 +18,7 @@ use homedir::request::Query;
 use homedir::uploads::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, UploadId};
 use homedir::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
 use http::{HeaderMap, HeaderValue};
+use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 const MIB: u64 = 1024 * 1024;
@@ -47,27 +52,6 @@ fn two(data: &[u8]) -> (&[u8], &[u8]) {
         Some(at) => (&data[..at], &data[at + 1..]),
         None => (data, &[]),
     }
-}
-
-/// RFC 3986 percent-decoding, once, to UTF-8.
-fn model_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// `Query::parse` on any text: a 400 or parameters decoded like the model; a value
@@ -104,24 +88,6 @@ pub fn query(data: &[u8]) {
             assert!(decoded.matches('+').count() >= value.matches('+').count());
         }
     }
-}
-
-fn key_is_valid(raw: &str, max: usize) -> bool {
-    !raw.is_empty()
-        && raw.len() <= max
-        && !raw.chars().any(char::is_control)
-        && raw.split('/').all(|s| !matches!(s, "" | "." | ".."))
-}
-
-fn prefix_is_valid(raw: &str, max: usize) -> bool {
-    raw.is_empty()
-        || (raw.len() <= max
-            && !raw.chars().any(char::is_control)
-            && raw
-                .strip_suffix('/')
-                .unwrap_or(raw)
-                .split('/')
-                .all(|s| !matches!(s, "" | "." | "..")))
 }
 
 /// Keys and prefixes: accepted exactly when the rule allows; accepted keys, joined
@@ -175,10 +141,6 @@ pub fn key_prefix(data: &[u8]) {
             refused_with(&error, "invalid_key");
         }
     }
-}
-
-fn version_id_is_valid(raw: &str) -> bool {
-    (1..=1024).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'/')
 }
 
 /// Version ids and version cursors: the documented shape; a cursor that parses
@@ -298,28 +260,7 @@ pub fn conditions(data: &[u8]) {
         headers.append(["if-match", "if-none-match"][index], value_header);
         sent[index].push(value);
     }
-    let single = |values: &[&[u8]]| -> Result<Option<String>, ()> {
-        match values {
-            [] => Ok(None),
-            // Tabs may pad the value but not sit inside it (S3 would refuse it).
-            [one] if one.iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)) => {
-                let text = String::from_utf8_lossy(one).trim().to_owned();
-                if text.contains('\t') {
-                    Err(())
-                } else {
-                    Ok(Some(text))
-                }
-            }
-            _ => Err(()),
-        }
-    };
-    let expected = match (single(&sent[0]), single(&sent[1])) {
-        (Ok(Some(_)), Ok(Some(_))) => None,
-        (Ok(Some(etag)), Ok(None)) if !etag.is_empty() => Some(WriteCondition::Matches(etag)),
-        (Ok(None), Ok(Some(star))) if star == "*" => Some(WriteCondition::Absent),
-        (Ok(None), Ok(None)) => Some(WriteCondition::None),
-        _ => None,
-    };
+    let expected = model_condition(&sent[0], &sent[1]);
     let parsed = WriteCondition::from_headers(&headers);
     assert_eq!(parsed.as_ref().ok(), expected.as_ref(), "{sent:?}");
     match parsed {

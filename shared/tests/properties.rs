@@ -12,6 +12,8 @@ use http::{HeaderMap, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 
+mod models;
+
 use homedir::Error;
 use homedir::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
 use homedir::home::{
@@ -22,6 +24,7 @@ use homedir::keys::{Key, MAX_IDENTITY_ID_BYTES, Prefix, VersionId, max_key_bytes
 use homedir::request::{Query, header_text};
 use homedir::uploads::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, Plan, UploadId};
 use homedir::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
+use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -144,52 +147,8 @@ fn lossy_text() -> impl Strategy<Value = String> {
 }
 
 // ---------------------------------------------------------------------------------
-// Models: the documented rules, written independently of the parsers
+// Helpers (the models of the documented rules are in `models/`, shared with fuzz/)
 // ---------------------------------------------------------------------------------
-
-fn key_is_valid(raw: &str, max: usize) -> bool {
-    !raw.is_empty()
-        && raw.len() <= max
-        && !raw.chars().any(char::is_control)
-        && raw.split('/').all(|s| !matches!(s, "" | "." | ".."))
-}
-
-fn prefix_is_valid(raw: &str, max: usize) -> bool {
-    raw.is_empty()
-        || (raw.len() <= max
-            && !raw.chars().any(char::is_control)
-            && raw
-                .strip_suffix('/')
-                .unwrap_or(raw)
-                .split('/')
-                .all(|s| !matches!(s, "" | "." | "..")))
-}
-
-fn version_id_is_valid(raw: &str) -> bool {
-    (1..=1024).contains(&raw.len()) && raw.bytes().all(|b| (b'!'..=b'~').contains(&b) && b != b'/')
-}
-
-/// RFC 3986 percent-decoding, once, of a value that must be UTF-8 afterwards.
-fn model_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
 
 fn code(error: &Error) -> &'static str {
     error.status_and_code().1
@@ -697,34 +656,6 @@ fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
             .prop_map(|s| s.as_bytes().to_vec()),
         1 => prop::collection::vec(any::<u8>(), 0..12),
     ]
-}
-
-/// What `from_headers` should decide, from the raw values of each header.
-fn model_condition(if_match: &[Vec<u8>], if_none_match: &[Vec<u8>]) -> Option<WriteCondition> {
-    fn text(values: &[Vec<u8>]) -> Result<Option<String>, ()> {
-        match values {
-            [] => Ok(None),
-            // Tabs may pad the value (HTTP's optional whitespace) but not sit inside it:
-            // S3 would refuse the header, so the API answers 400 itself.
-            [one] if one.iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)) => {
-                let text = String::from_utf8_lossy(one).trim().to_owned();
-                if text.contains('\t') {
-                    Err(())
-                } else {
-                    Ok(Some(text))
-                }
-            }
-            _ => Err(()),
-        }
-    }
-    match (text(if_match).ok()?, text(if_none_match).ok()?) {
-        (Some(_), Some(_)) => None,
-        (Some(etag), None) if etag.is_empty() => None,
-        (Some(etag), None) => Some(WriteCondition::Matches(etag)),
-        (None, Some(star)) if star == "*" => Some(WriteCondition::Absent),
-        (None, Some(_)) => None,
-        (None, None) => Some(WriteCondition::None),
-    }
 }
 
 proptest! {
