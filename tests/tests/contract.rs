@@ -30,37 +30,20 @@ struct Op {
     path: &'static str,
 }
 
-const READ: Op = Op {
-    method: "GET",
-    path: "/read-file",
-};
-const WRITE: Op = Op {
-    method: "PUT",
-    path: "/write-file",
-};
-const START_OR_COMPLETE: Op = Op {
-    method: "POST",
-    path: "/write-file",
-};
-const RESUME: Op = Op {
-    method: "GET",
-    path: "/write-file",
-};
-const ABORT: Op = Op {
-    method: "DELETE",
-    path: "/write-file",
-};
-const LIST: Op = Op {
-    method: "GET",
-    path: "/list",
-};
-const DELETE: Op = Op {
-    method: "DELETE",
-    path: "/delete",
-};
+const READ: Op = Op::new("GET", "/read-file");
+const WRITE: Op = Op::new("PUT", "/write-file");
+const START_OR_COMPLETE: Op = Op::new("POST", "/write-file");
+const RESUME: Op = Op::new("GET", "/write-file");
+const ABORT: Op = Op::new("DELETE", "/write-file");
+const LIST: Op = Op::new("GET", "/list");
+const DELETE: Op = Op::new("DELETE", "/delete");
 const ALL: [Op; 7] = [READ, WRITE, START_OR_COMPLETE, RESUME, ABORT, LIST, DELETE];
 
 impl Op {
+    const fn new(method: &'static str, path: &'static str) -> Op {
+        Op { method, path }
+    }
+
     fn route(self) -> &'static str {
         &self.path[1..]
     }
