@@ -41,12 +41,16 @@ done
 
 [[ -x $PY ]] || die "no .venv; run 'make venv' first"
 
+# --workspace, not -p homedir-tests: cargo unifies features over the packages a command
+# selects, so `-p` would build the whole AWS SDK again in a feature set of its own;
+# with --workspace the suite reuses what `cargo build --workspace --all-targets` (make
+# test's first step) already built.
 if cargo nextest --version >/dev/null 2>&1; then
-  runner=(cargo nextest run -p homedir-tests --test e2e)
-  build_tests=(cargo nextest run -p homedir-tests --test e2e --no-run)
+  runner=(cargo nextest run --workspace --test e2e)
+  build_tests=(cargo nextest run --workspace --test e2e --no-run)
 else
-  runner=(cargo test -p homedir-tests --test e2e)
-  build_tests=(cargo test -p homedir-tests --test e2e --no-run)
+  runner=(cargo test --workspace --test e2e)
+  build_tests=(cargo test --workspace --test e2e --no-run)
 fi
 
 free_port() {
@@ -80,8 +84,12 @@ local-inner)
   # Build everything first, so cargo lambda watch starts the functions at once and no
   # two cargo processes wait on each other's build lock while the suite runs.
   echo "e2e: building the functions and the suite…" >&2
-  # The command-line client too: tests/tests/e2e/cli.rs runs $CARGO_TARGET_DIR/debug/homedir.
-  cargo build -q -p read-file -p write-file -p list -p delete -p web -p homedir-cli
+  # Two feature sets, each built once: the functions alone, as cargo lambda watch
+  # builds each of them (adding the CLI to this command would unify other features in
+  # and compile the SDK a third time), and the workspace's, which holds the command-line
+  # client tests/tests/e2e/cli.rs runs ($CARGO_TARGET_DIR/debug/homedir) and the suite.
+  cargo build -q -p read-file -p write-file -p list -p delete -p web
+  cargo build -q --workspace --bins
   "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
 
   # Its own session, so the watcher and the function processes it spawns stop together.
