@@ -11,12 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
 use http::{HeaderMap, Uri, header};
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::{BodyExt, Limited};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -83,7 +84,6 @@ struct RawClaims {
     username: Option<String>,
 }
 
-type JwksClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 type KeySet = HashMap<String, Arc<DecodingKey>>;
 
 /// Verifies Cognito ID tokens of one user pool and app client.
@@ -96,9 +96,10 @@ pub struct TokenVerifier {
     /// before the next fetch; the lock makes concurrent misses share one fetch.
     last_fetch: tokio::sync::Mutex<Option<(Instant, Duration)>>,
     fetches: AtomicU64,
-    /// Built by the first fetch: loading the system's root certificates is work a
-    /// cold start need not do.
-    http: OnceLock<JwksClient>,
+    /// The SDK's own HTTPS connector (same TLS stack, same platform roots), so the
+    /// functions link one HTTP client, not two. Built by the first fetch: loading the
+    /// system's root certificates is work a cold start need not do.
+    http: OnceLock<SharedHttpConnector>,
 }
 
 impl TokenVerifier {
@@ -240,14 +241,15 @@ impl TokenVerifier {
         let client = match self.http.get() {
             Some(client) => client,
             None => {
-                let client = jwks_client().map_err(|_| unavailable("TLS setup"))?;
+                let client = jwks_client().ok_or_else(|| unavailable("TLS setup"))?;
                 self.http.get_or_init(|| client)
             }
         };
         let request = http::Request::get(self.jwks_url.clone())
-            .body(Empty::new())
-            .map_err(|_| unavailable("request"))?;
-        let response = tokio::time::timeout(JWKS_TIMEOUT, client.request(request))
+            .body(SdkBody::empty())
+            .map_err(|_| unavailable("request"))
+            .and_then(|r| HttpRequest::try_from(r).map_err(|_| unavailable("request")))?;
+        let response = tokio::time::timeout(JWKS_TIMEOUT, client.call(request))
             .await
             .map_err(|_| unavailable("timeout"))?
             .map_err(|_| unavailable("connection"))?;
@@ -267,16 +269,11 @@ impl TokenVerifier {
     }
 }
 
-/// An HTTPS (or, locally, HTTP) client trusting the system's root certificates, the
-/// same roots the AWS SDK's client uses.
-fn jwks_client() -> std::io::Result<JwksClient> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(provider)?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(https))
+/// An HTTPS (or, locally, HTTP) connector trusting the system's root certificates:
+/// the one the AWS SDK's clients use (hyper 1, rustls, aws-lc-rs), without their
+/// timeouts, which `fetch` sets itself.
+fn jwks_client() -> Option<SharedHttpConnector> {
+    aws_smithy_http_client::default_connector(&HttpConnectorSettings::default(), None)
 }
 
 /// The RS256 signature keys of a JWKS, by `kid`. Other keys are ignored, so an
