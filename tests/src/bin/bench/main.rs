@@ -105,7 +105,7 @@ async fn main() -> ExitCode {
     load(stack, &mut table).await;
     eprintln!(
         "bench: 256 MiB up and down, through the API and bare, {} rounds…",
-        3
+        large_files::ROUNDS
     );
     large_files::large_transfers(stack, &mut table).await;
     println!();
