@@ -15,7 +15,6 @@ use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorSettings, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
 use http::{HeaderMap, Uri, header};
 use http_body_util::{BodyExt, Limited};
 use jsonwebtoken::errors::ErrorKind;
@@ -245,10 +244,8 @@ impl TokenVerifier {
                 self.http.get_or_init(|| client)
             }
         };
-        let request = http::Request::get(self.jwks_url.clone())
-            .body(SdkBody::empty())
-            .map_err(|_| unavailable("request"))
-            .and_then(|r| HttpRequest::try_from(r).map_err(|_| unavailable("request")))?;
+        let request =
+            HttpRequest::get(self.jwks_url.to_string()).map_err(|_| unavailable("request"))?;
         let response = tokio::time::timeout(JWKS_TIMEOUT, client.call(request))
             .await
             .map_err(|_| unavailable("timeout"))?
