@@ -1,0 +1,302 @@
+//! The IAM documents: each equals its file in `infra-policies/`, no other document
+//! exists, and no function role or function policy can reach S3.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+use serde_yaml::Value as Yaml;
+
+use super::template::*;
+
+#[test]
+fn authenticated_role_trust_policy_equals_infra_policies_file() {
+    let t = template();
+    assert_document_equals_file(
+        &t,
+        at(
+            props(&t, "AuthenticatedRole"),
+            &["AssumeRolePolicyDocument"],
+        ),
+        "AuthenticatedRole.AssumeRolePolicyDocument",
+        "authenticated-trust-policy.json",
+    );
+}
+
+#[test]
+fn authenticated_role_s3_policy_equals_infra_policies_file_and_is_its_only_permission() {
+    let t = template();
+    let role = props(&t, "AuthenticatedRole");
+    let policies = inline_policies(&t, "AuthenticatedRole");
+    assert_eq!(
+        policies.len(),
+        1,
+        "AuthenticatedRole has exactly one inline policy, found {:?}",
+        policies.keys()
+    );
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("AuthenticatedRole.Policies[{name}]"),
+        "authenticated-s3-policy.json",
+    );
+    assert!(
+        get(role, "ManagedPolicyArns").is_none(),
+        "AuthenticatedRole has no managed policy"
+    );
+    assert!(
+        get(role, "PermissionsBoundary").is_none(),
+        "AuthenticatedRole: no boundary expected (nothing to bound)"
+    );
+}
+
+#[test]
+fn bucket_policy_equals_infra_policies_file() {
+    let t = template();
+    let policy = props(&t, "HomeBucketPolicy");
+    assert_eq!(
+        ref_target(at(policy, &["Bucket"])),
+        Some("HomeBucket"),
+        "HomeBucketPolicy applies to HomeBucket"
+    );
+    assert_document_equals_file(
+        &t,
+        at(policy, &["PolicyDocument"]),
+        "HomeBucketPolicy.PolicyDocument",
+        "bucket-policy.json",
+    );
+}
+
+#[test]
+fn function_role_policy_equals_infra_policies_file() {
+    let t = template();
+    let policies = inline_policies(&t, "FunctionRole");
+    assert_eq!(
+        policies.len(),
+        1,
+        "FunctionRole has exactly one inline policy, found {:?}",
+        policies.keys()
+    );
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("FunctionRole.Policies[{name}]"),
+        "function-policy.json",
+    );
+}
+
+#[test]
+fn function_role_trust_policy_equals_infra_policies_file() {
+    let t = template();
+    assert_document_equals_file(
+        &t,
+        at(props(&t, "FunctionRole"), &["AssumeRolePolicyDocument"]),
+        "FunctionRole.AssumeRolePolicyDocument",
+        "function-trust-policy.json",
+    );
+}
+
+#[test]
+fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
+    let t = template();
+    let mut found = BTreeSet::new();
+    for ty in [
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::RolePolicy",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::S3::BucketPolicy",
+        "AWS::Lambda::Permission",
+        "AWS::Serverless::Connector",
+    ] {
+        for (id, _) in resources_of_type(&t, ty) {
+            found.insert(format!("{ty} {id}"));
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "AWS::IAM::Role AuthenticatedRole",
+        "AWS::IAM::Role FunctionRole",
+        "AWS::IAM::Role WebFunctionRole",
+        "AWS::S3::BucketPolicy HomeBucketPolicy",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(
+        found, expected,
+        "an IAM document was added or removed without a file in infra-policies/ and a test"
+    );
+}
+
+/// True when an IAM action pattern could grant an S3 action: `*`, `s3:…`, or a service
+/// part with a wildcard (`s*:Get*`, `*:*`). Compared case-insensitively, as IAM does.
+fn could_grant_s3(action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    if action == "*" {
+        return true;
+    }
+    let service = action.split(':').next().unwrap_or("");
+    service == "s3" || service.contains('*') || service.contains('?') || service.starts_with("s3")
+}
+
+fn actions_of(statement: &Json) -> Vec<String> {
+    match statement.get("Action") {
+        Some(Json::String(a)) => vec![a.clone()],
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn assert_no_s3_in_document(what: &str, document: &Json) {
+    let statements = match document.get("Statement") {
+        Some(Json::Array(s)) => s.clone(),
+        Some(single @ Json::Object(_)) => vec![single.clone()],
+        other => panic!("{what}: Statement missing or malformed: {other:?}"),
+    };
+    for statement in &statements {
+        let effect = statement.get("Effect").and_then(Json::as_str);
+        if effect != Some("Allow") {
+            continue;
+        }
+        assert!(
+            statement.get("NotAction").is_none(),
+            "{what}: an Allow with NotAction grants everything else, S3 included: {statement}"
+        );
+        for action in actions_of(statement) {
+            assert!(
+                !could_grant_s3(&action),
+                "{what}: action {action:?} could grant S3 access: {statement}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_function_role_or_function_policy_has_any_s3_action() {
+    let t = template();
+    let fns = functions(&t);
+    assert_eq!(
+        fns.len(),
+        5,
+        "five functions expected, found {:?}",
+        fns.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let mut roles = BTreeSet::new();
+    for (id, effective, _) in &fns {
+        // SAM's Policies (policy templates, managed policy names, inline documents) would
+        // build a role of its own: the functions must use the explicit role instead.
+        assert!(
+            get(effective, "Policies").is_none(),
+            "{id}: no SAM Policies (the role is explicit)"
+        );
+        assert!(
+            get(effective, "Connectors").is_none(),
+            "{id}: no SAM connectors (they grant S3 access)"
+        );
+        let role =
+            get(effective, "Role").unwrap_or_else(|| panic!("{id}: an explicit Role is required"));
+        let role_id = getatt_target(role)
+            .and_then(|s| s.strip_suffix(".Arn").map(String::from))
+            .unwrap_or_else(|| {
+                panic!("{id}: Role must be !GetAtt <role in this template>.Arn, found {role:?}")
+            });
+        roles.insert(role_id);
+    }
+    assert_eq!(
+        roles,
+        BTreeSet::from(["FunctionRole".to_owned(), "WebFunctionRole".to_owned()]),
+        "the four API functions share FunctionRole, the web page has its own"
+    );
+    for role in &roles {
+        let p = props(&t, role);
+        assert!(
+            get(p, "ManagedPolicyArns").is_none(),
+            "{role}: no managed policies (AWS-managed ones may include S3)"
+        );
+        for (name, document) in inline_policies(&t, role) {
+            let json = as_placeholder_json(&t, document, &format!("{role}.Policies[{name}]"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_no_s3_in_document(&format!("{role}.Policies[{name}]"), &json);
+        }
+    }
+    // No standalone policy resource attaches anything to the function role.
+    for ty in [
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::RolePolicy",
+    ] {
+        assert!(
+            resources_of_type(&t, ty).is_empty(),
+            "no {ty} resources (they could attach S3 to a function role)"
+        );
+    }
+    // And the file the template must equal.
+    assert_no_s3_in_document(
+        "infra-policies/function-policy.json",
+        &policy_file("function-policy.json"),
+    );
+}
+
+#[test]
+fn s3_detector_recognises_every_way_of_granting_s3() {
+    for granting in [
+        "*",
+        "s3:GetObject",
+        "S3:getobject",
+        "s3:*",
+        "s*:*",
+        "*:*",
+        "s?:GetObject",
+        "s3-object-lambda:*",
+    ] {
+        assert!(
+            could_grant_s3(granting),
+            "{granting} must count as an S3 grant"
+        );
+    }
+    for harmless in [
+        "cognito-idp:AdminGetUser",
+        "logs:PutLogEvents",
+        "sts:AssumeRole",
+    ] {
+        assert!(!could_grant_s3(harmless), "{harmless} is not an S3 grant");
+    }
+}
+
+#[test]
+fn placeholder_rewriting_rejects_what_cloudformation_would_not_substitute() {
+    let t = template();
+    let plain: Yaml = serde_yaml::from_str(r#"Resource: "arn:aws:s3:::${HomeBucket}""#).unwrap();
+    assert!(
+        as_placeholder_json(&t, &plain, "plain").is_err(),
+        "a plain string with ${{}} is not substituted by CloudFormation"
+    );
+    let unescaped: Yaml = serde_yaml::from_str(
+        r#"Resource: !Sub "arn:aws:s3:::${HomeBucket}/${cognito-identity.amazonaws.com:sub}""#,
+    )
+    .unwrap();
+    assert!(
+        as_placeholder_json(&t, &unescaped, "unescaped").is_err(),
+        "an IAM variable inside !Sub must be escaped as ${{!...}}"
+    );
+    let escaped: Yaml = serde_yaml::from_str(
+        r#"Resource: !Sub "arn:aws:s3:::${HomeBucket}/${!cognito-identity.amazonaws.com:sub}""#,
+    )
+    .unwrap();
+    assert_eq!(
+        as_placeholder_json(&t, &escaped, "escaped").unwrap(),
+        serde_json::json!({"Resource": "arn:aws:s3:::${HomeBucket}/${cognito-identity.amazonaws.com:sub}"}),
+        "the escape becomes the literal IAM variable"
+    );
+    let join: Yaml = serde_yaml::from_str(r#"Resource: !Join ["", [a, b]]"#).unwrap();
+    assert!(
+        as_placeholder_json(&t, &join, "join").is_err(),
+        "other intrinsics have no placeholder form"
+    );
+}

@@ -1,0 +1,23 @@
+//! Properties of `template.yaml` that no linter checks: the template's IAM documents
+//! are *equal* to the files in `infra-policies/` (which `infra_policies.rs` evaluates),
+//! the functions can never touch S3 with their own role, unauthenticated identities
+//! are off, the bucket keeps versions and refuses plain HTTP, and every route sits
+//! behind the Cognito JWT authorizer.
+//!
+//! The template is parsed with serde_yaml, where CloudFormation's short tags (`!Ref`,
+//! `!Sub`, `!GetAtt`, `!If`, ...) arrive as tagged values. To compare a document with
+//! its file, the template side is rewritten into the placeholder text the files use
+//! (see infra-policies/README.md): `!Sub "s"` becomes `s` with Fn::Sub's `${!x}` escape
+//! turned into the literal `${x}`, `!Ref X` becomes `${X}`, `!GetAtt X.Y` becomes
+//! `${X.Y}`. Any other intrinsic inside a policy document fails the comparison.
+//!
+//! One test binary, a module per part of the stack; `template` holds the loading and
+//! rewriting they share.
+
+mod api;
+mod bucket;
+mod cognito;
+mod functions;
+mod iam;
+mod retention;
+mod template;
