@@ -27,31 +27,31 @@ $(VENV)/.installed: tests/emulator/requirements.txt tests/browser/requirements.t
 venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest, selenium)
 
 dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/)
-	@tests/dev.sh
+	@scripts/dev.sh
 
 test: venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it
 	cargo build --workspace --all-targets
 	$(PY) -m pytest -q tests/emulator
-	tests/local-stack.sh -- $(NEXTEST) --workspace
-	tests/infra/e2e.sh --local
+	scripts/local-stack.sh -- $(NEXTEST) --workspace
+	tests/e2e.sh --local
 
 lint: ## rustfmt, clippy, the template linters (sam validate --lint, cfn-lint, checkov) and openapi-spec-validator on openapi.yaml (own venvs under .venv-lint)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p homedir-tests --test e2e -- -D warnings
-	tests/infra/lint.sh
+	scripts/lint.sh
 
 build: venv ## sam build: the four arm64 bootstraps, offline
-	tests/infra/build.sh
+	scripts/build.sh
 
 deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
-	tests/infra/deploy.sh
+	scripts/deploy.sh
 
 e2e: venv ## the end-to-end suite against a deployed stack (STACK_NAME=..., default homedir)
-	tests/infra/e2e.sh
+	tests/e2e.sh
 
 e2e-local: venv ## the same end-to-end suite against a private local stack served by cargo lambda watch
-	tests/infra/e2e.sh --local
+	tests/e2e.sh --local
 
 fuzz: venv ## long randomized runs: schemathesis (random seed) against a private local stack, then fuzz/run.sh if present
 	tests/contract/fuzz.sh
@@ -62,11 +62,11 @@ bench: venv ## performance figures against the local emulator, each with its tar
 	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
 	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
 	# Credentials last an hour, as Cognito's do (the test stack's 90 s exercises refresh).
-	HOMEDIR_EMULATOR_CREDENTIALS_TTL=3600 tests/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
+	HOMEDIR_EMULATOR_CREDENTIALS_TTL=3600 scripts/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
 
 token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]
 	@test -n "$(EMAIL)" || { echo "usage: make token EMAIL=you@example.com [PASSWORD=...]" >&2; exit 2; }
-	@$(PY) tests/emulator/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
+	@$(PY) scripts/token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
 
 clean: ## remove build output, virtualenvs and local state
 	rm -rf target .aws-sam .local $(VENV) .venv-lint .venv-contract

@@ -1,7 +1,7 @@
 """The web page in a real browser: headless Debian Chromium, driven by selenium through
 /usr/bin/chromedriver, against the local stack (the emulator and cargo lambda watch).
 
-Run by tests/infra/e2e.sh --local after the Rust suite, with
+Run by tests/e2e.sh --local after the Rust suite, with
     HOMEDIR_WEB_URL   the page, e.g. http://127.0.0.1:PORT/lambda-url/web/
     AWS_ENDPOINT_URL  the emulator (users are created with its admin key)
     USER_POOL_ID      the stack's user pool
@@ -49,7 +49,7 @@ MIB = 1024 * 1024
 WAIT = 60.0
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("HOMEDIR_WEB_URL"), reason="run through tests/infra/e2e.sh --local (HOMEDIR_WEB_URL)"
+    not os.environ.get("HOMEDIR_WEB_URL"), reason="run through tests/e2e.sh --local (HOMEDIR_WEB_URL)"
 )
 
 

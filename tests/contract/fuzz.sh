@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make fuzz`: the long, randomized runs. A private local stack (tests/local-stack.sh)
+# `make fuzz`: the long, randomized runs. A private local stack (scripts/local-stack.sh)
 # with the four functions served by `cargo lambda watch` on a free loopback port, then
 # tests/contract/schemathesis.sh --fuzz against them (a random seed it prints,
 # CONTRACT_FUZZ_EXAMPLES examples per operation, default 1000), then, if it exists,
@@ -19,7 +19,7 @@ PY="$ROOT/.venv/bin/python"
 if [[ "${1:-}" != "--inner" ]]; then
   mkdir -p .local
   [[ "${1:-}" == "--" ]] && shift
-  tests/local-stack.sh --env .local/fuzz-stack.env -- "$0" --inner "$@"
+  scripts/local-stack.sh --env .local/fuzz-stack.env -- "$0" --inner "$@"
   if [[ -x fuzz/run.sh ]]; then
     echo "fuzz.sh: fuzz/run.sh (the cargo-fuzz targets)" >&2
     fuzz/run.sh
@@ -31,11 +31,11 @@ fi
 shift
 [[ "${1:-}" == "--" ]] && shift
 
-# Inside tests/local-stack.sh: serve the functions, as tests/infra/e2e.sh --local does.
+# Inside scripts/local-stack.sh: serve the functions, as tests/e2e.sh --local does.
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 env_file=.local/fuzz-functions.env
 log=.local/fuzz-watch.log
-tests/functions-env.sh >"$env_file"
+scripts/functions-env.sh >"$env_file"
 echo "fuzz.sh: building the functions…" >&2
 cargo build -q -p read-file -p write-file -p list -p delete
 setsid cargo lambda watch --ignore-changes -A 127.0.0.1 -P "$port" --env-file "$env_file" \

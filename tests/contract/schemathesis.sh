@@ -7,10 +7,10 @@
 #
 # BASE_URL   where the functions are served, http://127.0.0.1:PORT/lambda-url
 #            (cargo lambda watch: http://127.0.0.1:PORT/lambda-url/<function>/).
-# The stack's settings come from the environment, as tests/local-stack.sh exports them
+# The stack's settings come from the environment, as scripts/local-stack.sh exports them
 # (USER_POOL_ID, USER_POOL_CLIENT_ID, AWS_REGION, AWS_ENDPOINT_URL; HOMEDIR_STACK_ENV).
 #
-# Bounded (default; `make test` through tests/infra/e2e.sh --local): a fixed seed and
+# Bounded (default; `make test` through tests/e2e.sh --local): a fixed seed and
 # a fixed example budget per operation, so a run is reproducible and takes minutes.
 # --fuzz (`make fuzz`): a random seed (printed, so a finding can be replayed with
 # `-- --seed N`), a budget of CONTRACT_FUZZ_EXAMPLES (default 1000) examples per
@@ -58,7 +58,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown option $1" ;;
   esac
 done
-: "${USER_POOL_ID:?run through tests/local-stack.sh (the stack settings are not exported)}"
+: "${USER_POOL_ID:?run through scripts/local-stack.sh (the stack settings are not exported)}"
 [[ -x "$ROOT/.venv/bin/python" ]] || die "no .venv; run 'make venv' first"
 
 # .venv-contract with exactly the pinned packages.
@@ -73,7 +73,7 @@ fi
 
 # A real user of the local pool and their ID token (kept out of argv and the output).
 email="contract-$(date +%s)-$RANDOM@example.com"
-HOMEDIR_CONTRACT_TOKEN=$("$ROOT/.venv/bin/python" tests/emulator/id_token.py "$email" "Contract-Passw0rd-1")
+HOMEDIR_CONTRACT_TOKEN=$("$ROOT/.venv/bin/python" scripts/token.py "$email" "Contract-Passw0rd-1")
 export HOMEDIR_CONTRACT_TOKEN
 export SCHEMATHESIS_HOOKS="$HERE/hooks.py"
 

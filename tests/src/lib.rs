@@ -1,6 +1,6 @@
 //! The harness shared by homedir's integration, end-to-end and benchmark suites.
 //!
-//! - [`stack`]: the local stack `tests/local-stack.sh` started (settings, admin
+//! - [`stack`]: the local stack `scripts/local-stack.sh` started (settings, admin
 //!   clients, real users and tokens from the emulator's Cognito);
 //! - [`requests`]: requests for the in-process handlers and their responses;
 //! - [`runtime`]: a Lambda Runtime API on loopback that runs the real binaries;

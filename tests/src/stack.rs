@@ -24,7 +24,7 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// The stack `tests/local-stack.sh` started, found through `HOMEDIR_STACK_ENV`.
+    /// The stack `scripts/local-stack.sh` started, found through `HOMEDIR_STACK_ENV`.
     pub fn get() -> &'static Stack {
         static STACK: OnceLock<Stack> = OnceLock::new();
         STACK.get_or_init(|| {

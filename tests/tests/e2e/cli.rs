@@ -8,7 +8,7 @@
 //! Standard output and error are pipes here, so the client must print no terminal
 //! escape code at all, and it may never print a token: both are checked on every run.
 //!
-//! The binary is `$CARGO_TARGET_DIR/debug/homedir` (tests/infra/e2e.sh builds it), or
+//! The binary is `$CARGO_TARGET_DIR/debug/homedir` (tests/e2e.sh builds it), or
 //! `HOMEDIR_CLI`.
 
 use std::os::unix::fs::PermissionsExt;
@@ -38,7 +38,7 @@ fn binary() -> PathBuf {
     let path = target.join("debug/homedir");
     assert!(
         path.is_file(),
-        "no {}: build the client first (cargo build -p homedir-cli; tests/infra/e2e.sh does)",
+        "no {}: build the client first (cargo build -p homedir-cli; tests/e2e.sh does)",
         path.display()
     );
     path

@@ -58,7 +58,7 @@ fn config() -> &'static Config {
         assert!(
             std::env::var_os("HOMEDIR_STACK_ENV").is_some(),
             "HOMEDIR_STACK_ENV is not set: the end-to-end suite needs the stack's settings \
-             (tests/infra/e2e.sh writes them) to create its users"
+             (tests/e2e.sh writes them) to create its users"
         );
         Config {
             url_template,

@@ -2,7 +2,7 @@
 //! stack (through API Gateway and its Cognito JWT authorizer) or the local stack
 //! served by `cargo lambda watch`, and S3 called directly with a user's own identity
 //! pool credentials (`direct_credentials`). Run it with `make e2e-local` or `make e2e`
-//! (tests/infra/e2e.sh), never bare: it needs a running homedir.
+//! (tests/e2e.sh), never bare: it needs a running homedir.
 //!
 //! Configuration, from the environment:
 //! - `HOMEDIR_E2E_URL`: a URL template with `{route}`, e.g.

@@ -3,4 +3,4 @@
 # functions served by `cargo lambda watch` on 127.0.0.1:9000. Ctrl-C stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec tests/local-stack.sh --port "${EMULATOR_PORT:-5000}" --env .local/stack.env --demo-users -- tests/serve-functions.sh
+exec scripts/local-stack.sh --port "${EMULATOR_PORT:-5000}" --env .local/stack.env --demo-users -- scripts/serve-functions.sh

@@ -2,9 +2,9 @@
 # `make build`: `sam build` of the four functions for arm64 (provided.al2023), offline,
 # through cargo-lambda from the project virtualenv; then each artefact's size.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-tests/infra/lint.sh --tools-only
+scripts/lint.sh --tools-only
 export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 .venv-lint/sam/bin/sam build --beta-features --template-file template.yaml
 

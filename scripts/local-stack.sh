@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a fresh local AWS stack, then tears the stack down.
 #
-#   tests/local-stack.sh [--port P] [--env FILE] [--demo-users] -- COMMAND...
+#   scripts/local-stack.sh [--port P] [--env FILE] [--demo-users] -- COMMAND...
 #
 # Starts the corrected moto emulator (tests/emulator) on 127.0.0.1 (a free port unless
 # --port is given), provisions the same resources template.yaml declares, writes

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Serves the four functions and the web page with `cargo lambda watch` against the stack whose
-# settings are in the environment (run it through tests/local-stack.sh).
+# settings are in the environment (run it through scripts/local-stack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${WATCH_PORT:-9000}
 
-tests/functions-env.sh > .local/functions.env
+scripts/functions-env.sh > .local/functions.env
 
 echo "building the functions…" >&2
 cargo build -q -p read-file -p write-file -p list -p delete -p web

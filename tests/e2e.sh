@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end suite (tests/tests/e2e/) over real HTTP, and S3 with a user's own credentials.
 #
-#   tests/infra/e2e.sh [--local] [-- RUNNER-ARGS...]
+#   tests/e2e.sh [--local] [-- RUNNER-ARGS...]
 #
-# --local      a private local stack (tests/local-stack.sh: the emulator on a free port,
+# --local      a private local stack (scripts/local-stack.sh: the emulator on a free port,
 #              provisioned like template.yaml) with the four functions and the web
 #              page served by `cargo lambda watch` on another free loopback port; then
 #              the page in headless Chromium (tests/browser/; HOMEDIR_E2E_BROWSER=0
@@ -17,7 +17,7 @@
 # RUNNER-ARGS go to `cargo nextest run` (or `cargo test`), e.g. a test-name filter.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -31,7 +31,7 @@ runner_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --local) mode=local; shift ;;
-    # Internal: the part of --local that runs inside tests/local-stack.sh.
+    # Internal: the part of --local that runs inside scripts/local-stack.sh.
     --local-inner) mode=local-inner; inner_port="$2"; shift 2 ;;
     --) shift; runner_args=("$@"); break ;;
     -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -62,13 +62,13 @@ case "$mode" in
 local)
   mkdir -p .local
   port=$(free_port)
-  exec tests/local-stack.sh --env .local/e2e-stack.env -- "$0" --local-inner "$port" -- "${runner_args[@]}"
+  exec scripts/local-stack.sh --env .local/e2e-stack.env -- "$0" --local-inner "$port" -- "${runner_args[@]}"
   ;;
 
 # --------------------------------------------------------------------------------
 local-inner)
-  # Inside tests/local-stack.sh: the stack's settings are exported.
-  : "${AWS_ENDPOINT_URL:?run through tests/local-stack.sh}"
+  # Inside scripts/local-stack.sh: the stack's settings are exported.
+  : "${AWS_ENDPOINT_URL:?run through scripts/local-stack.sh}"
   # Nothing local may go looking for real AWS credentials.
   export AWS_EC2_METADATA_DISABLED=true
   port="$inner_port"
@@ -79,7 +79,7 @@ local-inner)
 
   # The functions' environment: the stack's settings and the function role's own
   # (local, S3-less) credentials.
-  tests/functions-env.sh >"$env_file"
+  scripts/functions-env.sh >"$env_file"
 
   # Build everything first, so cargo lambda watch starts the functions at once and no
   # two cargo processes wait on each other's build lock while the suite runs.
@@ -230,7 +230,7 @@ PY
 
   api_url=$(sed -n 's/^API_URL=//p' <<<"$settings")
   {
-    echo "# The deployed stack '$stack_name' ($region), written by tests/infra/e2e.sh."
+    echo "# The deployed stack '$stack_name' ($region), written by tests/e2e.sh."
     echo "# No AWS_ENDPOINT_URL: the suite uses the ambient AWS credentials for admin calls."
     grep -v '^API_URL=' <<<"$settings"
   } >"$env_file"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the local functions' environment (the web page's too) as KEY=VALUE lines (for `cargo lambda
 # watch --env-file`): the stack's settings, taken from the environment that
-# tests/local-stack.sh exported, and the function role's own local credentials,
+# scripts/local-stack.sh exported, and the function role's own local credentials,
 # which the emulator refuses every S3 call, as AWS refuses the real role.
 set -euo pipefail
 for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do

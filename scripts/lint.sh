@@ -3,7 +3,7 @@
 # openapi.yaml: `openapi-spec-validator` (OpenAPI 3.1), all offline. Exits non-zero on
 # any finding of any of the four.
 #
-# The tools come from tests/emulator/requirements-lint.txt (exact pins) and live under
+# The tools come from scripts/requirements-lint.txt (exact pins) and live under
 # .venv-lint/ at the repository root. aws-sam-cli and checkov pin different exact boto3
 # versions (1.170.0 wants boto3==1.43.108, checkov 3.3.30 boto3==1.35.49), so they
 # cannot share one environment: .venv-lint/sam holds aws-sam-cli + cfn-lint (sam's
@@ -11,12 +11,12 @@
 # .venv-lint/openapi holds openapi-spec-validator. Each venv is
 # (re)installed only when the pins it was built from change.
 #
-# Usage: tests/infra/lint.sh [template]   (default: template.yaml at the repo root)
-#        tests/infra/lint.sh --tools-only  (install the tools, check nothing)
+# Usage: scripts/lint.sh [template]   (default: template.yaml at the repo root)
+#        scripts/lint.sh --tools-only  (install the tools, check nothing)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-REQS="$ROOT/tests/emulator/requirements-lint.txt"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REQS="$ROOT/scripts/requirements-lint.txt"
 VENV_ROOT="${LINT_VENV:-$ROOT/.venv-lint}"
 TEMPLATE="$ROOT/template.yaml"
 [[ -n "${1:-}" && "${1:-}" != "--tools-only" ]] && TEMPLATE="$1"

@@ -1,6 +1,6 @@
 """Print a Cognito user pool ID token for EMAIL, signing the user up if needed.
 
-    python tests/emulator/id_token.py EMAIL [PASSWORD]
+    python scripts/token.py EMAIL [PASSWORD]
 
 Settings come from the environment (USER_POOL_ID, USER_POOL_CLIENT_ID,
 AWS_REGION, optional AWS_ENDPOINT_URL, DEMO_PASSWORD) and, where missing there,
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ADMIN_ACCESS_KEY = "AKIAHOMEDIRADMIN000"
 ADMIN_SECRET_KEY = "local"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "AWS_REGION")
 
 
