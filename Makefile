@@ -41,7 +41,7 @@ lint: ## rustfmt, clippy, the template linters (sam validate --lint, cfn-lint, c
 	cargo clippy -p homedir-tests --test e2e -- -D warnings
 	scripts/lint.sh
 
-build: venv ## sam build: the four arm64 bootstraps, offline
+build: venv ## sam build: the five arm64 bootstraps, offline
 	scripts/build.sh
 
 deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
