@@ -1,6 +1,7 @@
-"""Proves each correction homedir_emulator.py makes to moto's Cognito (see its
-docstring), the call log, start-up, provision.py and id_token.py. S3 authentication and
-authorization are in test_s3.py, faults in test_faults.py, the IAM evaluator in test_iam.py.
+"""Proves each correction the emulator makes to moto's Cognito (see the docstring of
+homedir_aws/cognito.py), the call log, start-up, provision.py and id_token.py. S3
+authentication and authorization are in test_s3.py, faults in test_faults.py, the IAM
+evaluator in test_iam.py.
 
 Run: .venv/bin/python -m pytest tests/emulator -q
 """

@@ -1,5 +1,5 @@
-"""The emulator's IAM evaluator (iam.py): the shared case table, then each rule of the
-IAM docs it implements, positive and negative. No emulator process is needed."""
+"""The emulator's IAM evaluator (homedir_aws/iam.py): the shared case table, then each
+rule of the IAM docs it implements, positive and negative. No emulator process is needed."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import iam
-from iam import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
+from homedir_aws import iam
+from homedir_aws.iam import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, evaluate
 
 CASES_FILE = iam.POLICY_DIR / "cases.json"
 IDENTITY_VARIABLE = "cognito-identity.amazonaws.com:sub"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from urllib.parse import unquote
 
-import iam
+from . import iam
 
 IDENTITY_VARIABLE = "cognito-identity.amazonaws.com:sub"
 DOCUMENTS = ("authenticated-s3-policy.json", "bucket-policy.json")

@@ -1,5 +1,6 @@
-"""Fault injection: make chosen operations throttle, fail or stall, so the Rust tests can
-prove retries, backoff and the 503 `upstream_throttled` / `upstream_unavailable` answers.
+"""Correction g, fault injection: make chosen operations throttle, fail or stall, so the
+Rust tests can prove retries, backoff and the 503 `upstream_throttled` /
+`upstream_unavailable` answers. Faulted requests are still in the call log (calls.py).
 
     POST /_homedir/faults        {"operation": "GetId", "kind": "throttle"|"error"|"delay",
                                   "times": N (optional; default: until reset),
@@ -19,9 +20,15 @@ Error shapes, as the services document them:
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from .request import AwsRequest
+from .s3errors import S3Error, s3_error_response
+from .wsgi import StartResponse
 
 KINDS = ("throttle", "error", "delay")
 
@@ -99,3 +106,18 @@ def s3_fault(kind: str) -> tuple[str, str, str]:
 
 def jwks_fault_status(kind: str) -> str:
     return "429 Too Many Requests" if kind == "throttle" else "500 Internal Server Error"
+
+
+def fault_response(kind: str, request: AwsRequest, start_response: StartResponse) -> list[bytes]:
+    """An injected throttle or error, in the called service's own error shape."""
+    if request.service == "s3":
+        return s3_error_response(S3Error(*s3_fault(kind)), request, start_response)
+    status, body = cognito_fault_body(kind)
+    data = json.dumps(body).encode("utf-8")
+    start_response(status, [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-ErrorType", body["__type"]),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ])
+    return [data]

@@ -52,7 +52,7 @@ EXPLICIT_DENY = "ExplicitDeny"
 ContextValue = str | bool | int | float | list[str]
 Context = Mapping[str, ContextValue]
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "infra-policies"
+POLICY_DIR = Path(__file__).resolve().parents[3] / "infra-policies"
 
 
 class UnsupportedPolicy(ValueError):

@@ -1,0 +1,33 @@
+"""homedir's local AWS emulator: moto in server mode plus a few corrections.
+
+moto (pinned 5.2.5) is good enough for user pools and S3, but its Cognito Identity
+accepts anything, and it enforces no IAM. homedir's security rests on exactly those two
+services, so local tests would pass code that real AWS rejects. This package runs moto's
+own WSGI app and corrects, as little as possible; each correction keeps the letter it
+has always had (tests and comments refer to them), and lives in the module named:
+
+a. GetId: a stable Identity ID per user, Logins verified .......... cognito.py
+b. GetCredentialsForIdentity: fresh, expiring keys per identity ... cognito.py
+c. S3 authentication and authorization (sigv4.py: signatures; s3auth.py: operation ->
+   IAM actions and context; iam.py: the policy evaluator) ......... s3gate.py, s3.py
+d. Call log, and the control endpoints ........................... calls.py, app.py
+e. Start-up: state files, the ready line, clean stop ............. app.py
+f. Form-typed uploads stored as sent ............................. s3.py
+g. Fault injection ............................................... faults.py
+h. DeleteIdentities (moto lacks it) .............................. cognito.py
+i. Atomic conditional writes (KeyLocks) .......................... s3.py
+j. Multipart uploads: an upload ID names one upload of one key ... multipart.py
+k. ListParts answers with the root element ListPartsResult ....... multipart.py
+l. Versions, delete markers and conditions ....................... versions.py
+m. Ranged GetObject reads only the range ......................... s3.py
+n. CORS for Cognito and S3 ....................................... cors.py
+o. Folders of deleted files are not listed ....................... versions.py
+
+Shared plumbing: request.py (which service, operation, credentials, bucket and key a
+request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,
+holding an answer back). Each module's docstring says what moto does and what AWS does
+instead; every correction names the AWS page it follows. tests/emulator/README.md has the
+table of behaviours and pages.
+
+Run it with tests/emulator/homedir_emulator.py (app.main).
+"""

@@ -1,0 +1,232 @@
+"""The emulator as one WSGI app and a server: HomedirMiddleware in front of moto's own
+WSGI app, the control endpoints under /_homedir, start-up and the command line.
+
+It exists to tie the corrections together in the order a request meets them: the
+control endpoints, moto's own /moto-api, the user pools' public documents (counted, and
+faultable as "jwks"), CORS preflights (cors.py), then for every AWS request the call log
+(calls.py), an injected fault (faults.py), and for S3 the gate and the S3 corrections
+(s3.py); everything else goes to moto as it is. Cognito's corrections are installed into
+moto itself (cognito.py), as is the delete-marker and folder listing patch (versions.py).
+
+d. Control endpoints:
+       GET  /_homedir/health       -> {"ok": true}
+       GET  /_homedir/calls        -> {"calls": [...], "jwks_fetches": N}
+       POST /_homedir/calls/reset  -> clears both (not the faults)
+       POST /_homedir/home-buckets {"bucket": NAME} -> {"ok": true}
+       POST /_homedir/faults, POST /_homedir/faults/reset (faults.py)
+e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token signing key as
+   PKCS#8 PEM; test-only, so tests can forge validly signed tokens that are expired or for
+   the wrong audience) and emulator.pid. Prints "ready http://HOST:PORT" once the server
+   answers (--port 0 picks a free port) and stops cleanly on SIGTERM/SIGINT.
+
+The request log shows method, path and status only: never query strings (presigned URLs
+carry session tokens there) nor headers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from .calls import CallLog
+from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_key_pem
+from .cors import Cors
+from .faults import FaultError, Faults, fault_response, jwks_fault_status, parse_fault
+from .request import is_signed, read_request
+from .s3 import S3Service
+from .s3auth import AuthenticatedRole
+from .s3gate import S3Gate
+from .versions import Versions
+from .wsgi import StartResponse, json_response, read_body, request_path
+
+DEFAULT_CREDENTIALS_TTL = "90"
+TTL_ENV = "HOMEDIR_EMULATOR_CREDENTIALS_TTL"
+EMULATOR_PATH = "/_homedir"
+
+# A user pool's public documents, fetched unsigned. Pool IDs contain "_", which
+# bucket names can't, so no path-style S3 request looks like this.
+_USER_POOL_WELL_KNOWN = re.compile(
+    r"^/[a-z0-9-]+_[A-Za-z0-9]+/\.well-known/(jwks\.json|openid-configuration)$"
+)
+
+
+class HomedirMiddleware:
+    """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
+
+    def __init__(self, moto_app: Any, gate: S3Gate, calls: CallLog, faults: Faults):
+        self.moto_app = moto_app
+        self.calls = calls
+        self.faults = faults
+        self.s3 = S3Service(moto_app, gate)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = request_path(environ)
+        if path == EMULATOR_PATH or path.startswith(EMULATOR_PATH + "/"):
+            return self._emulator_endpoint(environ, path, start_response)
+        if path == "/moto-api" or path.startswith("/moto-api/"):
+            return self.moto_app(environ, start_response)
+        well_known = not is_signed(environ) and _USER_POOL_WELL_KNOWN.match(path)
+        if well_known:
+            if well_known.group(1) == "jwks.json":
+                self.calls.count_jwks_fetch()
+                fault = self.faults.take("jwks")
+                if fault and fault.kind != "delay":
+                    return json_response(start_response, jwks_fault_status(fault.kind), {"error": fault.kind})
+                if fault:
+                    time.sleep(fault.delay_secs)
+            return self.moto_app(environ, start_response)
+
+        if Cors.is_preflight(environ):
+            if path == "/":
+                return Cors.cognito_preflight(environ, start_response)
+            return Cors.s3_preflight(environ, read_request(environ), start_response)
+
+        request = read_request(environ)
+        start_response = Cors.around(environ, request, start_response)
+        self.calls.record(request)
+        fault = self.faults.take(request.operation)
+        if fault and fault.kind != "delay":
+            return fault_response(fault.kind, request, start_response)
+        if fault:
+            time.sleep(fault.delay_secs)
+        if request.service != "s3":
+            return self.moto_app(environ, start_response)
+
+        return self.s3(environ, request, start_response)
+
+    def _emulator_endpoint(
+        self, environ: dict[str, Any], path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        routes: dict[tuple[str, str], Callable[[Any], Any]] = {
+            ("GET", f"{EMULATOR_PATH}/health"): lambda _: {"ok": True},
+            ("GET", f"{EMULATOR_PATH}/calls"): lambda _: self.calls.snapshot(),
+            ("POST", f"{EMULATOR_PATH}/calls/reset"): lambda _: _done(self.calls.reset),
+            ("POST", f"{EMULATOR_PATH}/faults"): lambda body: _done(lambda: self.faults.add(parse_fault(body))),
+            ("POST", f"{EMULATOR_PATH}/faults/reset"): lambda _: _done(self.faults.reset),
+            ("POST", f"{EMULATOR_PATH}/home-buckets"): self._add_home_bucket,
+        }
+        handler = routes.get((environ["REQUEST_METHOD"], path.rstrip("/")))
+        if handler is None:
+            return json_response(start_response, "404 Not Found", {"error": "unknown emulator endpoint"})
+        try:
+            body = json.loads(read_body(environ) or b"null")
+            return json_response(start_response, "200 OK", handler(body))
+        except (ValueError, FaultError) as error:
+            return json_response(start_response, "400 Bad Request", {"error": str(error)})
+
+    def _add_home_bucket(self, body: Any) -> dict[str, bool]:
+        """Register a bucket the authenticated role reaches (its ${HomeBucket})."""
+        bucket = body.get("bucket") if isinstance(body, dict) else None
+        if not isinstance(bucket, str) or not bucket:
+            raise ValueError("bucket must be a non-empty string")
+        self.s3.gate.role.add_home_bucket(bucket)
+        return {"ok": True}
+
+
+def _done(action: Callable[[], Any]) -> dict[str, bool]:
+    action()
+    return {"ok": True}
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """Logs method, path and status only: query strings may hold session tokens."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = urlsplit(getattr(self, "path", "")).path
+        self.log("info", "%s %s %s", getattr(self, "command", "-"), path, code)
+
+
+# --------------------------------------------------------------------------
+# Start-up
+# --------------------------------------------------------------------------
+
+
+def build_app(credentials_ttl: float, home_prefix: str, home_buckets: Iterable[str] = ()) -> HomedirMiddleware:
+    registry = IdentityRegistry(credentials_ttl)
+    CognitoIdentityCorrections(registry).install()
+    Versions.install()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    gate = S3Gate(registry, AuthenticatedRole(home_prefix, home_buckets))
+    return HomedirMiddleware(moto_app, gate, CallLog(), Faults())
+
+
+def write_state(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    key_path = state_dir / "signing-key.pem"
+    key_path.write_bytes(moto_signing_key_pem())
+    key_path.chmod(0o600)
+    (state_dir / "emulator.pid").write_text(f"{os.getpid()}\n")
+
+
+def wait_until_healthy(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}{EMULATOR_PATH}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="moto with homedir's Cognito Identity and S3 corrections")
+    parser.add_argument("--port", type=int, required=True, help="port to listen on (0: pick a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--state-dir", type=Path, help="where to write signing-key.pem and emulator.pid")
+    parser.add_argument("--home-prefix", default="home", help="S3 prefix of the homes (default home)")
+    parser.add_argument(
+        "--home-bucket", action="append", default=[],
+        help="a bucket the authenticated role reaches (repeatable; provision.py also registers its bucket)",
+    )
+    parser.add_argument(
+        "--credentials-ttl",
+        type=float,
+        default=os.environ.get(TTL_ENV, DEFAULT_CREDENTIALS_TTL),  # argparse applies `type` to it
+        help=f"lifetime in seconds of issued credentials (default 90, env {TTL_ENV})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = build_app(args.credentials_ttl, args.home_prefix, args.home_bucket)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
+    url = f"http://{args.host}:{server.server_port}"
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    serving = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    serving.start()
+    try:
+        if args.state_dir:
+            write_state(args.state_dir)
+        wait_until_healthy(url)
+        print(f"ready {url}", flush=True)
+        stop.wait()
+    finally:
+        server.shutdown()
+        serving.join(timeout=5)
+        if args.state_dir:
+            (args.state_dir / "emulator.pid").unlink(missing_ok=True)
+    return 0
+
