@@ -1,6 +1,6 @@
 """What the emulator's tests share: starting and provisioning the emulator, AWS clients
-with the admin, function and issued keys, and forging ID tokens. Fixtures are in
-conftest.py."""
+with the admin, function and issued keys, plain HTTP requests (presigned URLs, CORS),
+and forging ID tokens. Fixtures are in conftest.py."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 import pytest
@@ -30,6 +32,9 @@ ADMIN_KEY = ("AKIAHOMEDIRADMIN000", "local")
 FUNCTION_KEY = ("AKIAHOMEDIRFUNCTION0", "local")
 REGION = "us-east-1"
 IDENTITY_ID = re.compile(r"^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+Stack = dict[str, str]
+"""The provisioned stack's settings (provision.py's KEY=VALUE lines)."""
 
 
 # --------------------------------------------------------------------------
@@ -148,16 +153,68 @@ def user_credentials(emulator: Emulator, stack: dict[str, str], email: str) -> t
     return (issued["AccessKeyId"], issued["SecretKey"], issued["SessionToken"]), f"home/{identity_id}/"
 
 
-def user_s3(emulator: Emulator, stack: dict[str, str], email: str) -> tuple[Any, str]:
-    """An S3 client with the user's issued credentials, and the user's home prefix."""
+def user_s3(
+    emulator: Emulator, stack: dict[str, str], email: str, signature_version: str | None = None
+) -> tuple[Any, str]:
+    """An S3 client with the user's issued credentials, and the user's home prefix.
+    signature_version "s3v4" makes it presign with SigV4 too (boto3 would presign SigV2)."""
     key, home = user_credentials(emulator, stack, email)
-    return client(emulator, "s3", key), home
+    return client(emulator, "s3", key, signature_version=signature_version), home
 
 
 def error_code(call: Any) -> str:
     with pytest.raises(ClientError) as caught:
         call()
     return caught.value.response["Error"]["Code"]
+
+
+def status_and_code(call: Callable[[], Any]) -> tuple[int, str]:
+    """(HTTP status, error code) of an SDK call that must fail."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
+
+
+def run_together(target: Callable[[int], Any], count: int) -> None:
+    """Call target(0) ... target(count - 1) each in a thread of its own, all started
+    before any is waited for: racing requests."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def unique(name: str) -> str:
+    """`name` behind a random prefix: a key no other test (or earlier run) wrote."""
+    return f"{uuid.uuid4().hex[:8]}-{name}"
+
+
+# --------------------------------------------------------------------------
+# Plain HTTP: presigned URLs, CORS, hand-signed requests
+# --------------------------------------------------------------------------
+
+
+def presign(s3: Any, method: str, params: dict[str, Any], expires: int = 300) -> str:
+    return s3.generate_presigned_url(method, Params=params, ExpiresIn=expires)
+
+
+def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+         timeout: float = 120) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers with lower-case names, body) of a plain HTTP request, errors included."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def code_of(body: bytes) -> str:
+    """The <Code> of an S3 XML error body; "" if there is none."""
+    text = body.decode("utf-8", "replace")
+    return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else ""
 
 
 # --------------------------------------------------------------------------

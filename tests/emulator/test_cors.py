@@ -5,25 +5,18 @@ reading each part's ETag. Plain HTTP requests shaped as Chromium sends them."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
-from harness import Emulator, client, user_credentials
+import harness
+from harness import Emulator, Stack, client, user_s3
 
-Stack = dict[str, str]
 PAGE = "http://127.0.0.1:9000"
 
 
 def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
          ) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+    return harness.http(method, url, body, headers, timeout=30)
 
 
 def preflight(url: str, method: str, headers: str, origin: str = PAGE) -> tuple[int, dict[str, str], bytes]:
@@ -79,8 +72,7 @@ def test_initiate_auth_from_a_page_carries_allow_origin(emulator: Emulator, stac
 def test_presigned_part_put_from_a_page_passes_preflight_and_exposes_the_etag(
     emulator: Emulator, stack: Stack
 ) -> None:
-    key, home = user_credentials(emulator, stack, "alice@example.com")
-    s3 = client(emulator, "s3", key, signature_version="s3v4")
+    s3, home = user_s3(emulator, stack, "alice@example.com", signature_version="s3v4")
     bucket = stack["BUCKET_NAME"]
     object_key = f"{home}cors-{uuid.uuid4().hex[:8]}.bin"
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key=object_key)["UploadId"]

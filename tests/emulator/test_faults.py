@@ -5,18 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import urllib.error
-import urllib.request
 from typing import Any, Iterator
 
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from harness import ADMIN_KEY, REGION, Emulator, client, credentials, error_code, get_id, id_token, provider, \
-    user_credentials
-
-Stack = dict[str, str]
+from harness import ADMIN_KEY, REGION, Emulator, Stack, client, credentials, error_code, get_id, id_token, \
+    http, provider, status_and_code, user_credentials
 
 
 @pytest.fixture(autouse=True)
@@ -37,25 +33,18 @@ def sdk(emulator: Emulator, service: str, key: tuple[str, ...] = ADMIN_KEY, atte
     )
 
 
-def status_and_error(call: Any) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
-
-
 def test_cognito_throttle_and_error_shapes(emulator: Emulator, stack: Stack) -> None:
     logins = {provider(stack): id_token(emulator, stack)}
     identity = sdk(emulator, "cognito-identity")
     get = lambda: identity.get_id(IdentityPoolId=stack["IDENTITY_POOL_ID"], Logins=logins)  # noqa: E731
     assert emulator.post_json("/_homedir/faults", {"operation": "GetId", "kind": "throttle", "times": 1}) == {"ok": True}
-    assert status_and_error(get) == (400, "TooManyRequestsException")
+    assert status_and_code(get) == (400, "TooManyRequestsException")
     get()  # `times` used up
     emulator.post_json("/_homedir/faults", {"operation": "AdminGetUser", "kind": "error"})
     idp = sdk(emulator, "cognito-idp")
     call = lambda: idp.admin_get_user(UserPoolId=stack["USER_POOL_ID"], Username="alice@example.com")  # noqa: E731
-    assert status_and_error(call) == (500, "InternalErrorException")
-    assert status_and_error(call) == (500, "InternalErrorException")  # no `times`: until reset
+    assert status_and_code(call) == (500, "InternalErrorException")
+    assert status_and_code(call) == (500, "InternalErrorException")  # no `times`: until reset
     emulator.post_json("/_homedir/faults/reset", {})
     assert call()["Enabled"]
 
@@ -66,8 +55,8 @@ def test_s3_throttle_and_error_shapes(emulator: Emulator, stack: Stack) -> None:
     bucket = stack["BUCKET_NAME"]
     emulator.post_json("/_homedir/faults", {"operation": "PutObject", "kind": "throttle", "times": 1})
     emulator.post_json("/_homedir/faults", {"operation": "ListObjectsV2", "kind": "error", "times": 1})
-    assert status_and_error(lambda: s3.put_object(Bucket=bucket, Key=home + "f", Body=b"")) == (503, "SlowDown")
-    assert status_and_error(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=home)) == (500, "InternalError")
+    assert status_and_code(lambda: s3.put_object(Bucket=bucket, Key=home + "f", Body=b"")) == (503, "SlowDown")
+    assert status_and_code(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=home)) == (500, "InternalError")
     s3.put_object(Bucket=bucket, Key=home + "f", Body=b"")
 
 
@@ -85,13 +74,7 @@ def test_jwks_faults(emulator: Emulator, stack: Stack) -> None:
     url = f"{emulator.url}/{stack['USER_POOL_ID']}/.well-known/jwks.json"
     emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "throttle", "times": 1})
     emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "error", "times": 1})
-    statuses = []
-    for _ in range(3):
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                statuses.append(response.status)
-        except urllib.error.HTTPError as error:
-            statuses.append(error.code)
+    statuses = [http("GET", url, timeout=5)[0] for _ in range(3)]
     assert statuses == [429, 500, 200]
 
 

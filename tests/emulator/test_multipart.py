@@ -12,8 +12,6 @@ import hashlib
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any, Callable
 
@@ -21,58 +19,9 @@ import botocore.auth
 import botocore.exceptions
 import pytest
 
-from harness import Emulator, client, error_code, user_credentials
+from harness import Stack, code_of, error_code, http, presign, status_and_code, unique
 
-Stack = dict[str, str]
 MIB = 1024 * 1024
-
-
-def unique(name: str) -> str:
-    return f"{uuid.uuid4().hex[:8]}-{name}"
-
-
-def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
-         ) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers with lower-case names, body) of a plain HTTP request, errors included."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
-
-
-def code_of(body: bytes) -> str:
-    text = body.decode("utf-8", "replace")
-    return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else ""
-
-
-def status_and_code(call: Callable[[], Any]) -> tuple[int, str]:
-    with pytest.raises(botocore.exceptions.ClientError) as caught:
-        call()
-    response = caught.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
-
-
-def presign(s3: Any, method: str, params: dict[str, Any], expires: int = 300) -> str:
-    return s3.generate_presigned_url(method, Params=params, ExpiresIn=expires)
-
-
-@pytest.fixture(scope="module")
-def alice(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    key, home = user_credentials(emulator, stack, "alice@example.com")
-    return client(emulator, "s3", key, signature_version="s3v4"), home
-
-
-@pytest.fixture(scope="module")
-def bob(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    key, home = user_credentials(emulator, stack, "bob@example.com")
-    return client(emulator, "s3", key, signature_version="s3v4"), home
-
-
-@pytest.fixture(scope="module")
-def admin(emulator: Emulator) -> Any:
-    return client(emulator, "s3")
 
 
 def exists(admin: Any, bucket: str, key: str) -> bool:

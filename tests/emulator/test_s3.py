@@ -5,9 +5,6 @@ is a real HTTP request, signed by boto3 or fetched from a presigned URL with url
 from __future__ import annotations
 
 import datetime
-import threading
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any, Callable
 
@@ -15,46 +12,16 @@ import botocore.auth
 import botocore.exceptions
 import pytest
 
-from harness import ADMIN_KEY, FUNCTION_KEY, Emulator, client, error_code, get_id, id_token, provider, \
-    user_credentials
-
-Stack = dict[str, str]
-
-
-def unique(name: str) -> str:
-    return f"{uuid.uuid4().hex[:8]}-{name}"
+import harness
+from harness import ADMIN_KEY, FUNCTION_KEY, Emulator, Stack, client, code_of, error_code, get_id, id_token, \
+    presign, provider, run_together, unique, user_credentials
 
 
 def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
          ) -> tuple[int, bytes]:
     """(status, body) of a plain HTTP request, errors included."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def code_of(body: bytes) -> str:
-    text = body.decode("utf-8", "replace")
-    return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else ""
-
-
-def sigv4_s3(emulator: Emulator, stack: Stack, email: str) -> tuple[Any, str]:
-    """The user's S3 client, presigning with SigV4 too (boto3 would presign SigV2 here)."""
-    key, home = user_credentials(emulator, stack, email)
-    return client(emulator, "s3", key, signature_version="s3v4"), home
-
-
-@pytest.fixture(scope="module")
-def alice(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    return sigv4_s3(emulator, stack, "alice@example.com")
-
-
-@pytest.fixture(scope="module")
-def bob(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    return sigv4_s3(emulator, stack, "bob@example.com")
+    status, _, answer = harness.http(method, url, body, headers, timeout=10)
+    return status, answer
 
 
 # --------------------------------------------------------------------------
@@ -228,11 +195,7 @@ def test_racing_conditional_writes_have_exactly_one_winner(stack: Stack, alice: 
             except botocore.exceptions.ClientError as error:
                 outcomes.append(error.response["Error"]["Code"])
 
-        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(attempt, 12)
         return outcomes
 
     replaced = race(lambda i: s3.put_object(Bucket=bucket, Key=key, Body=f"v{i}".encode(), IfMatch=etag))
@@ -376,10 +339,6 @@ def test_request_time_too_skewed(monkeypatch: pytest.MonkeyPatch, stack: Stack, 
 # --------------------------------------------------------------------------
 # SigV4 presigned URLs
 # --------------------------------------------------------------------------
-
-
-def presign(s3: Any, method: str, params: dict[str, Any], expires: int = 300) -> str:
-    return s3.generate_presigned_url(method, Params=params, ExpiresIn=expires)
 
 
 def test_presigned_get_and_put(stack: Stack, alice: Any) -> None:

@@ -7,9 +7,6 @@ from __future__ import annotations
 import base64
 import datetime
 import threading
-import urllib.error
-import urllib.request
-import uuid
 import zlib
 from typing import Any, Callable
 
@@ -19,14 +16,9 @@ import botocore.credentials
 import botocore.exceptions
 import pytest
 
-from harness import Emulator, client, error_code, user_credentials
+from harness import Emulator, Stack, error_code, http, run_together, unique, user_credentials
 
-Stack = dict[str, str]
 FAKE_VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"[:32]  # S3's shape, never issued here
-
-
-def unique(name: str) -> str:
-    return f"{uuid.uuid4().hex[:8]}-{name}"
 
 
 def failure(call: Callable[[], Any]) -> tuple[str, int, dict[str, str]]:
@@ -36,23 +28,6 @@ def failure(call: Callable[[], Any]) -> tuple[str, int, dict[str, str]]:
     response = caught.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], \
         response["ResponseMetadata"]["HTTPHeaders"]
-
-
-@pytest.fixture(scope="module")
-def alice(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    key, home = user_credentials(emulator, stack, "alice@example.com")
-    return client(emulator, "s3", key, signature_version="s3v4"), home
-
-
-@pytest.fixture(scope="module")
-def bob(emulator: Emulator, stack: Stack) -> tuple[Any, str]:
-    key, home = user_credentials(emulator, stack, "bob@example.com")
-    return client(emulator, "s3", key, signature_version="s3v4"), home
-
-
-@pytest.fixture(scope="module")
-def admin(emulator: Emulator) -> Any:
-    return client(emulator, "s3")
 
 
 # --------------------------------------------------------------------------
@@ -232,11 +207,7 @@ def test_list_object_versions_pages_2500_versions_in_key_then_newest_first_order
             with lock:
                 made.append((key, answer["VersionId"], i))
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(write, 4)
     expected = [(k, v) for k, v, _ in sorted(made, key=lambda m: (m[0], -m[2]))]
     latest = {k: v for k, v, _ in sorted(made, key=lambda m: m[2])}
 
@@ -316,11 +287,7 @@ def test_racing_conditional_deletes_and_writes_have_one_outcome(stack: Stack, al
         except botocore.exceptions.ClientError as error:
             outcomes.append(error.response["Error"]["Code"])
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(13)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(attempt, 13)
     assert outcomes.count("ok") <= 1, outcomes
     assert set(outcomes) <= {"ok", "put", "PreconditionFailed", "AccessDenied"}, outcomes
     markers = s3.list_object_versions(Bucket=bucket, Prefix=key).get("DeleteMarkers", [])
@@ -417,12 +384,8 @@ def _signed_delete_objects(emulator: Emulator, stack: Stack, key: tuple[str, ...
     request = botocore.awsrequest.AWSRequest("POST", url, data=body, headers=headers)
     botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(*key), "s3", "us-east-1").add_auth(request)
     prepared = request.prepare()
-    http_request = urllib.request.Request(url, data=body, method="POST", headers=dict(prepared.headers))
-    try:
-        with urllib.request.urlopen(http_request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    status, _, answer = http("POST", url, body, dict(prepared.headers), timeout=10)
+    return status, answer
 
 
 def test_delete_objects_adds_markers_and_takes_a_flexible_checksum(
