@@ -1,0 +1,38 @@
+//! Files: listings, writes and folder deletes.
+
+use serde::{Deserialize, Serialize};
+
+/// What a write, restore, copy, move or completed upload stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    pub key: String,
+    pub etag: String,
+    pub size: u64,
+    /// The version the write created (the bucket is versioned).
+    pub version_id: Option<String>,
+}
+
+/// One file of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub key: String,
+    pub size: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// One page of a folder (`GET /list`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    pub files: Vec<FileEntry>,
+    pub folders: Vec<String>,
+    pub next_cursor: Option<String>,
+}
+
+/// One batch of a folder delete (`DELETE /delete?prefix=P/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderDeleted {
+    pub deleted: u64,
+    /// Where to continue (`cursor`), while files may remain.
+    pub next_cursor: Option<String>,
+}
