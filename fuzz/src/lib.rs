@@ -8,15 +8,15 @@
 mod models;
 
 use homedir::Error;
-use homedir::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
-use homedir::home::{
-    ListRequest, MAX_LIST_CURSOR_BYTES, WriteCondition, home_root, key_under, prefix_under,
-    relative_to,
-};
-use homedir::keys::{Key, MAX_IDENTITY_ID_BYTES, Prefix, VersionId, max_key_bytes};
-use homedir::request::Query;
-use homedir::uploads::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, UploadId};
-use homedir::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
+use homedir::auth::MAX_IDENTITY_ID_BYTES;
+use homedir::http::request::{Query, write_condition};
+use homedir::storage::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
+use homedir::storage::keys::{Key, Prefix, VersionId, max_key_bytes};
+use homedir::storage::list::{ListRequest, MAX_LIST_CURSOR_BYTES};
+use homedir::storage::uploads::plan::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, UploadId};
+use homedir::storage::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
+use homedir::storage::write::WriteCondition;
+use homedir::storage::{home_root, key_under, prefix_under, relative_to};
 use http::{HeaderMap, HeaderValue};
 use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -261,7 +261,7 @@ pub fn conditions(data: &[u8]) {
         sent[index].push(value);
     }
     let expected = model_condition(&sent[0], &sent[1]);
-    let parsed = WriteCondition::from_headers(&headers);
+    let parsed = write_condition(&headers);
     assert_eq!(parsed.as_ref().ok(), expected.as_ref(), "{sent:?}");
     match parsed {
         Ok(condition @ WriteCondition::Matches(_)) => {

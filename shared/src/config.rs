@@ -71,78 +71,144 @@ fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+/// The settings as a lookup gives them (the environment, or a test's map), with one
+/// parser per setting: every function that reads a setting reads it through here, so
+/// `AWS_REGION` or `MAX_FILE_BYTES` means the same to the API functions and the page.
+pub struct Settings<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Settings<F> {
+    pub fn new(lookup: F) -> Self {
+        Settings(lookup)
     }
 
-    /// Reads settings through `lookup`, so tests and tools can supply their own.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| -> Option<String> {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let required =
-            |name: &'static str| get(name).ok_or_else(|| problem(name, "is not set (required)"));
+    /// A variable's value, trimmed; unset and empty are the same.
+    pub fn get(&self, name: &'static str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
 
-        let region = required("AWS_REGION")?;
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get(name)
+            .ok_or_else(|| problem(name, "is not set (required)"))
+    }
+
+    /// A whole number from `min` to `max`, or `default` when unset.
+    pub fn number(
+        &self,
+        name: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ConfigError> {
+        let Some(value) = self.get(name) else {
+            return Ok(default);
+        };
+        match value.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(problem(
+                name,
+                format!("must be a whole number from {min} to {max}, not {value:?}"),
+            )),
+        }
+    }
+
+    /// Whole seconds from 0 to `max`, or `default` when unset.
+    pub fn seconds(
+        &self,
+        name: &'static str,
+        default: u64,
+        max: u64,
+    ) -> Result<Duration, ConfigError> {
+        self.number(name, default, 0, max).map(Duration::from_secs)
+    }
+
+    /// `AWS_REGION`: a region name such as `eu-west-1`.
+    pub fn region(&self) -> Result<String, ConfigError> {
+        let region = self.required("AWS_REGION")?;
         if !is_region(&region) {
             return Err(problem(
                 "AWS_REGION",
                 format!("is not a region name: {region:?}"),
             ));
         }
-        let user_pool_id = required("USER_POOL_ID")?;
+        Ok(region)
+    }
+
+    /// `USER_POOL_ID`: a pool of `region`, `<region>_<letters and digits>`.
+    pub fn user_pool_id(&self, region: &str) -> Result<String, ConfigError> {
+        let user_pool_id = self.required("USER_POOL_ID")?;
         match user_pool_id.split_once('_') {
             Some((pool_region, suffix))
                 if pool_region == region
                     && !suffix.is_empty()
-                    && suffix.chars().all(|c| c.is_ascii_alphanumeric()) => {}
-            _ => {
-                return Err(problem(
-                    "USER_POOL_ID",
-                    format!("must look like {region}_XXXXXXXXX (a pool of AWS_REGION)"),
-                ));
+                    && suffix.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                Ok(user_pool_id)
             }
+            _ => Err(problem(
+                "USER_POOL_ID",
+                format!("must look like {region}_XXXXXXXXX (a pool of AWS_REGION)"),
+            )),
         }
-        let user_pool_client_id = required("USER_POOL_CLIENT_ID")?;
-        if user_pool_client_id.len() > 128
-            || !user_pool_client_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric())
-        {
+    }
+
+    /// `USER_POOL_CLIENT_ID`: an app client id, letters and digits.
+    pub fn user_pool_client_id(&self) -> Result<String, ConfigError> {
+        let client_id = self.required("USER_POOL_CLIENT_ID")?;
+        if client_id.len() > 128 || !client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(problem(
                 "USER_POOL_CLIENT_ID",
                 "must be an app client id (letters and digits)",
             ));
         }
-        let identity_pool_id = required("IDENTITY_POOL_ID")?;
+        Ok(client_id)
+    }
+
+    /// `IDENTITY_POOL_ID`: `<region>:<uuid>`.
+    pub fn identity_pool_id(&self) -> Result<String, ConfigError> {
+        let identity_pool_id = self.required("IDENTITY_POOL_ID")?;
         match identity_pool_id.split_once(':') {
             Some((pool_region, uuid))
                 if is_region(pool_region)
                     && !uuid.is_empty()
-                    && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') => {}
-            _ => {
-                return Err(problem(
-                    "IDENTITY_POOL_ID",
-                    "must look like <region>:<uuid>",
-                ));
+                    && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') =>
+            {
+                Ok(identity_pool_id)
             }
+            _ => Err(problem(
+                "IDENTITY_POOL_ID",
+                "must look like <region>:<uuid>",
+            )),
         }
-        let bucket_name = required("BUCKET_NAME")?;
+    }
+
+    /// `BUCKET_NAME`: an S3 bucket name.
+    pub fn bucket_name(&self) -> Result<String, ConfigError> {
+        let bucket_name = self.required("BUCKET_NAME")?;
         if !is_bucket_name(&bucket_name) {
             return Err(problem("BUCKET_NAME", "is not a valid S3 bucket name"));
         }
-        let home_prefix = get("HOME_PREFIX").unwrap_or_else(|| "home".to_owned());
+        Ok(bucket_name)
+    }
+
+    /// `HOME_PREFIX` (default `home`): the template's `HomePrefix` pattern.
+    pub fn home_prefix(&self) -> Result<String, ConfigError> {
+        let home_prefix = self.get("HOME_PREFIX").unwrap_or_else(|| "home".to_owned());
         if !is_home_prefix(&home_prefix) {
             return Err(problem(
                 "HOME_PREFIX",
                 "must be one or more segments of letters, digits, _ or -, separated by / (at most 100 characters; the template's HomePrefix pattern)",
             ));
         }
-        let endpoint_url = get("AWS_ENDPOINT_URL").map(|url| url.trim_end_matches('/').to_owned());
+        Ok(home_prefix)
+    }
+
+    /// `AWS_ENDPOINT_URL` (optional, local only): an http(s) URL, without a trailing `/`.
+    pub fn endpoint_url(&self) -> Result<Option<String>, ConfigError> {
+        let endpoint_url = self
+            .get("AWS_ENDPOINT_URL")
+            .map(|url| url.trim_end_matches('/').to_owned());
         if let Some(url) = &endpoint_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -151,60 +217,65 @@ impl Config {
                 "must start with http:// or https://",
             ));
         }
+        Ok(endpoint_url)
+    }
 
-        let seconds =
-            |name: &'static str, default: u64, max: u64| -> Result<Duration, ConfigError> {
-                number(name, get(name), default, 0, max).map(Duration::from_secs)
-            };
-        let config = Config {
-            user_check_ttl: seconds("USER_CHECK_TTL_SECS", 60, 3600)?,
-            credentials_refresh_margin: seconds("CREDENTIALS_REFRESH_MARGIN_SECS", 30, 900)?,
-            jwks_refetch_cooldown: seconds("JWKS_REFETCH_COOLDOWN_SECS", 60, 3600)?,
-            cache_capacity: number(
-                "CACHE_CAPACITY",
-                get("CACHE_CAPACITY"),
-                10_000,
-                1,
-                10_000_000,
+    /// `MAX_FILE_BYTES` (default and most [`LAMBDA_MAX_FILE_BYTES`]): the largest file
+    /// one PUT accepts and one read returns inline.
+    pub fn max_file_bytes(&self) -> Result<usize, ConfigError> {
+        let max = LAMBDA_MAX_FILE_BYTES as u64;
+        self.number("MAX_FILE_BYTES", max, 1, max)
+            .map(|n| n as usize)
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests and tools can supply their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let settings = Settings::new(lookup);
+        let region = settings.region()?;
+        Ok(Config {
+            user_pool_id: settings.user_pool_id(&region)?,
+            user_pool_client_id: settings.user_pool_client_id()?,
+            identity_pool_id: settings.identity_pool_id()?,
+            bucket_name: settings.bucket_name()?,
+            home_prefix: settings.home_prefix()?,
+            endpoint_url: settings.endpoint_url()?,
+            user_check_ttl: settings.seconds("USER_CHECK_TTL_SECS", 60, 3600)?,
+            credentials_refresh_margin: settings.seconds(
+                "CREDENTIALS_REFRESH_MARGIN_SECS",
+                30,
+                900,
             )?,
-            max_upload_bytes: number(
+            jwks_refetch_cooldown: settings.seconds("JWKS_REFETCH_COOLDOWN_SECS", 60, 3600)?,
+            cache_capacity: settings.number("CACHE_CAPACITY", 10_000, 1, 10_000_000)?,
+            max_upload_bytes: settings.number(
                 "MAX_UPLOAD_BYTES",
-                get("MAX_UPLOAD_BYTES"),
                 DEFAULT_MAX_UPLOAD_BYTES,
                 1,
                 S3_MAX_OBJECT_BYTES,
             )?,
-            copy_object_max_bytes: number(
+            copy_object_max_bytes: settings.number(
                 "COPY_OBJECT_MAX_BYTES",
-                get("COPY_OBJECT_MAX_BYTES"),
                 S3_MAX_COPY_OBJECT_BYTES,
                 1,
                 S3_MAX_COPY_OBJECT_BYTES,
             )?,
-            folder_delete_budget: seconds("FOLDER_DELETE_BUDGET_SECS", 15, 25)?,
-            upstream_timeout: Duration::from_secs(number(
+            folder_delete_budget: settings.seconds("FOLDER_DELETE_BUDGET_SECS", 15, 25)?,
+            upstream_timeout: Duration::from_secs(settings.number(
                 "UPSTREAM_TIMEOUT_SECS",
-                get("UPSTREAM_TIMEOUT_SECS"),
                 10,
                 1,
                 25,
             )?),
-            max_file_bytes: number(
-                "MAX_FILE_BYTES",
-                get("MAX_FILE_BYTES"),
-                LAMBDA_MAX_FILE_BYTES as u64,
-                1,
-                LAMBDA_MAX_FILE_BYTES as u64,
-            )? as usize,
+            max_file_bytes: settings.max_file_bytes()?,
             region,
-            user_pool_id,
-            user_pool_client_id,
-            identity_pool_id,
-            bucket_name,
-            home_prefix,
-            endpoint_url,
-        };
-        Ok(config)
+        })
     }
 
     /// `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`: the `iss` of every
@@ -227,25 +298,6 @@ impl Config {
             Some(endpoint) => format!("{endpoint}/{}/.well-known/jwks.json", self.user_pool_id),
             None => format!("{}/.well-known/jwks.json", self.issuer()),
         }
-    }
-}
-
-fn number(
-    name: &'static str,
-    value: Option<String>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ConfigError> {
-    let Some(value) = value else {
-        return Ok(default);
-    };
-    match value.parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(problem(
-            name,
-            format!("must be a whole number from {min} to {max}, not {value:?}"),
-        )),
     }
 }
 

@@ -1,17 +1,14 @@
 //! The one error type of the request path and its mapping to HTTP.
 //!
-//! Every failure a handler can meet ends up as an [`Error`], and [`Error::to_response`]
-//! is the only place that turns one into a status code and a JSON body. The variants
+//! Every failure a handler can meet ends up as an [`Error`], and [`Error::code`] is the
+//! only place that says which [`ErrorCode`] (and so which HTTP status) it is; the
+//! response itself is built in [`crate::http`]. The variants
 //! carry only what is safe to show a caller: AWS error messages, tokens and credentials
 //! never enter them, so they can never leak into a response. What operators need to
 //! debug (which AWS error code, which step) goes to the log through [`Error::log_detail`].
 
-use http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Response};
-use serde_json::json;
-
-/// Seconds a client is told to wait after a throttled or unavailable upstream.
-const RETRY_AFTER_SECS: &str = "1";
+use homedir_wire::ErrorCode;
+use http::StatusCode;
 
 /// Which AWS service an upstream failure came from (for messages and logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,29 +106,31 @@ impl InvalidToken {
 }
 
 impl Error {
+    /// The stable machine-readable code of this error, which fixes its HTTP status.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::MissingToken => ErrorCode::MissingToken,
+            Error::InvalidToken(_) => ErrorCode::InvalidToken,
+            Error::UserDisabled => ErrorCode::UserDisabled,
+            Error::Forbidden => ErrorCode::Forbidden,
+            Error::InvalidKey(_) => ErrorCode::InvalidKey,
+            Error::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            Error::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Error::NotFound => ErrorCode::NotFound,
+            Error::PreconditionFailed | Error::SourceChanged => ErrorCode::PreconditionFailed,
+            Error::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Error::UpstreamThrottled(_) => ErrorCode::UpstreamThrottled,
+            Error::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
     /// The HTTP status and the stable machine-readable code of this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            Error::MissingToken => (StatusCode::UNAUTHORIZED, "missing_token"),
-            Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
-            Error::UserDisabled => (StatusCode::FORBIDDEN, "user_disabled"),
-            Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            Error::InvalidKey(_) => (StatusCode::BAD_REQUEST, "invalid_key"),
-            Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            Error::MethodNotAllowed { .. } => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
-            }
-            Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            Error::PreconditionFailed | Error::SourceChanged => {
-                (StatusCode::PRECONDITION_FAILED, "precondition_failed")
-            }
-            Error::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Error::UpstreamThrottled(_) => (StatusCode::SERVICE_UNAVAILABLE, "upstream_throttled"),
-            Error::UpstreamUnavailable(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "upstream_unavailable")
-            }
-            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        }
+        let code = self.code();
+        let status =
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, code.as_str())
     }
 
     /// The message shown to the caller: never AWS text, never internals.
@@ -148,30 +147,6 @@ impl Error {
     pub fn log_detail(&self) -> String {
         self.to_string()
     }
-
-    /// The JSON error response: `{"error":{"code":…,"message":…}}`.
-    pub fn to_response(&self) -> Response<Body> {
-        let (status, code) = self.status_and_code();
-        let body = json!({ "error": { "code": code, "message": self.public_message() } });
-        let mut response = crate::request::json_response(status, &body);
-        let headers = response.headers_mut();
-        match self {
-            Error::UpstreamThrottled(_) | Error::UpstreamUnavailable(_) => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_static(RETRY_AFTER_SECS),
-                );
-            }
-            Error::MethodNotAllowed { allowed } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
-            }
-            Error::MissingToken | Error::InvalidToken(_) => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
-        }
-        response
-    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -179,69 +154,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body_json(response: &Response<Body>) -> serde_json::Value {
-        serde_json::from_slice(response.body().as_ref()).expect("error bodies are JSON")
-    }
-
-    #[test]
-    fn every_documented_code_maps_to_its_status() {
-        let cases = [
-            (Error::MissingToken, 401, "missing_token"),
-            (
-                Error::InvalidToken(InvalidToken::Signature),
-                401,
-                "invalid_token",
-            ),
-            (Error::UserDisabled, 403, "user_disabled"),
-            (Error::Forbidden, 403, "forbidden"),
-            (Error::InvalidKey("k".into()), 400, "invalid_key"),
-            (Error::InvalidRequest("r".into()), 400, "invalid_request"),
-            (Error::NotFound, 404, "not_found"),
-            (Error::PreconditionFailed, 412, "precondition_failed"),
-            (Error::SourceChanged, 412, "precondition_failed"),
-            (Error::PayloadTooLarge("p".into()), 413, "payload_too_large"),
-            (
-                Error::UpstreamThrottled(Upstream::Cognito),
-                503,
-                "upstream_throttled",
-            ),
-            (
-                Error::UpstreamUnavailable(Upstream::S3),
-                503,
-                "upstream_unavailable",
-            ),
-            (Error::Internal("x".into()), 500, "internal"),
-        ];
-        for (error, status, code) in cases {
-            let response = error.to_response();
-            assert_eq!(response.status().as_u16(), status, "{error:?}");
-            assert_eq!(body_json(&response)["error"]["code"], code, "{error:?}");
-            assert_eq!(
-                response.headers()[header::CONTENT_TYPE],
-                "application/json",
-                "{error:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn upstream_errors_say_when_to_retry() {
-        for error in [
-            Error::UpstreamThrottled(Upstream::Cognito),
-            Error::UpstreamUnavailable(Upstream::S3),
-        ] {
-            assert_eq!(error.to_response().headers()[header::RETRY_AFTER], "1");
-        }
-    }
-
-    #[test]
-    fn internal_details_stay_out_of_the_response() {
-        let response = Error::Internal("AccessDenied from S3: secret detail".into()).to_response();
-        let text = String::from_utf8_lossy(response.body().as_ref()).into_owned();
-        assert!(!text.contains("secret detail"), "{text}");
-        assert_eq!(body_json(&response)["error"]["message"], "internal error");
-    }
 
     #[test]
     fn token_reasons_are_logged_but_not_shown() {

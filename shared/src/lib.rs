@@ -1,40 +1,31 @@
 //! homedir: per-user home directories in one S3 bucket, reached with each caller's
 //! own temporary AWS credentials from a Cognito Identity Pool.
 //!
-//! One module per step of the request flow:
-//! [`token`] (find and verify the ID token) → [`users`] (still enabled?) →
-//! [`identity`] (Identity ID and credentials) → [`home`] (S3 under
-//! `home/<identityId>/`). [`config`] is read once at cold start, [`keys`] and
-//! [`request`] validate input, [`error`] is the one error type and its HTTP mapping,
-//! [`handlers`] are the routes (a module per function), [`presign`] signs URLs
-//! with the caller's credentials, [`uploads`] runs multipart uploads through them,
-//! [`versions`] (history, trash, restore), [`copies`] (copy, move) and [`folders`]
-//! (folder delete) are the file-manager operations,
-//! [`web`] is the browser page of the fifth function, which needs no AWS state;
-//! [`app`] holds the state built in `main`, and [`runtime`] is the Lambda event loop
-//! every `main` hands the handlers to.
+//! The folders follow the request flow:
+//!
+//! | module | step | what lives there |
+//! |---|---|---|
+//! | [`http`] | in and out | request parsing, responses (the one [`Error`] → HTTP mapping), the routes ([`http::handlers`], one per function), the Lambda loop ([`http::runtime`]) |
+//! | [`auth`] | 1–4, who is calling | the ID token verified locally, the user check, the exchange for the caller's Identity ID and credentials |
+//! | [`storage`] | 5, the caller's space | keys, and every operation on a space: read, write, list, versions and the trash, copies, folder delete, multipart uploads, presigned URLs |
+//! | [`aws`] | shared by 3–5 | the SDK clients with their timeouts and call counter; AWS failures classified |
+//! | [`app`] | all | [`App`], the state `main` builds once, and the flow that joins the steps |
+//! | [`config`], [`error`], [`telemetry`] | all | settings read at cold start; the one error type; logging |
+//!
+//! Dependencies point one way: `http` → `app` → `auth`, `storage` → `aws` → `config`,
+//! `error`. Storage knows no HTTP; auth knows no S3. The JSON bodies and error codes
+//! are the [`homedir_wire`] crate's, shared with the clients.
 
 pub mod app;
+pub mod auth;
+pub mod aws;
 pub mod config;
-pub mod copies;
 pub mod error;
-pub mod folders;
-pub mod handlers;
-pub mod home;
-pub mod identity;
-pub mod keys;
-pub mod metrics;
-pub mod presign;
-pub mod request;
-pub mod runtime;
+pub mod http;
+pub mod storage;
 pub mod telemetry;
-pub mod token;
-pub mod uploads;
-pub mod upstream;
-pub mod users;
-pub mod versions;
-pub mod web;
 
 pub use app::App;
 pub use config::Config;
 pub use error::Error;
+pub use http::{handlers, runtime};

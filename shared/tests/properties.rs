@@ -15,15 +15,15 @@ use proptest::prelude::*;
 mod models;
 
 use homedir::Error;
-use homedir::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
-use homedir::home::{
-    ListRequest, MAX_LIST_CURSOR_BYTES, WriteCondition, home_root, key_under, prefix_under,
-    relative_to,
-};
-use homedir::keys::{Key, MAX_IDENTITY_ID_BYTES, Prefix, VersionId, max_key_bytes};
-use homedir::request::{Query, header_text};
-use homedir::uploads::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, Plan, UploadId};
-use homedir::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
+use homedir::auth::MAX_IDENTITY_ID_BYTES;
+use homedir::http::request::{Query, header_text, write_condition};
+use homedir::storage::folders::{MAX_FOLDER_CURSOR_BYTES, parse_folder_cursor};
+use homedir::storage::keys::{Key, Prefix, VersionId, max_key_bytes};
+use homedir::storage::list::{ListRequest, MAX_LIST_CURSOR_BYTES};
+use homedir::storage::uploads::plan::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, Plan, UploadId};
+use homedir::storage::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
+use homedir::storage::write::WriteCondition;
+use homedir::storage::{home_root, key_under, prefix_under, relative_to};
 use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
 
 const MIB: u64 = 1024 * 1024;
@@ -680,7 +680,7 @@ proptest! {
                 }
             }
         }
-        let parsed = WriteCondition::from_headers(&headers);
+        let parsed = write_condition(&headers);
         let expected = model_condition(&sent.0, &sent.1);
         prop_assert_eq!(parsed.as_ref().ok(), expected.as_ref());
         match parsed {

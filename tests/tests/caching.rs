@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use homedir::metrics::sequential_round_trips;
+use homedir::aws::sequential_round_trips;
 use homedir_tests::requests::Req;
 use homedir_tests::stack::{Stack, User};
 

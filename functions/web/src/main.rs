@@ -1,11 +1,14 @@
-//! `web`: the browser page, public and AWS-free (see `homedir::web`).
+//! `web`: the browser page, public and AWS-free (see [`site`]).
 
-use homedir::{runtime, telemetry, web};
+mod settings;
+mod site;
+
+use homedir::{runtime, telemetry};
 use lambda_http::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let site = web::Site::from_env()?;
-    runtime::run(&site, web::serve).await
+    let site = site::Site::from_env()?;
+    runtime::run(&site, site::serve).await
 }

@@ -1,11 +1,11 @@
-//! The `web` function: one page that manages one's home in a browser, served by the
-//! stack itself so it is same-origin with the API.
+//! The `web` function's page: one page that manages one's home in a browser, served
+//! by the stack itself so it is same-origin with the API.
 //!
 //! The page is public (everything it fetches is authorized by the ID token it gets
 //! from Cognito in the browser), so this function holds no AWS client and makes no
 //! AWS call: [`Site::from_env`] renders the page once at cold start, [`serve`] answers
 //! from memory. The files live in `functions/web/page/` (plain HTML, CSS and
-//! JavaScript modules, no build step) and are compiled into the binary.
+//! JavaScript modules, no build step) and are compiled into this binary only.
 //!
 //! The settings the page needs (region, app client, Cognito endpoint, where the API
 //! routes are) reach it as a JSON data block in the HTML, never as inline script, so
@@ -13,41 +13,43 @@
 
 use std::collections::BTreeMap;
 
+use homedir::config::ConfigError;
+use homedir::handlers::HandlerError;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
-use crate::handlers::HandlerError;
+use crate::settings::WebConfig;
 
 /// The page's files: name under `assets/`, bytes, content type.
 const ASSETS: &[(&str, &[u8], &str)] = &[
     (
         "style.css",
-        include_bytes!("../../functions/web/page/style.css"),
+        include_bytes!("../page/style.css"),
         "text/css; charset=utf-8",
     ),
     (
         "app.js",
-        include_bytes!("../../functions/web/page/app.js"),
+        include_bytes!("../page/app.js"),
         "text/javascript; charset=utf-8",
     ),
     (
         "api.js",
-        include_bytes!("../../functions/web/page/api.js"),
+        include_bytes!("../page/api.js"),
         "text/javascript; charset=utf-8",
     ),
     (
         "auth.js",
-        include_bytes!("../../functions/web/page/auth.js"),
+        include_bytes!("../page/auth.js"),
         "text/javascript; charset=utf-8",
     ),
     (
         "transfer.js",
-        include_bytes!("../../functions/web/page/transfer.js"),
+        include_bytes!("../page/transfer.js"),
         "text/javascript; charset=utf-8",
     ),
 ];
 
-const INDEX: &str = include_str!("../../functions/web/page/index.html");
+const INDEX: &str = include_str!("../page/index.html");
 
 /// Where `index.html` takes the page's settings.
 const CONFIG_PLACEHOLDER: &str = "{{CONFIG}}";
@@ -55,160 +57,6 @@ const CONFIG_PLACEHOLDER: &str = "{{CONFIG}}";
 /// What `web` serves at `/` and under `assets/` (the prefix cargo lambda watch adds
 /// locally, `/lambda-url/web`, is ignored).
 const LOCAL_PREFIX: &str = "/lambda-url/web";
-
-/// The largest file the API accepts in one PUT (its `MAX_FILE_BYTES` default); the
-/// page sends larger ones as multipart uploads.
-const DEFAULT_MAX_FILE_BYTES: u64 = 4_500_000;
-
-/// A setting the page cannot be served without is missing or malformed.
-#[derive(Debug, thiserror::Error)]
-pub enum WebConfigError {
-    #[error("{0} is not set")]
-    Missing(&'static str),
-    #[error("{name} is malformed: {problem}")]
-    Invalid { name: &'static str, problem: String },
-}
-
-/// The page's settings, from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebConfig {
-    /// `AWS_REGION`: where the user pool is.
-    pub region: String,
-    /// `USER_POOL_CLIENT_ID`: the public app client the page signs in with.
-    pub client_id: String,
-    /// `WEB_COGNITO_URL`: the user pool API endpoint the browser posts InitiateAuth to
-    /// (`https://cognito-idp.<region>.amazonaws.com/`; the emulator locally).
-    pub cognito_url: String,
-    /// `WEB_API_BASE`: the path before each route, `` behind API Gateway (`/list`),
-    /// `/lambda-url` under cargo lambda watch (`/lambda-url/list/`).
-    pub api_base: String,
-    /// `WEB_S3_ORIGINS`: the origins of the presigned URLs the API hands out,
-    /// space-separated, for the policy's connect-src (part uploads).
-    pub s3_origins: Vec<String>,
-    /// `MAX_FILE_BYTES` (optional): the API's single-PUT limit.
-    pub max_file_bytes: u64,
-}
-
-impl WebConfig {
-    pub fn from_env() -> Result<Self, WebConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// The settings from any variable source (tests pass a map).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, WebConfigError> {
-        let required = |name: &'static str| {
-            get(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(WebConfigError::Missing(name))
-        };
-        let region = required("AWS_REGION")?;
-        if !region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err(WebConfigError::Invalid {
-                name: "AWS_REGION",
-                problem: "a region is lowercase letters, digits and -".into(),
-            });
-        }
-        let client_id = required("USER_POOL_CLIENT_ID")?;
-        if !client_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(WebConfigError::Invalid {
-                name: "USER_POOL_CLIENT_ID",
-                problem: "an app client id is letters and digits".into(),
-            });
-        }
-        let cognito_url = required("WEB_COGNITO_URL")?;
-        origin_of(&cognito_url).map_err(|problem| WebConfigError::Invalid {
-            name: "WEB_COGNITO_URL",
-            problem,
-        })?;
-        let api_base = get("WEB_API_BASE").unwrap_or_default();
-        let api_base = api_base.trim_end_matches('/').to_owned();
-        if !(api_base.is_empty()
-            || (api_base.starts_with('/')
-                && api_base
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))))
-        {
-            return Err(WebConfigError::Invalid {
-                name: "WEB_API_BASE",
-                problem: "empty, or a path such as /lambda-url".into(),
-            });
-        }
-        let s3_origins = required("WEB_S3_ORIGINS")?
-            .split_whitespace()
-            .map(|origin| {
-                let parsed = origin_of(origin).map_err(|problem| WebConfigError::Invalid {
-                    name: "WEB_S3_ORIGINS",
-                    problem,
-                })?;
-                if parsed != origin.trim_end_matches('/') {
-                    return Err(WebConfigError::Invalid {
-                        name: "WEB_S3_ORIGINS",
-                        problem: format!("{origin} is not an origin (scheme://host[:port])"),
-                    });
-                }
-                Ok(parsed)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let max_file_bytes = match get("MAX_FILE_BYTES") {
-            None => DEFAULT_MAX_FILE_BYTES,
-            Some(raw) => raw.parse().map_err(|_| WebConfigError::Invalid {
-                name: "MAX_FILE_BYTES",
-                problem: "a whole number of bytes".into(),
-            })?,
-        };
-        Ok(Self {
-            region,
-            client_id,
-            cognito_url,
-            api_base,
-            s3_origins,
-            max_file_bytes,
-        })
-    }
-
-    /// The Content-Security-Policy: the page's own files only, no inline script or
-    /// style, network access to the API (same origin), Cognito and the bucket.
-    pub fn content_security_policy(&self) -> String {
-        let mut connect = vec!["'self'".to_owned()];
-        // Checked in from_lookup: an http(s) URL.
-        if let Ok(origin) = origin_of(&self.cognito_url) {
-            connect.push(origin);
-        }
-        for origin in &self.s3_origins {
-            if !connect.contains(origin) {
-                connect.push(origin.clone());
-            }
-        }
-        format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src {}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            connect.join(" ")
-        )
-    }
-
-    /// What the page reads from its JSON data block.
-    fn page_settings(&self) -> serde_json::Value {
-        serde_json::json!({
-            "region": self.region,
-            "clientId": self.client_id,
-            "cognitoUrl": self.cognito_url,
-            "apiBase": self.api_base,
-            "maxFileBytes": self.max_file_bytes,
-        })
-    }
-}
-
-/// `scheme://host[:port]` of an http or https URL.
-fn origin_of(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text).map_err(|e| format!("{text}: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!("{text} is not an http(s) URL"));
-    }
-    Ok(url.origin().ascii_serialization())
-}
 
 /// One file ready to serve.
 #[derive(Debug)]
@@ -244,11 +92,11 @@ pub struct Site {
 impl Site {
     /// The site for the settings in the environment; an error fails the cold start
     /// with the variable's name.
-    pub fn from_env() -> Result<Self, WebConfigError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::new(&WebConfig::from_env()?)
     }
 
-    pub fn new(config: &WebConfig) -> Result<Self, WebConfigError> {
+    pub fn new(config: &WebConfig) -> Result<Self, ConfigError> {
         // The JSON sits inside <script type="application/json">: `<` must not be able to
         // close the element, so it (and > and &) are written as JSON escapes.
         let settings = config
@@ -258,12 +106,11 @@ impl Site {
             .replace('>', "\\u003e")
             .replace('&', "\\u0026");
         let index = INDEX.replace(CONFIG_PLACEHOLDER, &settings);
-        let csp = HeaderValue::from_str(&config.content_security_policy()).map_err(|_| {
-            WebConfigError::Invalid {
-                name: "WEB_S3_ORIGINS",
+        let csp =
+            HeaderValue::from_str(&config.content_security_policy()).map_err(|_| ConfigError {
+                variable: "WEB_S3_ORIGINS",
                 problem: "the policy is not a header value".into(),
-            }
-        })?;
+            })?;
         Ok(Self {
             index: Asset::new(index.into_bytes(), "text/html; charset=utf-8"),
             assets: ASSETS
@@ -370,10 +217,10 @@ pub async fn serve(site: &Site, request: Request) -> Result<Response<Body>, Hand
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn vars(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    pub(crate) fn vars(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let mut map: BTreeMap<String, String> = [
             ("AWS_REGION", "eu-west-1"),
             ("USER_POOL_CLIENT_ID", "abc123"),
@@ -520,58 +367,5 @@ mod tests {
         assert!(matches!(not_modified.body(), Body::Empty));
         conditional.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
         assert_eq!(site.respond(&Method::GET, "/", &conditional).status(), 200);
-    }
-
-    #[test]
-    fn settings_are_checked_at_cold_start() {
-        let error = |extra: &[(&str, &str)]| WebConfig::from_lookup(vars(extra)).unwrap_err();
-        assert!(matches!(
-            error(&[("WEB_COGNITO_URL", "<unset>")]),
-            WebConfigError::Missing("WEB_COGNITO_URL")
-        ));
-        assert!(matches!(
-            error(&[("WEB_S3_ORIGINS", "https://b.s3.amazonaws.com/path")]),
-            WebConfigError::Invalid {
-                name: "WEB_S3_ORIGINS",
-                ..
-            }
-        ));
-        assert!(matches!(
-            error(&[("WEB_S3_ORIGINS", "ftp://b")]),
-            WebConfigError::Invalid {
-                name: "WEB_S3_ORIGINS",
-                ..
-            }
-        ));
-        assert!(matches!(
-            error(&[("WEB_API_BASE", "lambda-url")]),
-            WebConfigError::Invalid {
-                name: "WEB_API_BASE",
-                ..
-            }
-        ));
-        assert!(matches!(
-            error(&[("USER_POOL_CLIENT_ID", "a b")]),
-            WebConfigError::Invalid {
-                name: "USER_POOL_CLIENT_ID",
-                ..
-            }
-        ));
-        let local = WebConfig::from_lookup(vars(&[
-            ("WEB_API_BASE", "/lambda-url/"),
-            ("WEB_COGNITO_URL", "http://127.0.0.1:5000/"),
-            ("WEB_S3_ORIGINS", "http://127.0.0.1:5000"),
-            ("MAX_FILE_BYTES", "1000"),
-        ]))
-        .unwrap();
-        assert_eq!(local.api_base, "/lambda-url");
-        assert_eq!(local.max_file_bytes, 1000);
-        assert!(
-            local
-                .content_security_policy()
-                .contains("connect-src 'self' http://127.0.0.1:5000;"),
-            "one origin listed once: {}",
-            local.content_security_policy()
-        );
     }
 }

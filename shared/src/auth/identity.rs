@@ -21,11 +21,13 @@ use aws_sdk_cognitoidentity::operation::get_credentials_for_identity::GetCredent
 use moka::Expiry;
 use moka::future::Cache;
 
+use super::token::Claims;
+use crate::aws::Failure;
 use crate::config::Config;
 use crate::error::{Error, InvalidToken, Upstream};
-use crate::keys::MAX_IDENTITY_ID_BYTES;
-use crate::token::Claims;
-use crate::upstream::Failure;
+
+/// The longest Identity ID Cognito issues (`<region>:<uuid>` is 46; the API allows 55).
+pub const MAX_IDENTITY_ID_BYTES: usize = 55;
 
 /// The caller's identity and temporary credentials.
 #[derive(Clone, Debug)]

@@ -14,9 +14,9 @@ use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutp
 use aws_sdk_cognitoidentityprovider::types::UserStatusType;
 use moka::future::Cache;
 
+use crate::aws::Failure;
 use crate::config::Config;
 use crate::error::{Error, Upstream};
-use crate::upstream::Failure;
 
 pub struct UserDirectory {
     client: Client,

@@ -1,4 +1,6 @@
-//! Reading the parts of an HTTP request the routes use, and building responses.
+//! Reading the parts of an HTTP request the routes use: the query string, headers,
+//! the body, and the small typed parameters every route shares. Everything here is
+//! pure: a request that fails a check costs no AWS call.
 //!
 //! The query string is taken raw from the request URI (API Gateway's `rawQueryString`)
 //! and percent-decoded exactly once. `+` stays a plus sign: keys are names, not HTML
@@ -7,11 +9,17 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Request, Response};
+use http::{HeaderMap, Method};
+use lambda_http::{Body, Request};
 use percent_encoding::percent_decode_str;
 
 use crate::error::Error;
+use crate::storage::keys::Key;
+use crate::storage::write::WriteCondition;
+
+/// Files are stored with this type when the writer sends none.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+const MAX_CONTENT_TYPE_BYTES: usize = 256;
 
 /// The longest query string accepted; far above any valid key + cursor.
 const MAX_QUERY_BYTES: usize = 8 * 1024;
@@ -119,24 +127,78 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a 
         .ok_or_else(|| bad(format!("the {name} header is not visible ASCII")))
 }
 
-/// A JSON response with `Cache-Control: no-store` (responses are per user).
-pub fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// `If-Match: <etag>` (replace only that version) or `If-None-Match: *` (create
+/// only); both at once, an empty `If-Match`, any other `If-None-Match`, a repeated
+/// or non-ASCII header are refused before any AWS call.
+pub fn write_condition(headers: &HeaderMap) -> Result<WriteCondition, Error> {
+    Ok(
+        match (
+            header_text(headers, "if-match")?,
+            header_text(headers, "if-none-match")?,
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(bad("send If-Match or If-None-Match, not both".into()));
+            }
+            (Some(""), None) => return Err(bad("If-Match is empty".into())),
+            (Some(etag), None) => WriteCondition::Matches(etag.to_owned()),
+            (None, Some("*")) => WriteCondition::Absent,
+            (None, Some(_)) => return Err(bad("If-None-Match on a write must be *".into())),
+            (None, None) => WriteCondition::None,
+        },
+    )
 }
 
-/// An empty response with just a status.
-pub fn empty_response(status: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = status;
-    response
+/// A file's content type as the writer gives it, or the default.
+pub fn content_type(value: Option<&str>) -> Result<&str, Error> {
+    match value {
+        None | Some("") => Ok(DEFAULT_CONTENT_TYPE),
+        Some(value) if value.len() > MAX_CONTENT_TYPE_BYTES => Err(bad(format!(
+            "the content type is longer than {MAX_CONTENT_TYPE_BYTES} bytes"
+        ))),
+        Some(value) if !value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) => {
+            Err(bad("the content type must be visible ASCII".into()))
+        }
+        Some(value) => Ok(value),
+    }
+}
+
+impl Query {
+    /// The validated `key` parameter, at most `max_bytes` long.
+    pub fn key(&self, max_bytes: usize) -> Result<Key, Error> {
+        Key::parse(self.require("key")?, max_bytes)
+    }
+
+    /// A whole number parameter within `range`, or `default` when absent.
+    pub fn number(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+        default: u64,
+    ) -> Result<u64, Error> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n) && !raw.starts_with('+'))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{name} must be a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ))
+                }),
+        }
+    }
+
+    /// A flag parameter: absent, or `1`.
+    pub fn flag(&self, name: &str) -> Result<bool, Error> {
+        match self.get(name) {
+            None => Ok(false),
+            Some("1") => Ok(true),
+            Some(_) => Err(bad(format!("{name} must be 1 when given"))),
+        }
+    }
 }
 
 /// The request body as bytes, moved (not copied) out of whatever form lambda_http
@@ -153,6 +215,7 @@ pub fn into_bytes(body: Body) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     const KEYS: &[&str] = &["key"];
 

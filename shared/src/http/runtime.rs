@@ -17,7 +17,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 
 use crate::error::Error;
-use crate::handlers::HandlerError;
+use crate::http::handlers::HandlerError;
 
 /// Runs `handler` for every event until the Lambda runtime stops. `state` is what
 /// `main` built once: the [`App`](crate::App) of the API functions, or the page of `web`.

@@ -13,10 +13,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
 
+use super::keys::{Key, VersionId};
+use super::write::{WriteCondition, Written};
+use super::{Space, s3_error};
+use crate::aws::Failure;
 use crate::error::Error;
-use crate::home::{Home, WriteCondition, Written, s3_error};
-use crate::keys::{Key, VersionId};
-use crate::upstream::Failure;
 
 /// UploadPartCopy parts: at least 512 MiB, at most 10,000 of them.
 const COPY_PART_BYTES: u64 = 512 * 1024 * 1024;
@@ -61,19 +62,18 @@ impl Source {
     }
 }
 
-impl Home<'_> {
+impl Space<'_> {
     /// HeadObject of the source (with `if_match`, S3 answers 412 if it changed).
-    pub(crate) async fn source(
+    pub(super) async fn source(
         &self,
         key: &Key,
         version: Option<&VersionId>,
         if_match: Option<&str>,
     ) -> Result<Source, Error> {
         let head = self
-            .homes
-            .s3
+            .s3()
             .head_object()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(key))
             .set_version_id(version.map(|v| v.as_str().to_owned()))
             .set_if_match(if_match.map(str::to_owned))
@@ -91,16 +91,9 @@ impl Home<'_> {
                         version.map(VersionId::as_str).unwrap_or("that")
                     )));
                 }
-                return Err(match (s3_error(failure, "HeadObject"), version) {
-                    (Error::Forbidden, None) => {
-                        self.denied_or_missing(key, "HeadObject", Error::NotFound)
-                            .await?
-                    }
-                    (Error::Forbidden, Some(version)) => {
-                        self.version_denied_or_missing(key, version).await?
-                    }
-                    (other, _) => other,
-                });
+                return Err(self
+                    .refused_or_missing(key, version, s3_error(failure, "HeadObject"), "HeadObject")
+                    .await?);
             }
         };
         Ok(Source {
@@ -116,7 +109,7 @@ impl Home<'_> {
     fn copy_source(&self, source: &Source) -> String {
         let path = format!(
             "{}/{}",
-            self.homes.bucket,
+            self.bucket(),
             utf8_percent_encode(&self.object_key(&source.key), COPY_SOURCE)
         );
         match &source.version {
@@ -129,20 +122,19 @@ impl Home<'_> {
     }
 
     /// Copies `source` onto `dest` as a new version, under `condition`.
-    pub(crate) async fn copy_into(
+    pub(super) async fn copy_into(
         &self,
         dest: &Key,
         source: &Source,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        if source.size > self.homes.copy_object_max_bytes {
+        if source.size > self.storage.copy_object_max_bytes {
             return self.copy_in_parts(dest, source, condition).await;
         }
         let output = self
-            .homes
-            .s3
+            .s3()
             .copy_object()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(dest))
             .copy_source(self.copy_source(source))
             .copy_source_if_match(&source.etag)
@@ -154,24 +146,8 @@ impl Home<'_> {
             .send()
             .await
             .map_err(|error| s3_error(Failure::of(&error), "CopyObject"));
-        let output = match output {
-            Ok(output) => output,
-            Err(error) => {
-                return Err(self
-                    .write_failure(dest, "CopyObject", condition, error)
-                    .await?);
-            }
-        };
-        Ok(Written {
-            key: dest.as_str().to_owned(),
-            etag: output
-                .copy_object_result()
-                .and_then(|r| r.e_tag())
-                .unwrap_or_default()
-                .to_owned(),
-            size: source.size,
-            version_id: output.version_id().map(str::to_owned),
-        })
+        self.stored(dest, source.size, "CopyObject", condition, output)
+            .await
     }
 
     /// Beyond CopyObject's 5 GiB: a multipart upload of UploadPartCopy parts.
@@ -183,10 +159,9 @@ impl Home<'_> {
     ) -> Result<Written, Error> {
         let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
         let created = self
-            .homes
-            .s3
+            .s3()
             .create_multipart_upload()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(dest))
             .set_content_type(source.content_type.clone())
             .customize()
@@ -207,10 +182,9 @@ impl Home<'_> {
                 async move {
                     let number = i32::try_from(index + 1).unwrap_or(i32::MAX);
                     let part = self
-                        .homes
-                        .s3
+                        .s3()
                         .upload_part_copy()
-                        .bucket(&self.homes.bucket)
+                        .bucket(self.bucket())
                         .key(self.object_key(dest))
                         .upload_id(upload_id)
                         .part_number(number)
@@ -238,10 +212,9 @@ impl Home<'_> {
             .try_collect()
             .await?;
         let output = self
-            .homes
-            .s3
+            .s3()
             .complete_multipart_upload()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(dest))
             .upload_id(&upload_id)
             .multipart_upload(
@@ -256,17 +229,14 @@ impl Home<'_> {
             .send()
             .await
             .map_err(|error| s3_error(Failure::of(&error), "CompleteMultipartUpload"));
-        match output {
-            Ok(output) => Ok(Written {
-                key: dest.as_str().to_owned(),
-                etag: output.e_tag().unwrap_or_default().to_owned(),
-                size: source.size,
-                version_id: output.version_id().map(str::to_owned),
-            }),
-            Err(error) => Err(self
-                .write_failure(dest, "CompleteMultipartUpload", condition, error)
-                .await?),
-        }
+        self.stored(
+            dest,
+            source.size,
+            "CompleteMultipartUpload",
+            condition,
+            output,
+        )
+        .await
     }
 
     /// `PUT /write-file?key=DEST&copy_from=SRC`.

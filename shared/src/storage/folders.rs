@@ -9,12 +9,12 @@
 use std::time::Instant;
 
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-use serde::Serialize;
+pub use homedir_wire::FolderDeleted;
 
-use crate::error::Error;
-use crate::home::{Home, s3_error};
-use crate::keys::Prefix;
-use crate::upstream::Failure;
+use super::keys::Prefix;
+use super::{Space, s3_error};
+use crate::aws::Failure;
+use crate::error::{Error, Upstream};
 
 /// DeleteObjects takes at most 1,000 keys.
 pub const BATCH: u32 = 1000;
@@ -37,14 +37,7 @@ pub fn parse_folder_cursor<'c>(prefix: &Prefix, raw: &'c str) -> Result<&'c str,
     Ok(raw)
 }
 
-#[derive(Debug, Serialize)]
-pub struct FolderDeleted {
-    pub deleted: u64,
-    /// Where to continue (`cursor`), while files may remain.
-    pub next_cursor: Option<String>,
-}
-
-impl Home<'_> {
+impl Space<'_> {
     /// Deletes up to `limit` files under `prefix` (a folder: ends with `/`), after the
     /// key `after` (a cursor: a key under `prefix`, relative to the home) if given.
     pub async fn delete_folder(
@@ -63,10 +56,9 @@ impl Home<'_> {
         loop {
             let wanted = BATCH.min(limit - deleted as u32);
             let listed = self
-                .homes
-                .s3
+                .s3()
                 .list_objects_v2()
-                .bucket(&self.homes.bucket)
+                .bucket(self.bucket())
                 .prefix(&full_prefix)
                 .max_keys(wanted as i32)
                 .set_start_after(start_after.clone())
@@ -97,10 +89,9 @@ impl Home<'_> {
                 .build()
                 .map_err(|_| Error::Internal("an empty DeleteObjects batch".into()))?;
             let output = self
-                .homes
-                .s3
+                .s3()
                 .delete_objects()
-                .bucket(&self.homes.bucket)
+                .bucket(self.bucket())
                 .delete(delete)
                 .customize()
                 .config_override(self.as_caller())
@@ -115,7 +106,7 @@ impl Home<'_> {
                 );
                 return Err(match failed.code() {
                     Some("AccessDenied") => Error::Forbidden,
-                    _ => Error::UpstreamUnavailable(crate::error::Upstream::S3),
+                    _ => Error::UpstreamUnavailable(Upstream::S3),
                 });
             }
             deleted += keys.len() as u64;
@@ -130,7 +121,7 @@ impl Home<'_> {
                     next_cursor: None,
                 });
             }
-            if deleted as u32 >= limit || started.elapsed() >= self.homes.folder_delete_budget {
+            if deleted as u32 >= limit || started.elapsed() >= self.storage.folder_delete_budget {
                 return Ok(FolderDeleted {
                     deleted,
                     next_cursor: Some(relative),

@@ -1,15 +1,14 @@
 //! File keys and list prefixes, relative to the caller's home.
 //!
 //! A key is only ever turned into an S3 key by appending it to the caller's own home
-//! root (see [`crate::home`]); these rules make sure a key can never climb out of that
+//! root (see [`crate::storage`]); these rules make sure a key can never climb out of that
 //! root or alias another key, whatever bytes the client sends.
 
+use crate::auth::MAX_IDENTITY_ID_BYTES;
 use crate::error::Error;
 
 /// The longest key S3 accepts (bytes of UTF-8).
 const S3_MAX_KEY_BYTES: usize = 1024;
-/// The longest Identity ID Cognito issues (`<region>:<uuid>` is 46; the API allows 55).
-pub const MAX_IDENTITY_ID_BYTES: usize = 55;
 
 /// The room left for a relative key once `<home_prefix>/<identity id>/` is prepended.
 /// It does not depend on the caller, so a key valid for one user is valid for all.

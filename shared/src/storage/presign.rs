@@ -12,12 +12,12 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+pub use homedir_wire::Link;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
 
+use super::Space;
+use super::keys::{Key, VersionId};
 use crate::error::Error;
-use crate::home::Home;
-use crate::keys::{Key, VersionId};
 
 /// How long a download link lives unless the caller asks otherwise.
 pub const DEFAULT_LINK_SECS: u64 = 300;
@@ -31,17 +31,6 @@ pub const MAX_URL_SECS: u64 = 3600;
 pub struct Signed {
     pub url: String,
     pub expires_at: SystemTime,
-}
-
-/// `GET /read-file?key=K&link=1`: a link to the file and what it will get.
-#[derive(Debug, Serialize)]
-pub struct Link {
-    pub url: String,
-    pub expires_at: String,
-    pub size: u64,
-    pub etag: Option<String>,
-    pub content_type: Option<String>,
-    pub version_id: Option<String>,
 }
 
 /// RFC 3339, as every timestamp in the API's JSON.
@@ -84,7 +73,7 @@ pub fn attachment(key: &Key) -> String {
     )
 }
 
-impl Home<'_> {
+impl Space<'_> {
     /// How long a URL signed now may live when `wanted` is asked for: never past
     /// the signing credentials' expiry, and at least one second.
     fn url_life(&self, wanted: Duration) -> Result<(PresigningConfig, SystemTime), Error> {
@@ -112,10 +101,9 @@ impl Home<'_> {
     ) -> Result<Signed, Error> {
         let (config, expires_at) = self.url_life(wanted)?;
         let presigned = self
-            .homes
-            .s3
+            .s3()
             .get_object()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(key))
             .set_version_id(version.map(|v| v.as_str().to_owned()))
             .set_response_content_disposition(disposition)
@@ -159,10 +147,9 @@ impl Home<'_> {
     ) -> Result<Signed, Error> {
         let (config, expires_at) = self.url_life(wanted)?;
         let presigned = self
-            .homes
-            .s3
+            .s3()
             .upload_part()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .key(self.object_key(key))
             .upload_id(upload_id)
             .part_number(i32::try_from(number).unwrap_or(i32::MAX))

@@ -9,51 +9,14 @@
 //! version, so even a restore loses nothing.
 
 use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
-use aws_sdk_s3::primitives::DateTimeFormat;
-use serde::Serialize;
+pub use homedir_wire::{Trash, TrashEntry, Version, VersionListing};
 
+use super::keys::{Key, VersionId};
+use super::list::{invalid_cursor, time};
+use super::write::{WriteCondition, Written};
+use super::{Space, s3_error};
+use crate::aws::Failure;
 use crate::error::Error;
-use crate::home::{Home, WriteCondition, Written, relative_to, s3_error};
-use crate::keys::{Key, VersionId};
-use crate::upstream::Failure;
-
-/// One version of a file, or a delete marker (`deleted`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Version {
-    pub key: String,
-    pub version_id: String,
-    pub size: Option<i64>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    /// The file's current state.
-    pub latest: bool,
-    /// A delete marker: the file was deleted at `last_modified`.
-    pub deleted: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct VersionListing {
-    pub versions: Vec<Version>,
-    pub next_cursor: Option<String>,
-}
-
-/// A deleted file: its current version is a delete marker, and `version_id` is the
-/// version an undelete (`restore`) brings back.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct TrashEntry {
-    pub key: String,
-    pub deleted_at: Option<String>,
-    pub version_id: String,
-    pub size: Option<i64>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Trash {
-    pub files: Vec<TrashEntry>,
-    pub next_cursor: Option<String>,
-}
 
 /// Where a version listing goes on: S3's key and version-id markers, the key made
 /// relative to the home. Text form `<version id marker>:<relative key marker>`
@@ -69,16 +32,15 @@ pub const MAX_VERSION_CURSOR_BYTES: usize = 2048;
 
 impl VersionCursor {
     pub fn parse(raw: &str) -> Result<VersionCursor, Error> {
-        let invalid = || Error::InvalidRequest("the cursor is not valid for this listing".into());
         if raw.len() > MAX_VERSION_CURSOR_BYTES {
-            return Err(invalid());
+            return Err(invalid_cursor());
         }
-        let (version_id, key) = raw.split_once(':').ok_or_else(invalid)?;
+        let (version_id, key) = raw.split_once(':').ok_or_else(invalid_cursor)?;
         if key.is_empty() || key.chars().any(char::is_control) || key.starts_with('/') {
-            return Err(invalid());
+            return Err(invalid_cursor());
         }
         if !version_id.is_empty() {
-            VersionId::parse(version_id).map_err(|_| invalid())?;
+            VersionId::parse(version_id).map_err(|_| invalid_cursor())?;
         }
         Ok(VersionCursor {
             key: key.to_owned(),
@@ -101,21 +63,16 @@ pub struct VersionsRequest {
     pub cursor: Option<VersionCursor>,
 }
 
-fn time(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<String> {
-    t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
-}
-
-impl Home<'_> {
+impl Space<'_> {
     async fn list_versions(
         &self,
         prefix: &str,
         limit: i32,
         cursor: Option<&VersionCursor>,
     ) -> Result<ListObjectVersionsOutput, Error> {
-        self.homes
-            .s3
+        self.s3()
             .list_object_versions()
-            .bucket(&self.homes.bucket)
+            .bucket(self.bucket())
             .prefix(format!("{}{prefix}", self.root()))
             .max_keys(limit)
             .set_key_marker(cursor.map(|c| format!("{}{}", self.root(), c.key)))
@@ -131,16 +88,10 @@ impl Home<'_> {
             .map_err(|error| {
                 let failure = Failure::of(&error);
                 if failure.code() == "InvalidArgument" && cursor.is_some() {
-                    return Error::InvalidRequest(
-                        "the cursor is not valid for this listing".into(),
-                    );
+                    return invalid_cursor();
                 }
                 s3_error(failure, "ListObjectVersions")
             })
-    }
-
-    fn relative(&self, full: &str) -> Option<String> {
-        relative_to(self.root(), full).map(str::to_owned)
     }
 
     /// Every version and delete marker in one page, by key, newest first.
@@ -272,7 +223,7 @@ impl Home<'_> {
     }
 
     /// Whether `version` of `key` exists, for telling "denied" from "missing".
-    pub(crate) async fn version_denied_or_missing(
+    pub(super) async fn version_denied_or_missing(
         &self,
         key: &Key,
         version: &VersionId,

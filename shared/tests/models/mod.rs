@@ -3,7 +3,7 @@
 //! cargo-fuzz targets (`fuzz/src/lib.rs` includes this file by path), so a change of
 //! a rule is made once and both checkers follow it.
 
-use homedir::home::WriteCondition;
+use homedir::storage::write::WriteCondition;
 
 /// A key: non-empty, within `max` bytes, no control character, no empty, `.` or `..`
 /// segment.

@@ -3,14 +3,14 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
-use super::{HandlerError, VERSION_ID, insert, key_of, number_param, serve};
+use super::{HandlerError, VERSION_ID, serve};
 use crate::app::App;
 use crate::error::Error;
-use crate::folders::BATCH;
-use crate::keys::Prefix;
-use crate::request::{Query, empty_response, header_text, json_response, require_method};
+use crate::http::request::{Query, header_text, require_method};
+use crate::http::response::{empty_response, insert, json_response};
+use crate::storage::folders::BATCH;
+use crate::storage::keys::Prefix;
 
 /// Files one folder-delete call removes at most (`limit`).
 const MAX_FOLDER_LIMIT: u64 = 10 * BATCH as u64;
@@ -37,7 +37,7 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
                     "send key (one file) or prefix (a folder), not both".into(),
                 ));
             }
-            let key = key_of(app, &query)?;
+            let key = query.key(app.max_key_bytes())?;
             let home = app.home(&caller).await?;
             let deleted = home.delete(&key, if_match).await?;
             let mut response = empty_response(StatusCode::NO_CONTENT);
@@ -62,13 +62,13 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
                 "a folder to delete is a prefix ending with / (e.g. photos/2024/)".into(),
             ));
         }
-        let limit = number_param(&query, "limit", 1..=MAX_FOLDER_LIMIT, u64::from(BATCH))?;
+        let limit = query.number("limit", 1..=MAX_FOLDER_LIMIT, u64::from(BATCH))?;
         let cursor = query.get("cursor");
         let home = app.home(&caller).await?;
         let deleted = home
             .delete_folder(&prefix, u32::try_from(limit).unwrap_or(BATCH), cursor)
             .await?;
-        Ok(json_response(StatusCode::OK, &json!(deleted)))
+        Ok(json_response(StatusCode::OK, &deleted))
     })
     .await)
 }

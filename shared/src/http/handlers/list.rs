@@ -2,15 +2,16 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
-use super::{HandlerError, flag, key_of, number_param, serve};
-use crate::app::{App, Caller};
+use super::{HandlerError, serve};
+use crate::app::App;
+use crate::auth::Caller;
 use crate::error::Error;
-use crate::home::ListRequest;
-use crate::keys::Prefix;
-use crate::request::{Query, json_response, require_method};
-use crate::versions::{VersionCursor, VersionsRequest};
+use crate::http::request::{Query, require_method};
+use crate::http::response::json_response;
+use crate::storage::keys::Prefix;
+use crate::storage::list::ListRequest;
+use crate::storage::versions::{VersionCursor, VersionsRequest};
 
 const MAX_LIST_LIMIT: i32 = 1000;
 
@@ -34,7 +35,7 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
                 "deleted",
             ],
         )?;
-        let history = match (flag(&query, "versions")?, flag(&query, "deleted")?) {
+        let history = match (query.flag("versions")?, query.flag("deleted")?) {
             (true, true) => {
                 return Err(Error::InvalidRequest(
                     "send versions=1 or deleted=1, not both".into(),
@@ -72,19 +73,15 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
                 cursor,
             })
             .await?;
-        Ok(json_response(StatusCode::OK, &json!(listing)))
+        Ok(json_response(StatusCode::OK, &listing))
     })
     .await)
 }
 
 fn list_limit(query: &Query) -> Result<i32, Error> {
-    number_param(
-        query,
-        "limit",
-        1..=MAX_LIST_LIMIT as u64,
-        MAX_LIST_LIMIT as u64,
-    )
-    .map(|n| n as i32)
+    query
+        .number("limit", 1..=MAX_LIST_LIMIT as u64, MAX_LIST_LIMIT as u64)
+        .map(|n| n as i32)
 }
 
 /// One page of versions (`trash` false) or of the trash.
@@ -110,7 +107,7 @@ async fn history_page(
                 "the trash lists a folder: use prefix".into(),
             ));
         }
-        (Some(_), None) => (key_of(app, query)?.as_str().to_owned(), true),
+        (Some(_), None) => (query.key(app.max_key_bytes())?.as_str().to_owned(), true),
         (None, raw) => (
             Prefix::parse(raw.unwrap_or(""), app.max_key_bytes())?
                 .as_str()
@@ -127,8 +124,8 @@ async fn history_page(
     };
     let home = app.home(caller).await?;
     Ok(if trash {
-        json_response(StatusCode::OK, &json!(home.trash(&request).await?))
+        json_response(StatusCode::OK, &home.trash(&request).await?)
     } else {
-        json_response(StatusCode::OK, &json!(home.versions(&request).await?))
+        json_response(StatusCode::OK, &home.versions(&request).await?)
     })
 }

@@ -4,17 +4,15 @@ use std::time::Duration;
 
 use http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
-use super::{
-    DEFAULT_CONTENT_TYPE, HandlerError, VERSION_ID, flag, insert, key_of, number_param, serve,
-};
+use super::{HandlerError, VERSION_ID, serve};
 use crate::app::App;
 use crate::error::Error;
-use crate::home::Read;
-use crate::keys::VersionId;
-use crate::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS, attachment};
-use crate::request::{Query, empty_response, header_text, json_response, require_method};
+use crate::http::request::{DEFAULT_CONTENT_TYPE, Query, header_text, require_method};
+use crate::http::response::{empty_response, insert, json_response};
+use crate::storage::keys::VersionId;
+use crate::storage::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS, attachment};
+use crate::storage::read::Read;
 
 /// `GET /read-file?key=K[&version=V]`: the bytes (of that version), with
 /// `Content-Type`, `ETag`, `Last-Modified` and `x-version-id`;
@@ -30,16 +28,12 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
             request.uri().query(),
             &["key", "version", "link", "expires", "download"],
         )?;
-        let key = key_of(app, &query)?;
+        let key = query.key(app.max_key_bytes())?;
         let version = query.get("version").map(VersionId::parse).transpose()?;
-        let link = flag(&query, "link")?;
-        let life = Duration::from_secs(number_param(
-            &query,
-            "expires",
-            1..=MAX_URL_SECS,
-            DEFAULT_LINK_SECS,
-        )?);
-        let disposition = flag(&query, "download")?.then(|| attachment(&key));
+        let link = query.flag("link")?;
+        let life =
+            Duration::from_secs(query.number("expires", 1..=MAX_URL_SECS, DEFAULT_LINK_SECS)?);
+        let disposition = query.flag("download")?.then(|| attachment(&key));
         let if_none_match = match header_text(request.headers(), "if-none-match")? {
             // An empty condition names no ETag: refused, as an empty If-Match on a write.
             Some("") => return Err(Error::InvalidRequest("If-None-Match is empty".into())),
@@ -53,7 +47,7 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
             }
             let home = app.home_lasting(&caller, life).await?;
             let link = home.link(&key, version.as_ref(), life, disposition).await?;
-            return Ok(json_response(StatusCode::OK, &json!(link)));
+            return Ok(json_response(StatusCode::OK, &link));
         }
         let home = app.home(&caller).await?;
         Ok(

@@ -3,34 +3,20 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use homedir_wire::{CompleteUpload, StartUpload};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::json;
 
-use super::write_file::written_response;
-use super::{content_type, key_of, number_param, write_condition};
-use crate::app::{App, Caller};
+use crate::app::App;
+use crate::auth::Caller;
 use crate::error::Error;
-use crate::presign::{DEFAULT_UPLOAD_URL_SECS, MAX_URL_SECS};
-use crate::request::{Query, empty_response, into_bytes, json_response};
-use crate::uploads::{MAX_PARTS, Part, UploadId};
+use crate::http::request::{Query, content_type, into_bytes, write_condition};
+use crate::http::response::{empty_response, json_response, written_response};
+use crate::storage::presign::{DEFAULT_UPLOAD_URL_SECS, MAX_URL_SECS};
+use crate::storage::uploads::{MAX_PARTS, UploadId};
 
 /// A completion lists at most 10,000 parts of ~60 bytes: far below this.
 const MAX_JSON_BYTES: usize = 1024 * 1024;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Start {
-    size: u64,
-    content_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Complete {
-    parts: Vec<Part>,
-}
 
 /// `POST /write-file?key=K` `{"size","content_type"}` starts an upload (201);
 /// `POST /write-file?key=K&upload_id=U` `{"parts":[{"number","etag"}]}` completes it.
@@ -41,12 +27,12 @@ pub(super) async fn start_or_complete(
     body: Body,
 ) -> Result<Response<Body>, Error> {
     let query = Query::parse(request.uri().query(), &["key", "upload_id", "expires"])?;
-    let key = key_of(app, &query)?;
+    let key = query.key(app.max_key_bytes())?;
     let body = into_bytes(body);
     match query.get("upload_id") {
         None => {
             let life = url_life(&query)?;
-            let start: Start = json_body(&body, r#"{"size": N, "content_type": "…"}"#)?;
+            let start: StartUpload = json_body(&body, r#"{"size": N, "content_type": "…"}"#)?;
             let content_type = content_type(start.content_type.as_deref())?;
             if start.size > app.max_upload_bytes() {
                 return Err(Error::PayloadTooLarge(format!(
@@ -59,7 +45,7 @@ pub(super) async fn start_or_complete(
             let upload = home
                 .start_upload(&key, start.size, content_type, life)
                 .await?;
-            Ok(json_response(StatusCode::CREATED, &json!(upload)))
+            Ok(json_response(StatusCode::CREATED, &upload))
         }
         Some(raw) => {
             if query.get("expires").is_some() {
@@ -69,7 +55,7 @@ pub(super) async fn start_or_complete(
             }
             let id = UploadId::parse(raw, app.max_upload_bytes())?;
             let condition = write_condition(request.headers())?;
-            let complete: Complete =
+            let complete: CompleteUpload =
                 json_body(&body, r#"{"parts": [{"number": 1, "etag": "…"}]}"#)?;
             let home = app.home(caller).await?;
             let written = home
@@ -91,15 +77,15 @@ pub(super) async fn resume(
         request.uri().query(),
         &["key", "upload_id", "from_part", "expires"],
     )?;
-    let key = key_of(app, &query)?;
+    let key = query.key(app.max_key_bytes())?;
     let id = UploadId::parse(query.require("upload_id")?, app.max_upload_bytes())?;
-    let from = number_param(&query, "from_part", 1..=u64::from(MAX_PARTS), 1)?;
+    let from = query.number("from_part", 1..=u64::from(MAX_PARTS), 1)?;
     let life = url_life(&query)?;
     let home = app.home_lasting(caller, life).await?;
     let upload = home
         .resume_upload(&key, &id, u32::try_from(from).unwrap_or(MAX_PARTS), life)
         .await?;
-    Ok(json_response(StatusCode::OK, &json!(upload)))
+    Ok(json_response(StatusCode::OK, &upload))
 }
 
 /// `DELETE /write-file?key=K&upload_id=U`: aborts the upload; nothing of it remains.
@@ -109,7 +95,7 @@ pub(super) async fn abort(
     request: &Request,
 ) -> Result<Response<Body>, Error> {
     let query = Query::parse(request.uri().query(), &["key", "upload_id"])?;
-    let key = key_of(app, &query)?;
+    let key = query.key(app.max_key_bytes())?;
     let id = UploadId::parse(query.require("upload_id")?, app.max_upload_bytes())?;
     let home = app.home(caller).await?;
     home.abort_upload(&key, &id).await?;
@@ -118,7 +104,8 @@ pub(super) async fn abort(
 
 /// `expires` (1–3600 s, default 900): how long part URLs live.
 fn url_life(query: &Query) -> Result<Duration, Error> {
-    number_param(query, "expires", 1..=MAX_URL_SECS, DEFAULT_UPLOAD_URL_SECS)
+    query
+        .number("expires", 1..=MAX_URL_SECS, DEFAULT_UPLOAD_URL_SECS)
         .map(Duration::from_secs)
 }
 

@@ -1,15 +1,16 @@
 //! `write-file`: small files in one PUT; files of any size as a multipart upload
 //! whose parts go straight to S3 (see [`super::uploads`]).
 
-use http::{Method, StatusCode, header};
+use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
-use super::{HandlerError, content_type, insert, key_of, serve, uploads, write_condition};
+use super::{HandlerError, serve, uploads};
 use crate::app::App;
+use crate::auth::Caller;
 use crate::error::Error;
-use crate::keys::{Key, VersionId};
-use crate::request::{Query, header_text, into_bytes, json_response};
+use crate::http::request::{Query, content_type, header_text, into_bytes, write_condition};
+use crate::http::response::written_response;
+use crate::storage::keys::{Key, VersionId};
 
 /// What `Allow` lists for this route.
 const METHODS: &str = "PUT, POST, GET, DELETE";
@@ -40,7 +41,7 @@ pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, H
 
 async fn put(
     app: &App,
-    caller: &crate::app::Caller<'_>,
+    caller: &Caller<'_>,
     request: &Request,
     body: Body,
 ) -> Result<Response<Body>, Error> {
@@ -54,7 +55,7 @@ async fn put(
             "source_if_match",
         ],
     )?;
-    let key = key_of(app, &query)?;
+    let key = query.key(app.max_key_bytes())?;
     let headers = request.headers();
     let condition = write_condition(headers)?;
     let operation = match (
@@ -138,15 +139,4 @@ enum FromExisting {
     Restore(VersionId),
     Copy(Key),
     Move(Key),
-}
-
-/// `{"key","etag","size"}`, and the same ETag where HTTP clients look for it (a
-/// following `If-Match` write, a cache).
-pub(super) fn written_response(
-    status: StatusCode,
-    written: &crate::home::Written,
-) -> Response<Body> {
-    let mut response = json_response(status, &json!(written));
-    insert(response.headers_mut(), header::ETAG, &written.etag);
-    response
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
 use futures::StreamExt;
-use homedir::metrics::sequential_round_trips;
+use homedir::aws::sequential_round_trips;
 use homedir_tests::requests::Req;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
