@@ -22,6 +22,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use homedir_wire::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 
 use crate::auth;
@@ -158,8 +159,10 @@ impl Call<'_> {
         self
     }
 
-    pub fn json(self, value: &serde_json::Value) -> Self {
-        let body = Bytes::from(value.to_string());
+    /// A JSON body (one of the API's request types).
+    pub fn json(self, value: &impl serde::Serialize) -> Self {
+        // The request types are plain data: serializing them cannot fail.
+        let body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
         self.header(CONTENT_TYPE, "application/json").body(body)
     }
 
@@ -263,7 +266,7 @@ impl Call<'_> {
         let (code, message) = error_body(&reply.body);
         classify(
             reply.status,
-            code.as_deref(),
+            code,
             message,
             self.subject.as_deref(),
             self.precondition.as_deref(),
@@ -271,55 +274,78 @@ impl Call<'_> {
     }
 }
 
-/// `{"error":{"code","message"}}`, or API Gateway's own `{"message"}`.
-fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+/// `{"error":{"code","message"}}` ([`ErrorBody`]), a code this client does not know
+/// yet with its message, or API Gateway's own `{"message"}`.
+fn error_body(body: &[u8]) -> (Option<ErrorCode>, Option<String>) {
+    if let Ok(known) = serde_json::from_slice::<ErrorBody>(body) {
+        return (Some(known.error.code), Some(known.error.message));
+    }
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, None);
     };
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    match value.get("error") {
-        Some(error) => (
-            error.get("code").and_then(text),
-            error.get("message").and_then(text),
-        ),
-        None => (None, value.get("message").and_then(text)),
-    }
+    let message = value
+        .get("error")
+        .unwrap_or(&value)
+        .get("message")
+        .and_then(|m| m.as_str())
+        .map(str::to_owned);
+    (None, message)
 }
 
-/// The API's answer as the client's error: the one mapping of codes to meanings.
+/// The API's answer as the client's error: the one mapping of codes to meanings. A
+/// code is matched exhaustively, so a new one in [`homedir_wire`] is a compile error
+/// here; without a code (API Gateway's own answers), the status decides.
 pub fn classify(
     status: StatusCode,
-    code: Option<&str>,
+    code: Option<ErrorCode>,
     message: Option<String>,
     subject: Option<&str>,
     precondition: Option<&str>,
 ) -> Error {
     let message = message.filter(|m| !m.trim().is_empty());
     let said = |fallback: &str| message.clone().unwrap_or_else(|| fallback.to_owned());
-    match (status.as_u16(), code) {
-        (_, Some("missing_token" | "invalid_token")) | (401, _) => Error::SignedOut,
-        (_, Some("not_found")) | (404, None) => match subject {
-            Some(key) => Error::NotFound(key.to_owned()),
-            None => Error::NotFound(said("the file")),
-        },
-        (_, Some("precondition_failed")) | (412, None) => match precondition {
-            Some(text) => Error::Precondition(text.to_owned()),
-            None => Error::Precondition(said("the file changed in the meantime")),
-        },
-        (_, Some("user_disabled")) => {
+    let not_found = || match subject {
+        Some(key) => Error::NotFound(key.to_owned()),
+        None => Error::NotFound(said("the file")),
+    };
+    let failed = || match precondition {
+        Some(text) => Error::Precondition(text.to_owned()),
+        None => Error::Precondition(said("the file changed in the meantime")),
+    };
+    let unavailable = || Error::Unavailable(said("the service is unavailable; retry shortly"));
+    let service = || {
+        Error::Service(match &message {
+            Some(m) => format!("the service failed ({}): {m}", status.as_u16()),
+            None => format!("the service failed ({})", status.as_u16()),
+        })
+    };
+    if status == StatusCode::UNAUTHORIZED {
+        return Error::SignedOut;
+    }
+    match code {
+        Some(ErrorCode::MissingToken | ErrorCode::InvalidToken) => Error::SignedOut,
+        Some(ErrorCode::NotFound) => not_found(),
+        Some(ErrorCode::PreconditionFailed) => failed(),
+        Some(ErrorCode::UserDisabled) => {
             Error::Forbidden("the account is disabled or no longer exists".into())
         }
-        (_, Some("forbidden")) | (403, None) => Error::Forbidden(said("access denied")),
-        (_, Some("invalid_key" | "invalid_request" | "payload_too_large")) | (400 | 413, None) => {
+        Some(ErrorCode::Forbidden) => Error::Forbidden(said("access denied")),
+        Some(ErrorCode::InvalidKey | ErrorCode::InvalidRequest | ErrorCode::PayloadTooLarge) => {
             Error::Invalid(said("the request was refused"))
         }
-        (_, Some("upstream_throttled" | "upstream_unavailable")) | (429 | 502 | 503 | 504, _) => {
-            Error::Unavailable(said("the service is unavailable; retry shortly"))
-        }
-        (status, _) => Error::Service(match message {
-            Some(m) => format!("the service failed ({status}): {m}"),
-            None => format!("the service failed ({status})"),
-        }),
+        Some(ErrorCode::UpstreamThrottled | ErrorCode::UpstreamUnavailable) => unavailable(),
+        Some(ErrorCode::MethodNotAllowed | ErrorCode::Internal) => match status.as_u16() {
+            429 | 502 | 503 | 504 => unavailable(),
+            _ => service(),
+        },
+        None => match status.as_u16() {
+            404 => not_found(),
+            412 => failed(),
+            403 => Error::Forbidden(said("access denied")),
+            400 | 413 => Error::Invalid(said("the request was refused")),
+            429 | 502 | 503 | 504 => unavailable(),
+            _ => service(),
+        },
     }
 }
 
@@ -342,7 +368,7 @@ mod tests {
         let (code, message) = error_body(body.as_bytes());
         classify(
             StatusCode::from_u16(status).unwrap(),
-            code.as_deref(),
+            code,
             message,
             subject,
             None,
@@ -398,7 +424,7 @@ mod tests {
             ..Settings::default()
         })
         .unwrap();
-        let call = api.call(Method::GET, "list").query("prefix", "a b+c/ü?#%");
+        let call = api.call(Method::GET, homedir_wire::routes::LIST).query("prefix", "a b+c/ü?#%");
         assert_eq!(
             call.url(),
             "http://h/list/?prefix=a%20b%2Bc%2F%C3%BC%3F%23%25"

@@ -1,30 +1,15 @@
 //! `rm`, `rm -r`, `mv` and `cp`. Nothing is ever lost: a delete adds a delete marker
 //! (the file goes to the trash, `homedir ls --deleted`), a move is a copy then a delete.
 
+use homedir_wire::routes;
 use http::Method;
 use http::header::IF_NONE_MATCH;
-use serde::Deserialize;
+use homedir_wire::{FolderDeleted, Listing};
 
 use super::{base_name, emit, folder, into_folder};
 use crate::api::Api;
 use crate::cli::{Rm, Transfer};
 use crate::error::{Error, Result};
-
-#[derive(Deserialize)]
-struct FolderDeleted {
-    deleted: u64,
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Listing {
-    files: Vec<Listed>,
-}
-
-#[derive(Deserialize)]
-struct Listed {
-    key: String,
-}
 
 pub async fn rm(api: &Api, args: Rm) -> Result<()> {
     if args.recursive {
@@ -41,7 +26,7 @@ pub async fn rm(api: &Api, args: Rm) -> Result<()> {
     if !args.force && !exists(api, &args.key).await? {
         return Err(Error::NotFound(args.key));
     }
-    api.call(Method::DELETE, "delete")
+    api.call(Method::DELETE, routes::DELETE)
         .query("key", &args.key)
         .about(&args.key)
         .send()
@@ -56,7 +41,7 @@ pub async fn rm(api: &Api, args: Rm) -> Result<()> {
 /// itself if it exists (keys list in byte order and a key sorts before its extensions).
 async fn exists(api: &Api, key: &str) -> Result<bool> {
     let listing: Listing = api
-        .call(Method::GET, "list")
+        .call(Method::GET, routes::LIST)
         .query("prefix", key)
         .query("limit", "1")
         .send()
@@ -77,7 +62,7 @@ async fn rm_folder(api: &Api, raw: &str) -> Result<()> {
     let mut deleted = 0u64;
     let mut cursor: Option<String> = None;
     loop {
-        let mut call = api.call(Method::DELETE, "delete").query("prefix", &prefix);
+        let mut call = api.call(Method::DELETE, routes::DELETE).query("prefix", &prefix);
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
         }
@@ -110,7 +95,7 @@ pub async fn transfer(api: &Api, args: Transfer, kind: Kind) -> Result<()> {
         Kind::Copy => ("copy_from", "copied"),
     };
     let mut call = api
-        .call(Method::PUT, "write-file")
+        .call(Method::PUT, routes::WRITE_FILE)
         .query("key", &destination)
         .query(parameter, &args.source)
         .about(&args.source);

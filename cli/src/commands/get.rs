@@ -1,6 +1,7 @@
 //! `get KEY [FILE|-]`: small files come inline; larger ones through the API's 307 to
 //! a presigned S3 GET, which is followed here **without** the Authorization header.
 
+use homedir_wire::routes;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -23,7 +24,7 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
         Some(target_path(args.target.as_deref(), &args.key))
     };
     let reply = api
-        .call(Method::GET, "read-file")
+        .call(Method::GET, routes::READ_FILE)
         .query("key", &args.key)
         .about(&args.key)
         .send()

@@ -9,8 +9,9 @@
 //! Either way the restore is a new version: nothing is lost, and running it again
 //! with the version `homedir versions` shows undoes it.
 
+use homedir_wire::routes;
 use http::Method;
-use serde::Deserialize;
+use homedir_wire::Written;
 
 use super::emit;
 use super::ls::{Version, all_versions, version_line};
@@ -31,11 +32,6 @@ pub async fn versions(api: &Api, args: Versions) -> Result<()> {
     )
 }
 
-#[derive(Deserialize)]
-struct Written {
-    version_id: Option<String>,
-}
-
 pub async fn restore(api: &Api, args: Restore) -> Result<()> {
     let version = match args.version {
         Some(version) => version,
@@ -45,7 +41,7 @@ pub async fn restore(api: &Api, args: Restore) -> Result<()> {
         }
     };
     let written: Written = api
-        .call(Method::PUT, "write-file")
+        .call(Method::PUT, routes::WRITE_FILE)
         .query("key", &args.key)
         .query("restore", &version)
         .about(&args.key)
@@ -91,6 +87,7 @@ mod tests {
             key: "k".into(),
             version_id: id.into(),
             size: Some(1),
+            etag: None,
             last_modified: None,
             latest,
             deleted,

@@ -1,6 +1,8 @@
 //! `ls`: a folder, its versions or its trash, all pages.
 
-use serde::Deserialize;
+use homedir_wire::routes;
+use homedir_wire::{Listing, Trash, VersionListing};
+pub(super) use homedir_wire::Version;
 
 use super::{emit, folder};
 use crate::api::Api;
@@ -8,53 +10,6 @@ use crate::cli::Ls;
 use crate::error::Result;
 use crate::human::{bytes, date};
 use http::Method;
-
-#[derive(Deserialize)]
-struct Listing {
-    #[serde(default)]
-    files: Vec<File>,
-    #[serde(default)]
-    folders: Vec<String>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct File {
-    key: String,
-    size: i64,
-    etag: Option<String>,
-    last_modified: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(super) struct VersionPage {
-    pub versions: Vec<Version>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub(super) struct Version {
-    pub key: String,
-    pub version_id: String,
-    pub size: Option<i64>,
-    pub last_modified: Option<String>,
-    pub latest: bool,
-    pub deleted: bool,
-}
-
-#[derive(Deserialize)]
-struct Trash {
-    files: Vec<Deleted>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Deleted {
-    key: String,
-    deleted_at: Option<String>,
-    version_id: String,
-    size: Option<i64>,
-}
 
 pub async fn ls(api: &Api, args: Ls) -> Result<()> {
     let prefix = folder(args.prefix.as_deref());
@@ -74,7 +29,7 @@ pub async fn ls(api: &Api, args: Ls) -> Result<()> {
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
-            .call(Method::GET, "list")
+            .call(Method::GET, routes::LIST)
             .query("prefix", &prefix)
             .query("delimiter", "/");
         if let Some(c) = &cursor {
@@ -121,7 +76,7 @@ pub(super) async fn all_versions(api: &Api, by: &str, value: &str) -> Result<Vec
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
-            .call(Method::GET, "list")
+            .call(Method::GET, routes::LIST)
             .query(by, value)
             .query("versions", "1");
         if by == "key" {
@@ -130,7 +85,7 @@ pub(super) async fn all_versions(api: &Api, by: &str, value: &str) -> Result<Vec
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
         }
-        let page: VersionPage = call.send().await?.json()?;
+        let page: VersionListing = call.send().await?.json()?;
         versions.extend(page.versions);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -168,7 +123,7 @@ async fn trash(api: &Api, prefix: &str) -> Result<()> {
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
-            .call(Method::GET, "list")
+            .call(Method::GET, routes::LIST)
             .query("prefix", prefix)
             .query("deleted", "1");
         if let Some(c) = &cursor {

@@ -1,0 +1,72 @@
+//! The API's multipart-upload calls: start, resume (the parts S3 holds and fresh URLs
+//! for the rest), complete, abort.
+
+use homedir_wire::{CompleteUpload, Part, StartUpload, Upload, routes};
+use http::Method;
+use http::header::IF_NONE_MATCH;
+
+use crate::api::Api;
+use crate::error::Result;
+
+pub(super) async fn start(api: &Api, key: &str, size: u64, content_type: &str) -> Result<Upload> {
+    api.call(Method::POST, routes::WRITE_FILE)
+        .query("key", key)
+        .json(&StartUpload {
+            size,
+            content_type: Some(content_type.to_owned()),
+        })
+        .send()
+        .await?
+        .json()
+}
+
+pub(super) async fn resume(
+    api: &Api,
+    key: &str,
+    upload_id: &str,
+    from_part: u32,
+) -> Result<Upload> {
+    api.call(Method::GET, routes::WRITE_FILE)
+        .query("key", key)
+        .query("upload_id", upload_id)
+        .query("from_part", from_part.to_string())
+        .about(key)
+        .send()
+        .await?
+        .json()
+}
+
+/// Completes the upload with `parts` (numbers and ETags, in order); with
+/// `if_absent`, only if `key` does not exist yet.
+pub(super) async fn complete(
+    api: &Api,
+    key: &str,
+    upload_id: &str,
+    parts: Vec<Part>,
+    if_absent: bool,
+) -> Result<()> {
+    let mut call = api
+        .call(Method::POST, routes::WRITE_FILE)
+        .query("key", key)
+        .query("upload_id", upload_id)
+        .json(&CompleteUpload { parts });
+    if if_absent {
+        call = call
+            .header(IF_NONE_MATCH, "*")
+            .on_precondition(format!("{key} already exists (--if-absent)"));
+    }
+    call.send().await.map(drop)
+}
+
+/// Best effort: the bucket's lifecycle rule aborts what this misses.
+pub(super) async fn abort(api: &Api, key: &str, upload_id: &str) {
+    let aborted = api
+        .call(Method::DELETE, routes::WRITE_FILE)
+        .query("key", key)
+        .query("upload_id", upload_id)
+        .send()
+        .await;
+    if let Err(e) = aborted {
+        tracing::debug!(error = %e, "aborting the upload failed");
+    }
+}
