@@ -66,7 +66,7 @@ bench: venv ## performance figures against the local emulator, each with its tar
 
 token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]
 	@test -n "$(EMAIL)" || { echo "usage: make token EMAIL=you@example.com [PASSWORD=...]" >&2; exit 2; }
-	@$(PY) scripts/token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
+	@$(PY) scripts/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
 
 clean: ## remove build output, virtualenvs and local state
 	rm -rf target .aws-sam .local $(VENV) .venv-lint .venv-contract

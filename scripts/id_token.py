@@ -1,6 +1,6 @@
 """Print a Cognito user pool ID token for EMAIL, signing the user up if needed.
 
-    python scripts/token.py EMAIL [PASSWORD]
+    python scripts/id_token.py EMAIL [PASSWORD]
 
 Settings come from the environment (USER_POOL_ID, USER_POOL_CLIENT_ID,
 AWS_REGION, optional AWS_ENDPOINT_URL, DEMO_PASSWORD) and, where missing there,

@@ -73,7 +73,7 @@ fi
 
 # A real user of the local pool and their ID token (kept out of argv and the output).
 email="contract-$(date +%s)-$RANDOM@example.com"
-HOMEDIR_CONTRACT_TOKEN=$("$ROOT/.venv/bin/python" scripts/token.py "$email" "Contract-Passw0rd-1")
+HOMEDIR_CONTRACT_TOKEN=$("$ROOT/.venv/bin/python" scripts/id_token.py "$email" "Contract-Passw0rd-1")
 export HOMEDIR_CONTRACT_TOKEN
 export SCHEMATHESIS_HOOKS="$HERE/hooks.py"
 

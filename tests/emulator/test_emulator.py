@@ -299,7 +299,7 @@ def test_token_script_signs_up_new_users_and_prints_only_the_token(
     }
     environment["HOMEDIR_STACK_ENV"] = str(stack_env)
     result = subprocess.run(
-        [sys.executable, str(HERE.parents[1] / "scripts" / "token.py"), "carol@example.com"],
+        [sys.executable, str(HERE.parents[1] / "scripts" / "id_token.py"), "carol@example.com"],
         env=environment, capture_output=True, text=True, check=True,
     )
     token = result.stdout.strip()
@@ -308,7 +308,7 @@ def test_token_script_signs_up_new_users_and_prints_only_the_token(
     assert IDENTITY_ID.match(get_id(emulator, stack, {provider(stack): token}))
 
     wrong = subprocess.run(
-        [sys.executable, str(HERE.parents[1] / "scripts" / "token.py"), "carol@example.com", "Wrong-Password-1"],
+        [sys.executable, str(HERE.parents[1] / "scripts" / "id_token.py"), "carol@example.com", "Wrong-Password-1"],
         env=environment, capture_output=True, text=True,
     )
     assert wrong.returncode != 0 and wrong.stdout == "" and "NotAuthorized" in wrong.stderr
