@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean
+.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean preflight-%
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,22 +26,27 @@ $(VENV)/.installed: tests/emulator/requirements.txt tests/browser/requirements.t
 
 venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest, selenium)
 
-dev: venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/)
+# What a verb needs that the project cannot install itself: checked in a second,
+# before any build; stops with the install command (scripts/preflight.sh).
+preflight-%:
+	@scripts/preflight.sh $*
+
+dev: preflight-dev venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/)
 	@scripts/dev.sh
 
-test: venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it
+test: preflight-test venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it
 	cargo build --workspace --all-targets
 	$(PY) -m pytest -q tests/emulator
 	scripts/local-stack.sh -- $(NEXTEST) --workspace
 	tests/e2e.sh --local
 
-lint: ## rustfmt, clippy, the template linters (sam validate --lint, cfn-lint, checkov) and openapi-spec-validator on openapi.yaml (own venvs under .venv-lint)
+lint: preflight-lint ## rustfmt, clippy, the template linters (sam validate --lint, cfn-lint, checkov) and openapi-spec-validator on openapi.yaml (own venvs under .venv-lint)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p homedir-tests --test e2e -- -D warnings
 	scripts/lint.sh
 
-build: venv ## sam build: the five arm64 bootstraps, offline
+build: preflight-build venv ## sam build: the five arm64 bootstraps, offline
 	scripts/build.sh
 
 deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
@@ -56,7 +61,7 @@ e2e-local: venv ## the same end-to-end suite against a private local stack serve
 fuzz: venv ## long randomized runs: schemathesis (random seed) against a private local stack, then fuzz/run.sh if present
 	tests/contract/fuzz.sh
 
-bench: venv ## performance figures against the local emulator, each with its target
+bench: preflight-bench venv ## performance figures against the local emulator, each with its target
 	rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
 	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
