@@ -11,7 +11,7 @@
 use futures::{StreamExt, TryStreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
+use aws_sdk_s3::types::{CompletedPart, MetadataDirective};
 
 use super::keys::{Key, VersionId};
 use super::write::{WriteCondition, Written};
@@ -158,21 +158,9 @@ impl Space<'_> {
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
         let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
-        let created = self
-            .s3()
-            .create_multipart_upload()
-            .bucket(self.bucket())
-            .key(self.object_key(dest))
-            .set_content_type(source.content_type.clone())
-            .customize()
-            .config_override(self.as_caller())
-            .send()
-            .await
-            .map_err(|error| s3_error(Failure::of(&error), "CreateMultipartUpload"))?;
-        let upload_id = created
-            .upload_id()
-            .ok_or_else(|| Error::Internal("CreateMultipartUpload returned no UploadId".into()))?
-            .to_owned();
+        let upload_id = self
+            .create_upload(dest, source.content_type.clone())
+            .await?;
         let copy_source = self.copy_source(source);
         let parts: Vec<CompletedPart> = futures::stream::iter(0..source.size.div_ceil(part_size))
             .map(|index| {
@@ -212,23 +200,9 @@ impl Space<'_> {
             .try_collect()
             .await?;
         let output = self
-            .s3()
-            .complete_multipart_upload()
-            .bucket(self.bucket())
-            .key(self.object_key(dest))
-            .upload_id(&upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .set_if_match(condition.if_match())
-            .set_if_none_match(condition.if_none_match())
-            .customize()
-            .config_override(self.as_caller())
-            .send()
+            .complete_parts(dest, &upload_id, parts, condition)
             .await
-            .map_err(|error| s3_error(Failure::of(&error), "CompleteMultipartUpload"));
+            .map_err(|failure| s3_error(failure, "CompleteMultipartUpload"));
         self.stored(
             dest,
             source.size,

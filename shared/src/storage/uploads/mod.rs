@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 pub use homedir_wire::{Part, PartUrl, Upload, UploadedPart};
 
@@ -27,6 +28,57 @@ pub mod plan;
 pub use plan::{MAX_PARTS, Plan, URLS_PER_RESPONSE, UploadId};
 
 impl Space<'_> {
+    /// CreateMultipartUpload of `key`: S3's upload id.
+    pub(super) async fn create_upload(
+        &self,
+        key: &Key,
+        content_type: Option<String>,
+    ) -> Result<String, Error> {
+        let created = self
+            .s3()
+            .create_multipart_upload()
+            .bucket(self.bucket())
+            .key(self.object_key(key))
+            .set_content_type(content_type)
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "CreateMultipartUpload"))?;
+        created
+            .upload_id()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Internal("CreateMultipartUpload returned no UploadId".into()))
+    }
+
+    /// CompleteMultipartUpload of S3's `upload_id` with `parts` (numbers and ETags, in
+    /// order) under `condition`; a failure is left for the caller to judge.
+    pub(super) async fn complete_parts(
+        &self,
+        key: &Key,
+        upload_id: &str,
+        parts: Vec<CompletedPart>,
+        condition: &WriteCondition,
+    ) -> Result<CompleteMultipartUploadOutput, Failure> {
+        self.s3()
+            .complete_multipart_upload()
+            .bucket(self.bucket())
+            .key(self.object_key(key))
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .set_if_match(condition.if_match())
+            .set_if_none_match(condition.if_none_match())
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| Failure::of(&error))
+    }
+
     /// CreateMultipartUpload, then URLs for the first parts (signing is local).
     pub async fn start_upload(
         &self,
@@ -36,24 +88,10 @@ impl Space<'_> {
         wanted: Duration,
     ) -> Result<Upload, Error> {
         let plan = Plan::for_size(size);
-        let created = self
-            .s3()
-            .create_multipart_upload()
-            .bucket(self.bucket())
-            .key(self.object_key(key))
-            .content_type(content_type)
-            .customize()
-            .config_override(self.as_caller())
-            .send()
-            .await
-            .map_err(|error| s3_error(Failure::of(&error), "CreateMultipartUpload"))?;
-        let s3 = created
-            .upload_id()
-            .ok_or_else(|| Error::Internal("CreateMultipartUpload returned no UploadId".into()))?;
-        let id = UploadId {
-            plan,
-            s3: s3.to_owned(),
-        };
+        let s3 = self
+            .create_upload(key, Some(content_type.to_owned()))
+            .await?;
+        let id = UploadId { plan, s3 };
         self.upload_urls(key, &id, Vec::new(), 1, wanted).await
     }
 
@@ -163,40 +201,24 @@ impl Space<'_> {
                 "each part needs the ETag S3 returned for it".into(),
             ));
         }
-        let completed = CompletedMultipartUpload::builder()
-            .set_parts(Some(
-                parts
-                    .iter()
-                    .map(|part| {
-                        CompletedPart::builder()
-                            .part_number(i32::try_from(part.number).unwrap_or(i32::MAX))
-                            .e_tag(&part.etag)
-                            .build()
-                    })
-                    .collect(),
-            ))
-            .build();
+        let completed = parts
+            .iter()
+            .map(|part| {
+                CompletedPart::builder()
+                    .part_number(i32::try_from(part.number).unwrap_or(i32::MAX))
+                    .e_tag(&part.etag)
+                    .build()
+            })
+            .collect();
         let output = self
-            .s3()
-            .complete_multipart_upload()
-            .bucket(self.bucket())
-            .key(self.object_key(key))
-            .upload_id(&id.s3)
-            .multipart_upload(completed)
-            .set_if_match(condition.if_match())
-            .set_if_none_match(condition.if_none_match())
-            .customize()
-            .config_override(self.as_caller())
-            .send()
+            .complete_parts(key, &id.s3, completed, condition)
             .await
-            .map_err(|error| {
-                let failure = Failure::of(&error);
-                match failure.code() {
-                    "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => Error::InvalidRequest(
-                        "a part is missing, of the wrong size, or its ETag is not the one S3 returned".into(),
-                    ),
-                    _ => s3_error(failure, "CompleteMultipartUpload"),
-                }
+            .map_err(|failure| match failure.code() {
+                "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => Error::InvalidRequest(
+                    "a part is missing, of the wrong size, or its ETag is not the one S3 returned"
+                        .into(),
+                ),
+                _ => s3_error(failure, "CompleteMultipartUpload"),
             });
         if matches!(output, Err(Error::NotFound)) && matches!(condition, WriteCondition::Matches(_))
         {
