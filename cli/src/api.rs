@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
+use homedir_wire::{ErrorBody, ErrorCode};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
@@ -22,7 +23,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use homedir_wire::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 
 use crate::auth;
@@ -424,7 +424,9 @@ mod tests {
             ..Settings::default()
         })
         .unwrap();
-        let call = api.call(Method::GET, homedir_wire::routes::LIST).query("prefix", "a b+c/ü?#%");
+        let call = api
+            .call(Method::GET, homedir_wire::routes::LIST)
+            .query("prefix", "a b+c/ü?#%");
         assert_eq!(
             call.url(),
             "http://h/list/?prefix=a%20b%2Bc%2F%C3%BC%3F%23%25"

@@ -43,7 +43,9 @@ fn same_shape(doc: &Value, schema: &Value, sample: &Value, at: &str) {
         }
         Value::Array(items) => {
             if let Some(first) = items.first() {
-                let item_schema = schema.get("items").unwrap_or_else(|| panic!("{at}: no items"));
+                let item_schema = schema
+                    .get("items")
+                    .unwrap_or_else(|| panic!("{at}: no items"));
                 same_shape(doc, item_schema, first, &format!("{at}[]"));
             }
         }
@@ -187,13 +189,20 @@ fn documented_codes(doc: &Value) -> Vec<(u16, String)> {
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     let mut codes = Vec::new();
     for (name, schema) in schemas {
-        let Some(status) = name.strip_prefix("Error").and_then(|s| s.parse::<u16>().ok()) else {
+        let Some(status) = name
+            .strip_prefix("Error")
+            .and_then(|s| s.parse::<u16>().ok())
+        else {
             continue;
         };
         let listed = schema["properties"]["error"]["properties"]["code"]["enum"]
             .as_array()
             .unwrap_or_else(|| panic!("{name} lists its codes"));
-        codes.extend(listed.iter().map(|c| (status, c.as_str().expect("text").to_owned())));
+        codes.extend(
+            listed
+                .iter()
+                .map(|c| (status, c.as_str().expect("text").to_owned())),
+        );
     }
     codes
 }

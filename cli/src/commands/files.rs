@@ -2,9 +2,9 @@
 //! (the file goes to the trash, `homedir ls --deleted`), a move is a copy then a delete.
 
 use homedir_wire::routes;
+use homedir_wire::{FolderDeleted, Listing};
 use http::Method;
 use http::header::IF_NONE_MATCH;
-use homedir_wire::{FolderDeleted, Listing};
 
 use super::{base_name, emit, folder, into_folder};
 use crate::api::Api;
@@ -62,7 +62,9 @@ async fn rm_folder(api: &Api, raw: &str) -> Result<()> {
     let mut deleted = 0u64;
     let mut cursor: Option<String> = None;
     loop {
-        let mut call = api.call(Method::DELETE, routes::DELETE).query("prefix", &prefix);
+        let mut call = api
+            .call(Method::DELETE, routes::DELETE)
+            .query("prefix", &prefix);
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
         }

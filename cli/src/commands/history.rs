@@ -9,9 +9,9 @@
 //! Either way the restore is a new version: nothing is lost, and running it again
 //! with the version `homedir versions` shows undoes it.
 
+use homedir_wire::Written;
 use homedir_wire::routes;
 use http::Method;
-use homedir_wire::Written;
 
 use super::emit;
 use super::ls::{Version, all_versions, version_line};

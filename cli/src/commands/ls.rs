@@ -1,8 +1,8 @@
 //! `ls`: a folder, its versions or its trash, all pages.
 
+pub(super) use homedir_wire::Version;
 use homedir_wire::routes;
 use homedir_wire::{Listing, Trash, VersionListing};
-pub(super) use homedir_wire::Version;
 
 use super::{emit, folder};
 use crate::api::Api;

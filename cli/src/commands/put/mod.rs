@@ -207,7 +207,11 @@ async fn send_parts(
             etag: p.etag.clone(),
         })
         .collect();
-    let progress = Arc::new(Progress::new(&format!("uploading {key}"), upload.size, quiet));
+    let progress = Arc::new(Progress::new(
+        &format!("uploading {key}"),
+        upload.size,
+        quiet,
+    ));
     progress.skip(upload.uploaded.iter().map(|p| p.size).sum());
     let stop_after: Option<usize> = std::env::var(STOP_AFTER_ENV)
         .ok()
@@ -275,4 +279,3 @@ fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or(0)
 }
-
