@@ -78,37 +78,7 @@ impl Space<'_> {
                     next_cursor: None,
                 });
             };
-            let objects = keys
-                .iter()
-                .map(|key| ObjectIdentifier::builder().key(key).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| Error::Internal("a listed key without a name".into()))?;
-            let delete = Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .map_err(|_| Error::Internal("an empty DeleteObjects batch".into()))?;
-            let output = self
-                .s3()
-                .delete_objects()
-                .bucket(self.bucket())
-                .delete(delete)
-                .customize()
-                .config_override(self.as_caller())
-                .send()
-                .await
-                .map_err(|error| s3_error(Failure::of(&error), "DeleteObjects"))?;
-            if let Some(failed) = output.errors().first() {
-                tracing::warn!(
-                    aws_code = failed.code().unwrap_or("none"),
-                    failures = output.errors().len(),
-                    "DeleteObjects refused some keys of the caller's folder"
-                );
-                return Err(match failed.code() {
-                    Some("AccessDenied") => Error::Forbidden,
-                    _ => Error::UpstreamUnavailable(Upstream::S3),
-                });
-            }
+            self.delete_batch(&keys).await?;
             deleted += keys.len() as u64;
             let more = listed.is_truncated() == Some(true);
             let relative = last
@@ -129,5 +99,42 @@ impl Space<'_> {
             }
             start_after = Some(last);
         }
+    }
+
+    /// One DeleteObjects of `keys` (full S3 keys, at most [`BATCH`]): a delete marker
+    /// each. A key S3 refuses fails the batch.
+    async fn delete_batch(&self, keys: &[String]) -> Result<(), Error> {
+        let objects = keys
+            .iter()
+            .map(|key| ObjectIdentifier::builder().key(key).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Error::Internal("a listed key without a name".into()))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|_| Error::Internal("an empty DeleteObjects batch".into()))?;
+        let output = self
+            .s3()
+            .delete_objects()
+            .bucket(self.bucket())
+            .delete(delete)
+            .customize()
+            .config_override(self.as_caller())
+            .send()
+            .await
+            .map_err(|error| s3_error(Failure::of(&error), "DeleteObjects"))?;
+        if let Some(failed) = output.errors().first() {
+            tracing::warn!(
+                aws_code = failed.code().unwrap_or("none"),
+                failures = output.errors().len(),
+                "DeleteObjects refused some keys of the caller's folder"
+            );
+            return Err(match failed.code() {
+                Some("AccessDenied") => Error::Forbidden,
+                _ => Error::UpstreamUnavailable(Upstream::S3),
+            });
+        }
+        Ok(())
     }
 }

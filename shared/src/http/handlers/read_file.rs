@@ -12,7 +12,7 @@ use crate::http::request::{DEFAULT_CONTENT_TYPE, Query, header_text, require_met
 use crate::http::response::{empty_response, insert, json_response};
 use crate::storage::keys::VersionId;
 use crate::storage::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS, attachment};
-use crate::storage::read::Read;
+use crate::storage::read::{File, Read};
 
 /// `GET /read-file?key=K[&version=V]`: the bytes (of that version), with
 /// `Content-Type`, `ETag`, `Last-Modified` and `x-version-id`;
@@ -65,38 +65,7 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
                     insert(headers, header::CACHE_CONTROL, "no-store");
                     response
                 }
-                Read::Found(file) => {
-                    let mut response = Response::new(Body::Binary(Vec::from(file.bytes)));
-                    let headers = response.headers_mut();
-                    let content_type = file.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE);
-                    insert(headers, header::CONTENT_TYPE, content_type);
-                    if let Some(etag) = &file.etag {
-                        insert(headers, header::ETAG, etag);
-                    }
-                    if let Some(version) = &file.version_id {
-                        insert(headers, VERSION_ID, version);
-                    }
-                    if let Some(modified) = file
-                        .last_modified
-                        .and_then(|t| std::time::SystemTime::try_from(t).ok())
-                    {
-                        insert(
-                            headers,
-                            header::LAST_MODIFIED,
-                            &httpdate::fmt_http_date(modified),
-                        );
-                    }
-                    // Stored types are the writer's choice: never let a browser sniff or
-                    // run them in the API's origin.
-                    insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-                    insert(
-                        headers,
-                        header::CONTENT_SECURITY_POLICY,
-                        "default-src 'none'; sandbox",
-                    );
-                    insert(headers, header::CACHE_CONTROL, "private, no-cache");
-                    response
-                }
+                Read::Found(file) => file_response(file),
                 Read::NotModified { etag } => {
                     let mut response = empty_response(StatusCode::NOT_MODIFIED);
                     if let Some(etag) = etag {
@@ -108,4 +77,38 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
         )
     })
     .await)
+}
+
+/// The bytes of a file read inline, with its metadata as headers.
+fn file_response(file: File) -> Response<Body> {
+    let mut response = Response::new(Body::Binary(Vec::from(file.bytes)));
+    let headers = response.headers_mut();
+    let content_type = file.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE);
+    insert(headers, header::CONTENT_TYPE, content_type);
+    if let Some(etag) = &file.etag {
+        insert(headers, header::ETAG, etag);
+    }
+    if let Some(version) = &file.version_id {
+        insert(headers, VERSION_ID, version);
+    }
+    if let Some(modified) = file
+        .last_modified
+        .and_then(|t| std::time::SystemTime::try_from(t).ok())
+    {
+        insert(
+            headers,
+            header::LAST_MODIFIED,
+            &httpdate::fmt_http_date(modified),
+        );
+    }
+    // Stored types are the writer's choice: never let a browser sniff or run them in
+    // the API's origin.
+    insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    insert(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox",
+    );
+    insert(headers, header::CACHE_CONTROL, "private, no-cache");
+    response
 }

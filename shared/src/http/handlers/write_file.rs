@@ -56,87 +56,100 @@ async fn put(
         ],
     )?;
     let key = query.key(app.max_key_bytes())?;
-    let headers = request.headers();
-    let condition = write_condition(headers)?;
-    let operation = match (
-        query.get("restore"),
-        query.get("copy_from"),
-        query.get("move_from"),
-    ) {
-        (None, None, None) => None,
-        (Some(version), None, None) => Some(FromExisting::Restore(VersionId::parse(version)?)),
-        (None, Some(source), None) => {
-            Some(FromExisting::Copy(Key::parse(source, app.max_key_bytes())?))
+    let condition = write_condition(request.headers())?;
+    let written = match FromExisting::parse(&query, &key, app.max_key_bytes())? {
+        Some(operation) => {
+            if !into_bytes(body).is_empty() {
+                return Err(Error::InvalidRequest(
+                    "a restore, copy or move takes no body".into(),
+                ));
+            }
+            let home = app.home(caller).await?;
+            match operation {
+                FromExisting::Restore(version) => home.restore(&key, &version, &condition).await?,
+                FromExisting::Copy { source, if_match } => {
+                    home.copy(&key, &source, if_match, &condition).await?
+                }
+                FromExisting::Move { source, if_match } => {
+                    home.rename(&key, &source, if_match, &condition).await?
+                }
+            }
         }
-        (None, None, Some(source)) => {
-            Some(FromExisting::Move(Key::parse(source, app.max_key_bytes())?))
-        }
-        _ => {
-            return Err(Error::InvalidRequest(
-                "send one of restore, copy_from and move_from".into(),
-            ));
+        None => {
+            let content_type = content_type(header_text(request.headers(), "content-type")?)?;
+            let bytes = into_bytes(body);
+            if bytes.len() > app.max_file_bytes() {
+                return Err(Error::PayloadTooLarge(format!(
+                    "the body is {} bytes; the largest file one PUT accepts is {} bytes (a synchronous Lambda invocation carries 6 MB, base64-encoded): upload larger files with POST /write-file",
+                    bytes.len(),
+                    app.max_file_bytes()
+                )));
+            }
+            let home = app.home(caller).await?;
+            home.write(&key, bytes, content_type, &condition).await?
         }
     };
-    // S3 refuses a copy onto itself (InvalidRequest) whatever the caller meant; say so
-    // before any AWS call.
-    if let Some(FromExisting::Copy(source) | FromExisting::Move(source)) = &operation
-        && source == &key
-    {
-        return Err(Error::InvalidRequest(
-            "a file cannot be copied or moved onto itself".into(),
-        ));
-    }
-    let source_if_match = match query.get("source_if_match") {
-        Some(_)
-            if !matches!(
-                operation,
-                Some(FromExisting::Copy(_) | FromExisting::Move(_))
-            ) =>
-        {
-            return Err(Error::InvalidRequest(
-                "source_if_match applies to copy_from and move_from".into(),
-            ));
-        }
-        Some("") => return Err(Error::InvalidRequest("source_if_match is empty".into())),
-        other => other,
-    };
-    if let Some(operation) = operation {
-        if !into_bytes(body).is_empty() {
-            return Err(Error::InvalidRequest(
-                "a restore, copy or move takes no body".into(),
-            ));
-        }
-        let home = app.home(caller).await?;
-        let written = match operation {
-            FromExisting::Restore(version) => home.restore(&key, &version, &condition).await?,
-            FromExisting::Copy(source) => {
-                home.copy(&key, &source, source_if_match, &condition)
-                    .await?
-            }
-            FromExisting::Move(source) => {
-                home.rename(&key, &source, source_if_match, &condition)
-                    .await?
-            }
-        };
-        return Ok(written_response(StatusCode::OK, &written));
-    }
-    let content_type = content_type(header_text(headers, "content-type")?)?;
-    let bytes = into_bytes(body);
-    if bytes.len() > app.max_file_bytes() {
-        return Err(Error::PayloadTooLarge(format!(
-            "the body is {} bytes; the largest file one PUT accepts is {} bytes (a synchronous Lambda invocation carries 6 MB, base64-encoded): upload larger files with POST /write-file",
-            bytes.len(),
-            app.max_file_bytes()
-        )));
-    }
-    let home = app.home(caller).await?;
-    let written = home.write(&key, bytes, content_type, &condition).await?;
     Ok(written_response(StatusCode::OK, &written))
 }
 
 /// A write whose content comes from the caller's home, not the body.
-enum FromExisting {
+enum FromExisting<'q> {
     Restore(VersionId),
-    Copy(Key),
-    Move(Key),
+    Copy {
+        source: Key,
+        if_match: Option<&'q str>,
+    },
+    Move {
+        source: Key,
+        if_match: Option<&'q str>,
+    },
+}
+
+impl<'q> FromExisting<'q> {
+    /// `restore=V`, `copy_from=S` or `move_from=S` (with `source_if_match=E`), at most
+    /// one of them; `None` when the content is the body.
+    fn parse(query: &'q Query, key: &Key, max_key_bytes: usize) -> Result<Option<Self>, Error> {
+        let source = |raw| Key::parse(raw, max_key_bytes);
+        let if_match = query.get("source_if_match");
+        let operation = match (
+            query.get("restore"),
+            query.get("copy_from"),
+            query.get("move_from"),
+        ) {
+            (None, None, None) => None,
+            (Some(version), None, None) => Some(FromExisting::Restore(VersionId::parse(version)?)),
+            (None, Some(raw), None) => Some(FromExisting::Copy {
+                source: source(raw)?,
+                if_match,
+            }),
+            (None, None, Some(raw)) => Some(FromExisting::Move {
+                source: source(raw)?,
+                if_match,
+            }),
+            _ => {
+                return Err(Error::InvalidRequest(
+                    "send one of restore, copy_from and move_from".into(),
+                ));
+            }
+        };
+        match &operation {
+            // S3 refuses a copy onto itself (InvalidRequest) whatever the caller meant;
+            // say so before any AWS call.
+            Some(FromExisting::Copy { source, .. } | FromExisting::Move { source, .. })
+                if source == key =>
+            {
+                Err(Error::InvalidRequest(
+                    "a file cannot be copied or moved onto itself".into(),
+                ))
+            }
+            Some(FromExisting::Copy { .. } | FromExisting::Move { .. }) if if_match == Some("") => {
+                Err(Error::InvalidRequest("source_if_match is empty".into()))
+            }
+            Some(FromExisting::Copy { .. } | FromExisting::Move { .. }) => Ok(operation),
+            _ if if_match.is_some() => Err(Error::InvalidRequest(
+                "source_if_match applies to copy_from and move_from".into(),
+            )),
+            _ => Ok(operation),
+        }
+    }
 }
