@@ -312,3 +312,31 @@ def test_token_script_signs_up_new_users_and_prints_only_the_token(
         env=environment, capture_output=True, text=True,
     )
     assert wrong.returncode != 0 and wrong.stdout == "" and "NotAuthorized" in wrong.stderr
+
+
+# ---------------------------------------------------------------------------------
+# Every correction names the AWS page it follows
+
+
+def test_every_correction_module_names_the_aws_pages_it_follows() -> None:
+    """The package's index lists each correction with the module that holds it; each of
+    those modules cites the AWS documentation its behaviour follows (a local test is
+    only as true as the emulator under it)."""
+    import re
+
+    import homedir_aws
+
+    package = Path(homedir_aws.__file__).parent
+    # Join the index's continuation lines (indented) to the line they continue.
+    index = re.sub(r"\n {2,}", " ", homedir_aws.__doc__ or "")
+    listed = re.findall(r"^([a-z])\. .*?\.{3,} (.+)$", index, flags=re.MULTILINE)
+    assert [letter for letter, _ in listed] == list("abcdefghijklmno"), listed
+    # d (the call log and control endpoints) and e (start-up) are the emulator's own
+    # tooling for tests, not behaviours of AWS.
+    own_tooling = {"d", "e"}
+    for letter, modules in listed:
+        if letter in own_tooling:
+            continue
+        for module in re.findall(r"[a-z0-9_]+\.py", modules):
+            text = (package / module).read_text()
+            assert "docs.aws.amazon.com" in text, f"correction {letter}: {module} cites no AWS page"
