@@ -4,7 +4,7 @@
 # scripts/local-stack.sh exported, and the function role's own local credentials,
 # which the emulator refuses every S3 call, as AWS refuses the real role.
 set -euo pipefail
-for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX; do
+for name in AWS_ENDPOINT_URL AWS_REGION USER_POOL_ID USER_POOL_CLIENT_ID IDENTITY_POOL_ID BUCKET_NAME HOME_PREFIX UPLOAD_ID_KEY; do
   echo "$name=${!name}"
 done
 # The web page's settings (homedir::web): Cognito and the presigned URLs are the

@@ -50,6 +50,10 @@ grep -q '^ready' "$log" || { echo "local-stack.sh: the emulator did not become r
 $py tests/emulator/provision.py --endpoint "http://127.0.0.1:$port" --region us-east-1 \
   --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null
 
+# The deployment's secret for upload ids (template.yaml generates one in Secrets
+# Manager); a fresh one per local stack.
+echo "UPLOAD_ID_KEY=$($py -c 'import secrets; print(secrets.token_hex(32))')" >>"$env_file"
+
 set -a
 # shellcheck disable=SC1090
 source "$env_file"

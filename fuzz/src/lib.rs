@@ -18,7 +18,10 @@ use homedir::storage::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
 use homedir::storage::write::WriteCondition;
 use homedir::storage::{home_root, key_under, prefix_under, relative_to};
 use http::{HeaderMap, HeaderValue};
-use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
+use models::{
+    key_is_valid, model_condition, model_decode, prefix_is_valid, upload_tag_is_valid,
+    version_id_is_valid,
+};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 const MIB: u64 = 1024 * 1024;
@@ -237,6 +240,7 @@ pub fn upload_id(data: &[u8]) {
                 assert!(last <= plan.part_size);
                 assert_eq!(u64::from(parts - 1) * plan.part_size + last, plan.size);
                 assert!(version_id_is_valid(&id.s3));
+                assert!(upload_tag_is_valid(&id.tag));
                 assert_eq!(UploadId::parse(&id.to_string(), max_size), Ok(id));
             }
             Err(error) => refused_with(&error, "invalid_request"),

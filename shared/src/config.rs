@@ -54,7 +54,30 @@ pub struct Config {
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
+    /// `UPLOAD_ID_KEY`: the deployment's secret that authenticates upload ids (see
+    /// [`crate::storage::uploads::plan`]); only `write-file` needs it (see
+    /// [`Config::require_upload_id_key`]).
+    pub upload_id_key: Option<Secret>,
 }
+
+/// A secret setting: compared and cloned like text, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The shortest `UPLOAD_ID_KEY`: 32 characters (the template generates 64).
+pub const MIN_UPLOAD_ID_KEY_CHARS: usize = 32;
 
 /// A configuration problem, naming the variable at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -220,6 +243,23 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         Ok(endpoint_url)
     }
 
+    /// `UPLOAD_ID_KEY` (optional here): at least [`MIN_UPLOAD_ID_KEY_CHARS`] visible
+    /// ASCII characters.
+    pub fn upload_id_key(&self) -> Result<Option<Secret>, ConfigError> {
+        let Some(key) = self.get("UPLOAD_ID_KEY") else {
+            return Ok(None);
+        };
+        if key.len() < MIN_UPLOAD_ID_KEY_CHARS || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(problem(
+                "UPLOAD_ID_KEY",
+                format!(
+                    "must be at least {MIN_UPLOAD_ID_KEY_CHARS} visible ASCII characters (the template generates it)"
+                ),
+            ));
+        }
+        Ok(Some(Secret(key)))
+    }
+
     /// `MAX_FILE_BYTES` (default and most [`LAMBDA_MAX_FILE_BYTES`]): the largest file
     /// one PUT accepts and one read returns inline.
     pub fn max_file_bytes(&self) -> Result<usize, ConfigError> {
@@ -274,7 +314,19 @@ impl Config {
                 25,
             )?),
             max_file_bytes: settings.max_file_bytes()?,
+            upload_id_key: settings.upload_id_key()?,
             region,
+        })
+    }
+
+    /// The upload id key, which `write-file` cannot start without: its cold start
+    /// fails naming the variable.
+    pub fn require_upload_id_key(&self) -> Result<&Secret, ConfigError> {
+        self.upload_id_key.as_ref().ok_or_else(|| {
+            problem(
+                "UPLOAD_ID_KEY",
+                "is not set (required by write-file: it authenticates upload ids)",
+            )
         })
     }
 
@@ -430,6 +482,11 @@ mod tests {
             ("USER_CHECK_TTL_SECS", "ten"),
             ("MAX_FILE_BYTES", "99999999999"),
             ("CACHE_CAPACITY", "0"),
+            ("UPLOAD_ID_KEY", "too-short"),
+            (
+                "UPLOAD_ID_KEY",
+                "a key with spaces in it, long enough to pass",
+            ),
         ];
         for (name, value) in cases {
             let mut vars = base();
@@ -451,6 +508,24 @@ mod tests {
         let long: &'static str = Box::leak("x".repeat(101).into_boxed_str());
         vars.insert("HOME_PREFIX", long);
         assert_eq!(load(&vars).expect_err("101").variable, "HOME_PREFIX");
+    }
+
+    #[test]
+    fn the_upload_id_key_is_optional_here_required_by_write_file_and_never_printed() {
+        let config = load(&base()).expect("valid");
+        assert_eq!(config.upload_id_key, None);
+        assert_eq!(
+            config.require_upload_id_key().expect_err("unset").variable,
+            "UPLOAD_ID_KEY"
+        );
+        let mut vars = base();
+        vars.insert("UPLOAD_ID_KEY", "0123456789abcdef0123456789abcdef");
+        let config = load(&vars).expect("valid");
+        assert_eq!(
+            config.require_upload_id_key().map(Secret::expose),
+            Ok("0123456789abcdef0123456789abcdef")
+        );
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
     }
 
     #[test]

@@ -24,7 +24,10 @@ use homedir::storage::uploads::plan::{MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES,
 use homedir::storage::versions::{MAX_VERSION_CURSOR_BYTES, VersionCursor};
 use homedir::storage::write::WriteCondition;
 use homedir::storage::{home_root, key_under, prefix_under, relative_to};
-use models::{key_is_valid, model_condition, model_decode, prefix_is_valid, version_id_is_valid};
+use models::{
+    key_is_valid, model_condition, model_decode, prefix_is_valid, upload_tag_is_valid,
+    version_id_is_valid,
+};
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -587,8 +590,8 @@ proptest! {
     /// Every upload id the API issues (a plan for a size within the limit and S3's id)
     /// parses back to itself; a plan is one part of the size it covers.
     #[test]
-    fn issued_upload_ids_round_trip(size in 0..=5 * TIB, s3 in s3_token(200)) {
-        let id = UploadId { plan: Plan::for_size(size), s3 };
+    fn issued_upload_ids_round_trip(size in 0..=5 * TIB, tag in "[0-9a-f]{32}", s3 in s3_token(200)) {
+        let id = UploadId { plan: Plan::for_size(size), tag, s3 };
         prop_assert_eq!(UploadId::parse(&id.to_string(), 5 * TIB), Ok(id.clone()));
         let plan = id.plan;
         prop_assert!(plan.parts() <= MAX_PARTS);
@@ -597,22 +600,26 @@ proptest! {
         prop_assert!(plan.part_bytes(last) <= plan.part_size);
     }
 
-    /// The parser accepts exactly the plans the rule allows, with an S3 id of
-    /// visible ASCII without `/`; whatever it accepts prints back to an equal id.
+    /// The parser accepts exactly the plans the rule allows, with a tag of 32 lowercase
+    /// hex digits and an S3 id of visible ASCII without `/`; whatever it accepts prints
+    /// back to an equal id. (Whether the tag is right is the key's to say: see the
+    /// unit tests of `UploadKey` and the integration tests of forged plans.)
     #[test]
     fn upload_ids_are_refused_unless_the_plan_holds(
         size in plan_number(),
         part_size in plan_number(),
         max_size in prop_oneof![Just(5 * TIB), Just(5 * GIB), 0..=u64::MAX],
+        tag in prop_oneof!["[0-9a-f]{32}", "[0-9a-fA-F]{30,33}", "[ -~]{0,34}"],
         s3 in prop_oneof![s3_token(40), "[ -~]{0,6}"],
         garbage in prop_oneof![lossy_text(), "[0-9.]{0,30}[a-z]{0,3}"],
     ) {
-        let raw = format!("{size}.{part_size}.{s3}");
+        let raw = format!("{size}.{part_size}.{tag}.{s3}");
         let s3_ok = version_id_is_valid(&s3);
+        let tag_ok = upload_tag_is_valid(&tag);
         let parsed = UploadId::parse(&raw, max_size);
-        prop_assert_eq!(parsed.is_ok(), s3_ok && plan_is_valid(size, part_size, max_size), "{}", raw);
+        prop_assert_eq!(parsed.is_ok(), tag_ok && s3_ok && plan_is_valid(size, part_size, max_size), "{}", raw);
         if let Ok(id) = parsed {
-            prop_assert_eq!((id.plan.size, id.plan.part_size, id.s3.as_str()), (size, part_size, s3.as_str()));
+            prop_assert_eq!((id.plan.size, id.plan.part_size, id.tag.as_str(), id.s3.as_str()), (size, part_size, tag.as_str(), s3.as_str()));
             prop_assert!(id.plan.parts() <= MAX_PARTS);
         }
         match UploadId::parse(&garbage, max_size) {
@@ -625,7 +632,8 @@ proptest! {
 #[test]
 fn upload_id_limits_are_exact() {
     let max = 5 * TIB;
-    let ok = |size: u64, part: u64| UploadId::parse(&format!("{size}.{part}.id"), max).is_ok();
+    const T: &str = "0123456789abcdef0123456789abcdef";
+    let ok = |size: u64, part: u64| UploadId::parse(&format!("{size}.{part}.{T}.id"), max).is_ok();
     assert!(ok(0, MIN_PART_BYTES));
     assert!(!ok(0, MIN_PART_BYTES - MIB));
     assert!(ok(1, MAX_PART_BYTES));
@@ -636,12 +644,12 @@ fn upload_id_limits_are_exact() {
     assert!(!ok(most + 1, MIN_PART_BYTES));
     assert!(ok(max, Plan::for_size(max).part_size));
     assert!(!ok(max + 1, Plan::for_size(max + 1).part_size));
-    assert!(UploadId::parse(&format!("1.{MIN_PART_BYTES}.{}", "i".repeat(1024)), max).is_ok());
-    assert!(UploadId::parse(&format!("1.{MIN_PART_BYTES}.{}", "i".repeat(1025)), max).is_err());
+    assert!(UploadId::parse(&format!("1.{MIN_PART_BYTES}.{T}.{}", "i".repeat(1024)), max).is_ok());
+    assert!(UploadId::parse(&format!("1.{MIN_PART_BYTES}.{T}.{}", "i".repeat(1025)), max).is_err());
     // 20 digits is u64's width; a 21st (leading zero) is refused, not wrapped.
-    assert!(UploadId::parse(&format!("{:020}.{MIN_PART_BYTES}.id", 1), max).is_ok());
-    assert!(UploadId::parse(&format!("{:021}.{MIN_PART_BYTES}.id", 1), max).is_err());
-    assert!(UploadId::parse("18446744073709551616.8388608.id", u64::MAX).is_err());
+    assert!(UploadId::parse(&format!("{:020}.{MIN_PART_BYTES}.{T}.id", 1), max).is_ok());
+    assert!(UploadId::parse(&format!("{:021}.{MIN_PART_BYTES}.{T}.id", 1), max).is_err());
+    assert!(UploadId::parse(&format!("18446744073709551616.8388608.{T}.id"), u64::MAX).is_err());
 }
 
 // ---------------------------------------------------------------------------------

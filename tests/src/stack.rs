@@ -75,6 +75,7 @@ impl Stack {
             "IDENTITY_POOL_ID",
             "BUCKET_NAME",
             "HOME_PREFIX",
+            "UPLOAD_ID_KEY",
         ]
         .iter()
         .map(|k| ((*k).to_owned(), self.var(k).to_owned()))

@@ -7,5 +7,7 @@ use lambda_http::Error;
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
+    // This function issues and checks upload ids: it cannot start without their key.
+    app.config().require_upload_id_key()?;
     runtime::run(&app, handlers::write_file).await
 }

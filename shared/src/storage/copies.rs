@@ -200,7 +200,7 @@ impl Space<'_> {
             .try_collect()
             .await?;
         let output = self
-            .complete_parts(dest, &upload_id, parts, condition)
+            .complete_parts(dest, &upload_id, parts, source.size, condition)
             .await
             .map_err(|failure| s3_error(failure, "CompleteMultipartUpload"));
         self.stored(

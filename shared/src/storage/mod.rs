@@ -68,6 +68,9 @@ pub struct Storage {
     max_file_bytes: usize,
     copy_object_max_bytes: u64,
     folder_delete_budget: Duration,
+    /// Authenticates upload ids; `None` outside `write-file` (see
+    /// [`Config::require_upload_id_key`]).
+    upload_key: Option<uploads::plan::UploadKey>,
 }
 
 /// One caller's space: S3 access with that caller's credentials, under one root.
@@ -89,6 +92,10 @@ impl Storage {
             max_file_bytes: config.max_file_bytes,
             copy_object_max_bytes: config.copy_object_max_bytes,
             folder_delete_budget: config.folder_delete_budget,
+            upload_key: config
+                .upload_id_key
+                .as_ref()
+                .map(|secret| uploads::plan::UploadKey::new(secret.expose().as_bytes())),
         }
     }
 

@@ -93,3 +93,11 @@ pub fn model_condition<V: AsRef<[u8]>>(
         (None, None) => Some(WriteCondition::None),
     }
 }
+
+/// An upload id's tag: exactly 32 lowercase hex digits (128 bits).
+pub fn upload_tag_is_valid(raw: &str) -> bool {
+    raw.len() == 32
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}

@@ -25,9 +25,23 @@ use crate::error::Error;
 
 pub mod plan;
 
-pub use plan::{MAX_PARTS, Plan, URLS_PER_RESPONSE, UploadId};
+pub use plan::{MAX_PARTS, Plan, URLS_PER_RESPONSE, UploadId, UploadKey};
 
 impl Space<'_> {
+    /// The deployment's upload id key (only `write-file` has one; its cold start
+    /// checks, so this never fails there).
+    fn upload_key(&self) -> Result<&UploadKey, Error> {
+        self.storage
+            .upload_key
+            .as_ref()
+            .ok_or_else(|| Error::Internal("UPLOAD_ID_KEY is not set".into()))
+    }
+
+    /// `id` as this API issued it for `key` in this space, or 400 before any AWS call.
+    fn check_upload_id(&self, key: &Key, id: &UploadId) -> Result<(), Error> {
+        self.upload_key()?.verify(self.root(), key.as_str(), id)
+    }
+
     /// CreateMultipartUpload of `key`: S3's upload id.
     pub(super) async fn create_upload(
         &self,
@@ -52,12 +66,16 @@ impl Space<'_> {
     }
 
     /// CompleteMultipartUpload of S3's `upload_id` with `parts` (numbers and ETags, in
-    /// order) under `condition`; a failure is left for the caller to judge.
+    /// order) under `condition`, holding S3 to a total of exactly `size` bytes
+    /// (`x-amz-mp-object-size`: a mismatch is 400 InvalidRequest and stores nothing,
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>);
+    /// a failure is left for the caller to judge.
     pub(super) async fn complete_parts(
         &self,
         key: &Key,
         upload_id: &str,
         parts: Vec<CompletedPart>,
+        size: u64,
         condition: &WriteCondition,
     ) -> Result<CompleteMultipartUploadOutput, Failure> {
         self.s3()
@@ -70,6 +88,7 @@ impl Space<'_> {
                     .set_parts(Some(parts))
                     .build(),
             )
+            .mpu_object_size(i64::try_from(size).unwrap_or(i64::MAX))
             .set_if_match(condition.if_match())
             .set_if_none_match(condition.if_none_match())
             .customize()
@@ -87,11 +106,11 @@ impl Space<'_> {
         content_type: &str,
         wanted: Duration,
     ) -> Result<Upload, Error> {
-        let plan = Plan::for_size(size);
+        let upload_key = self.upload_key()?;
         let s3 = self
             .create_upload(key, Some(content_type.to_owned()))
             .await?;
-        let id = UploadId { plan, s3 };
+        let id = upload_key.issue(self.root(), key.as_str(), Plan::for_size(size), s3);
         self.upload_urls(key, &id, Vec::new(), 1, wanted).await
     }
 
@@ -104,6 +123,7 @@ impl Space<'_> {
         from: u32,
         wanted: Duration,
     ) -> Result<Upload, Error> {
+        self.check_upload_id(key, id)?;
         let uploaded = self.uploaded_parts(key, id).await?;
         self.upload_urls(key, id, uploaded, from, wanted).await
     }
@@ -183,6 +203,7 @@ impl Space<'_> {
         parts: &[Part],
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
+        self.check_upload_id(key, id)?;
         let expected = id.plan.parts();
         let in_order = parts
             .iter()
@@ -211,12 +232,16 @@ impl Space<'_> {
             })
             .collect();
         let output = self
-            .complete_parts(key, &id.s3, completed, condition)
+            .complete_parts(key, &id.s3, completed, id.plan.size, condition)
             .await
             .map_err(|failure| match failure.code() {
                 "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => Error::InvalidRequest(
                     "a part is missing, of the wrong size, or its ETag is not the one S3 returned"
                         .into(),
+                ),
+                // x-amz-mp-object-size: the parts do not add up to the declared size.
+                "InvalidRequest" => Error::InvalidRequest(
+                    "the parts do not add up to the size declared when the upload started".into(),
                 ),
                 _ => s3_error(failure, "CompleteMultipartUpload"),
             });
@@ -247,6 +272,7 @@ impl Space<'_> {
 
     /// AbortMultipartUpload: nothing of the upload remains.
     pub async fn abort_upload(&self, key: &Key, id: &UploadId) -> Result<(), Error> {
+        self.check_upload_id(key, id)?;
         self.s3()
             .abort_multipart_upload()
             .bucket(self.bucket())
