@@ -49,8 +49,15 @@ pub struct Config {
     /// CopyObject takes at most 5 GiB.
     pub copy_object_max_bytes: u64,
     /// How long a folder delete keeps deleting batches before it answers with a
-    /// cursor, well inside API Gateway's 30 s.
+    /// cursor: room for one more batch inside the function's 15 s timeout.
     pub folder_delete_budget: Duration,
+    /// The largest file a copy or move copies (`MAX_COPY_BYTES`, default 5 GiB, what
+    /// one CopyObject takes): a larger copy cannot finish inside the function's
+    /// timeout, so it is refused up front rather than left half done.
+    pub max_copy_bytes: u64,
+    /// How long a copy in parts (above `COPY_OBJECT_MAX_BYTES`) may take before it is
+    /// aborted, inside the function's timeout.
+    pub copy_budget: Duration,
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
@@ -306,7 +313,14 @@ impl Config {
                 1,
                 S3_MAX_COPY_OBJECT_BYTES,
             )?,
-            folder_delete_budget: settings.seconds("FOLDER_DELETE_BUDGET_SECS", 15, 25)?,
+            folder_delete_budget: settings.seconds("FOLDER_DELETE_BUDGET_SECS", 10, 25)?,
+            max_copy_bytes: settings.number(
+                "MAX_COPY_BYTES",
+                S3_MAX_COPY_OBJECT_BYTES,
+                1,
+                S3_MAX_OBJECT_BYTES,
+            )?,
+            copy_budget: settings.seconds("COPY_BUDGET_SECS", 10, 25)?,
             upstream_timeout: Duration::from_secs(settings.number(
                 "UPSTREAM_TIMEOUT_SECS",
                 10,
@@ -416,6 +430,9 @@ mod tests {
         assert_eq!(config.user_check_ttl, Duration::from_secs(60));
         assert_eq!(config.max_file_bytes, LAMBDA_MAX_FILE_BYTES);
         assert_eq!(config.upstream_timeout, Duration::from_secs(10));
+        assert_eq!(config.folder_delete_budget, Duration::from_secs(10));
+        assert_eq!(config.copy_budget, Duration::from_secs(10));
+        assert_eq!(config.max_copy_bytes, S3_MAX_COPY_OBJECT_BYTES);
         assert_eq!(config.max_upload_bytes, 5 * 1024 * 1024 * 1024);
         assert_eq!(
             config.issuer(),
@@ -482,6 +499,8 @@ mod tests {
             ("USER_CHECK_TTL_SECS", "ten"),
             ("MAX_FILE_BYTES", "99999999999"),
             ("CACHE_CAPACITY", "0"),
+            ("MAX_COPY_BYTES", "0"),
+            ("COPY_BUDGET_SECS", "26"),
             ("UPLOAD_ID_KEY", "too-short"),
             (
                 "UPLOAD_ID_KEY",

@@ -17,7 +17,7 @@ use super::keys::{Key, VersionId};
 use super::write::{WriteCondition, Written};
 use super::{Space, s3_error};
 use crate::aws::Failure;
-use crate::error::Error;
+use crate::error::{Error, Upstream};
 
 /// UploadPartCopy parts: at least 512 MiB, at most 10,000 of them.
 const COPY_PART_BYTES: u64 = 512 * 1024 * 1024;
@@ -128,6 +128,12 @@ impl Space<'_> {
         source: &Source,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
+        if source.size > self.storage.max_copy_bytes {
+            return Err(Error::PayloadTooLarge(format!(
+                "the file is {} bytes; the API copies, moves and restores files of at most {} bytes (MAX_COPY_BYTES), which finish inside one request: download it and upload it again instead",
+                source.size, self.storage.max_copy_bytes
+            )));
+        }
         if source.size > self.storage.copy_object_max_bytes {
             return self.copy_in_parts(dest, source, condition).await;
         }
@@ -150,23 +156,51 @@ impl Space<'_> {
             .await
     }
 
-    /// Beyond CopyObject's 5 GiB: a multipart upload of UploadPartCopy parts.
+    /// Beyond CopyObject's 5 GiB: a multipart upload of UploadPartCopy parts, within
+    /// `COPY_BUDGET_SECS`. Whatever fails or runs out of time, the upload is aborted:
+    /// no part of a copy that did not happen is left to be billed until the lifecycle
+    /// rule runs.
     async fn copy_in_parts(
         &self,
         dest: &Key,
         source: &Source,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
         let upload_id = self
             .create_upload(dest, source.content_type.clone())
             .await?;
+        let copied = tokio::time::timeout(
+            self.storage.copy_budget,
+            self.copy_parts_and_complete(dest, source, &upload_id, condition),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            tracing::warn!(
+                size = source.size,
+                "a copy in parts did not finish inside COPY_BUDGET_SECS; aborted"
+            );
+            Err(Error::UpstreamUnavailable(Upstream::S3))
+        });
+        if copied.is_err() {
+            self.abort_quietly(dest, &upload_id).await;
+        }
+        copied
+    }
+
+    async fn copy_parts_and_complete(
+        &self,
+        dest: &Key,
+        source: &Source,
+        upload_id: &str,
+        condition: &WriteCondition,
+    ) -> Result<Written, Error> {
+        let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
         let copy_source = self.copy_source(source);
         let parts: Vec<CompletedPart> = futures::stream::iter(0..source.size.div_ceil(part_size))
             .map(|index| {
                 let first = index * part_size;
                 let last = (first + part_size).min(source.size) - 1;
-                let (upload_id, copy_source) = (&upload_id, &copy_source);
+                let copy_source = &copy_source;
                 async move {
                     let number = i32::try_from(index + 1).unwrap_or(i32::MAX);
                     let part = self
@@ -200,7 +234,7 @@ impl Space<'_> {
             .try_collect()
             .await?;
         let output = self
-            .complete_parts(dest, &upload_id, parts, source.size, condition)
+            .complete_parts(dest, upload_id, parts, source.size, condition)
             .await
             .map_err(|failure| s3_error(failure, "CompleteMultipartUpload"));
         self.stored(

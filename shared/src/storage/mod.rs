@@ -67,6 +67,8 @@ pub struct Storage {
     home_prefix: String,
     max_file_bytes: usize,
     copy_object_max_bytes: u64,
+    max_copy_bytes: u64,
+    copy_budget: Duration,
     folder_delete_budget: Duration,
     /// Authenticates upload ids; `None` outside `write-file` (see
     /// [`Config::require_upload_id_key`]).
@@ -91,6 +93,8 @@ impl Storage {
             home_prefix: config.home_prefix.clone(),
             max_file_bytes: config.max_file_bytes,
             copy_object_max_bytes: config.copy_object_max_bytes,
+            max_copy_bytes: config.max_copy_bytes,
+            copy_budget: config.copy_budget,
             folder_delete_budget: config.folder_delete_budget,
             upload_key: config
                 .upload_id_key

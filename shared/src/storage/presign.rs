@@ -73,6 +73,56 @@ pub fn attachment(key: &Key) -> String {
     )
 }
 
+/// Media types a browser shows without running anything in the page's origin: images
+/// (but SVG), video, audio, PDF and plain text. Everything else, unknown types and
+/// files without a type included, is *active* (HTML, XHTML, SVG, XML, JavaScript…).
+const PASSIVE_TYPES: &[&str] = &["video/", "audio/", "application/pdf", "text/plain"];
+
+/// Whether a file of this stored type may be shown inline from the bucket's origin. The
+/// type is the uploader's choice, so an HTML page or an SVG with script must never be
+/// served inline there: it could phish or run script on the operator's bucket domain.
+pub fn is_passive(content_type: Option<&str>) -> bool {
+    let Some(raw) = content_type else {
+        return false;
+    };
+    let media = raw
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let image = media.starts_with("image/") && !media.contains("svg") && !media.ends_with("+xml");
+    image
+        || PASSIVE_TYPES.iter().any(|passive| {
+            if passive.ends_with('/') {
+                media.starts_with(passive)
+            } else {
+                media == *passive
+            }
+        })
+}
+
+/// How S3 is told to serve a file through a presigned GET (GetObject's response
+/// overrides, which are signed into the URL, so the holder cannot change them): an
+/// active type always as an attachment of type `application/octet-stream`; a passive
+/// one inline, or as an attachment when the caller asks (`download=1`).
+pub fn overrides(
+    key: &Key,
+    content_type: Option<&str>,
+    download: bool,
+) -> (Option<String>, Option<String>) {
+    if !is_passive(content_type) {
+        (
+            Some(attachment(key)),
+            Some("application/octet-stream".to_owned()),
+        )
+    } else if download {
+        (Some(attachment(key)), None)
+    } else {
+        (None, None)
+    }
+}
+
 impl Space<'_> {
     /// How long a URL signed now may live when `wanted` is asked for: never past
     /// the signing credentials' expiry, and at least one second.
@@ -91,15 +141,17 @@ impl Space<'_> {
         Ok((config, now + life))
     }
 
-    /// A presigned GET of `key`, with `Content-Disposition` set by S3 if given.
+    /// A presigned GET of `key`, stored with `content_type`, served as [`overrides`] says.
     pub async fn download_url(
         &self,
         key: &Key,
         version: Option<&VersionId>,
+        content_type: Option<&str>,
         wanted: Duration,
-        disposition: Option<String>,
+        download: bool,
     ) -> Result<Signed, Error> {
         let (config, expires_at) = self.url_life(wanted)?;
+        let (disposition, served_as) = overrides(key, content_type, download);
         let presigned = self
             .s3()
             .get_object()
@@ -107,6 +159,7 @@ impl Space<'_> {
             .key(self.object_key(key))
             .set_version_id(version.map(|v| v.as_str().to_owned()))
             .set_response_content_disposition(disposition)
+            .set_response_content_type(served_as)
             .customize()
             .config_override(self.as_caller())
             .presigned(config)
@@ -121,10 +174,12 @@ impl Space<'_> {
         key: &Key,
         version: Option<&VersionId>,
         wanted: Duration,
-        disposition: Option<String>,
+        download: bool,
     ) -> Result<Link, Error> {
         let source = self.source(key, version, None).await?;
-        let signed = self.download_url(key, version, wanted, disposition).await?;
+        let signed = self
+            .download_url(key, version, source.content_type(), wanted, download)
+            .await?;
         Ok(Link {
             url: signed.url,
             expires_at: timestamp(signed.expires_at),
@@ -188,6 +243,57 @@ mod tests {
             attachment(&key("a/say \"hi\"\\日本.txt")),
             "attachment; filename=\"say _hi____.txt\"; filename*=UTF-8''say%20%22hi%22%5C%E6%97%A5%E6%9C%AC.txt"
         );
+    }
+
+    #[test]
+    fn only_passive_types_are_served_inline() {
+        for passive in [
+            "image/png",
+            "image/JPEG",
+            "image/webp; q=1",
+            "video/mp4",
+            "audio/mpeg",
+            "application/pdf",
+            "text/plain",
+            "text/plain; charset=utf-8",
+            " Text/Plain ",
+        ] {
+            assert!(is_passive(Some(passive)), "{passive}");
+            assert_eq!(overrides(&key("a.x"), Some(passive), false), (None, None));
+            let (disposition, served_as) = overrides(&key("a.x"), Some(passive), true);
+            assert!(disposition.is_some_and(|d| d.starts_with("attachment")));
+            assert_eq!(served_as, None, "{passive}: its own type, as a download");
+        }
+        for active in [
+            None,
+            Some(""),
+            Some("text/html"),
+            Some("text/html; charset=utf-8"),
+            Some("application/xhtml+xml"),
+            Some("image/svg+xml"),
+            Some("IMAGE/SVG+XML"),
+            Some("text/xml"),
+            Some("application/xml"),
+            Some("image/foo+xml"),
+            Some("text/javascript"),
+            Some("application/javascript"),
+            Some("application/octet-stream"),
+            Some("application/x-unknown"),
+            Some("text/css"),
+            Some("multipart/x-mixed-replace"),
+            Some("text/plain-but-not"),
+            Some("application/pdf+html"),
+        ] {
+            assert!(!is_passive(active), "{active:?}");
+            for download in [false, true] {
+                let (disposition, served_as) = overrides(&key("p/page.html"), active, download);
+                assert_eq!(
+                    disposition.as_deref(),
+                    Some("attachment; filename=\"page.html\"; filename*=UTF-8''page.html")
+                );
+                assert_eq!(served_as.as_deref(), Some("application/octet-stream"));
+            }
+        }
     }
 
     #[test]

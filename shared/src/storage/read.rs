@@ -30,6 +30,7 @@ pub enum Read {
     /// through a presigned URL instead (see [`super::presign`]).
     TooLarge {
         size: i64,
+        content_type: Option<String>,
     },
 }
 
@@ -80,7 +81,10 @@ impl Space<'_> {
             .unwrap_or(0);
         if usize::try_from(size).map_or(true, |size| size > max) {
             // Dropping the body closes the stream after its first bytes.
-            return Ok(Read::TooLarge { size });
+            return Ok(Read::TooLarge {
+                size,
+                content_type: output.content_type().map(str::to_owned),
+            });
         }
         let content_type = output.content_type().map(str::to_owned);
         let etag = output.e_tag().map(str::to_owned);

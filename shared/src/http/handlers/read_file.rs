@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::http::request::{DEFAULT_CONTENT_TYPE, Query, header_text, require_method};
 use crate::http::response::{empty_response, insert, json_response};
 use crate::storage::keys::VersionId;
-use crate::storage::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS, attachment};
+use crate::storage::presign::{DEFAULT_LINK_SECS, MAX_URL_SECS};
 use crate::storage::read::{File, Read};
 
 /// `GET /read-file?key=K[&version=V]`: the bytes (of that version), with
@@ -33,7 +33,7 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
         let link = query.flag("link")?;
         let life =
             Duration::from_secs(query.number("expires", 1..=MAX_URL_SECS, DEFAULT_LINK_SECS)?);
-        let disposition = query.flag("download")?.then(|| attachment(&key));
+        let download = query.flag("download")?;
         let if_none_match = match header_text(request.headers(), "if-none-match")? {
             // An empty condition names no ETag: refused, as an empty If-Match on a write.
             Some("") => return Err(Error::InvalidRequest("If-None-Match is empty".into())),
@@ -46,17 +46,23 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
                 ));
             }
             let home = app.home_lasting(&caller, life).await?;
-            let link = home.link(&key, version.as_ref(), life, disposition).await?;
+            let link = home.link(&key, version.as_ref(), life, download).await?;
             return Ok(json_response(StatusCode::OK, &link));
         }
         let home = app.home(&caller).await?;
         Ok(
             match home.read(&key, version.as_ref(), if_none_match).await? {
-                Read::TooLarge { .. } => {
+                Read::TooLarge { content_type, .. } => {
                     // Signed with credentials that outlive the URL (refreshed if need be).
                     let home = app.home_lasting(&caller, life).await?;
                     let signed = home
-                        .download_url(&key, version.as_ref(), life, disposition)
+                        .download_url(
+                            &key,
+                            version.as_ref(),
+                            content_type.as_deref(),
+                            life,
+                            download,
+                        )
                         .await?;
                     let mut response = empty_response(StatusCode::TEMPORARY_REDIRECT);
                     let headers = response.headers_mut();

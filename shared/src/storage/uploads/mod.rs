@@ -273,11 +273,23 @@ impl Space<'_> {
     /// AbortMultipartUpload: nothing of the upload remains.
     pub async fn abort_upload(&self, key: &Key, id: &UploadId) -> Result<(), Error> {
         self.check_upload_id(key, id)?;
+        self.abort(key, &id.s3).await
+    }
+
+    /// Aborts S3's upload `upload_id` after a failure, which stands whatever the abort
+    /// answers (the lifecycle rule aborts what this misses).
+    pub(super) async fn abort_quietly(&self, key: &Key, upload_id: &str) {
+        if let Err(error) = self.abort(key, upload_id).await {
+            tracing::warn!(detail = %error.log_detail(), "aborting a failed upload failed");
+        }
+    }
+
+    async fn abort(&self, key: &Key, upload_id: &str) -> Result<(), Error> {
         self.s3()
             .abort_multipart_upload()
             .bucket(self.bucket())
             .key(self.object_key(key))
-            .upload_id(&id.s3)
+            .upload_id(upload_id)
             .customize()
             .config_override(self.as_caller())
             .send()
