@@ -26,10 +26,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in (email and password) and keep the tokens in the config directory.
+    /// Sign in (email and password, and a code from an authenticator app where the
+    /// account has one) and keep the tokens in the config directory.
     Login(Login),
-    /// Forget the saved tokens.
+    /// Sign out: revoke the refresh token at Cognito and delete the saved tokens.
     Logout,
+    /// Create an account (where the stack lets people sign themselves up); a
+    /// confirmation code is e-mailed.
+    Signup(Signup),
+    /// Confirm a new account with the e-mailed code, or ask for a new code (--resend).
+    Confirm(Confirm),
+    /// Set a new password with a code sent to the account's email.
+    ResetPassword(ResetPassword),
+    /// Make an authenticator app (TOTP) your second factor at sign-in.
+    Mfa(Mfa),
     /// Say where the stack is (saved in the config directory); no option: show it.
     Config(Config),
     /// List a folder: folders first, then files with their sizes.
@@ -55,9 +65,57 @@ pub struct Login {
     /// The account's email (asked for when missing).
     #[arg(long)]
     pub email: Option<String>,
+    /// Read the password from standard input (its first line) instead of the terminal;
+    /// a code asked for later comes from the next line.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The current code of your authenticator app, when the account has one.
+    #[arg(long)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Signup {
+    /// The new account's email (asked for when missing).
+    #[arg(long)]
+    pub email: Option<String>,
     /// Read the password from standard input (its first line) instead of the terminal.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Confirm {
+    /// The account's email (asked for when missing).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The code from the email (asked for when missing).
+    #[arg(long, conflicts_with = "resend")]
+    pub code: Option<String>,
+    /// Send a new code instead (it replaces the old one).
+    #[arg(long)]
+    pub resend: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPassword {
+    /// The account's email (asked for when missing).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The code from the email, when you already have one (otherwise one is sent).
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Read the code and the new password from standard input's lines (the code first
+    /// unless --code is given) instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Mfa {
+    /// Read the app's code from standard input instead of the terminal.
+    #[arg(long)]
+    pub code_stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,10 @@ impl Settings {
             missing.push(ENV_CLIENT_ID);
         }
         if missing.is_empty() {
+            in_clear(&settings.api_url, "the API URL", ENV_API_URL)?;
+            if let Some(endpoint) = &settings.cognito_endpoint {
+                in_clear(endpoint, "the Cognito endpoint", ENV_COGNITO_ENDPOINT)?;
+            }
             Ok(settings)
         } else {
             Err(Error::NotConfigured(format!(
@@ -66,6 +70,33 @@ impl Settings {
     pub fn route_url(&self, route: &str) -> String {
         self.api_url.replace("{route}", route)
     }
+}
+
+/// Refuses a plain `http://` URL to anything but this machine: the ID token (and, to
+/// Cognito, the password) would cross the network unencrypted. Loopback is allowed,
+/// for `make dev`.
+fn in_clear(url: &str, what: &str, variable: &str) -> Result<()> {
+    let Some(rest) = url.trim().strip_prefix("http://") else {
+        return Ok(());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    Err(Error::NotConfigured(format!(
+        "{what} {url} is plain http:// to another machine: your ID token would cross the \
+         network unencrypted. Use https:// (homedir config, or {variable})"
+    )))
 }
 
 /// `settings` with each set, non-empty variable in its place.
@@ -174,6 +205,32 @@ mod tests {
             settings.cognito_endpoint.as_deref(),
             Some("http://127.0.0.1:5000")
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_to_this_machine() {
+        for ok in [
+            "https://abc.execute-api.eu-west-1.amazonaws.com/{route}",
+            "http://127.0.0.1:9000/lambda-url/{route}/",
+            "http://127.9.9.9/{route}",
+            "http://localhost:9000/{route}",
+            "http://LOCALHOST/{route}",
+            "http://[::1]:9000/{route}",
+        ] {
+            assert!(in_clear(ok, "the API URL", ENV_API_URL).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://api.example.com/{route}",
+            "http://10.0.0.5:9000/{route}",
+            "http://127.0.0.1.evil.example/{route}",
+            "http://localhost.evil.example/{route}",
+            "http://user@api.example.com/{route}",
+            "http://[2001:db8::1]/{route}",
+        ] {
+            let error = in_clear(refused, "the API URL", ENV_API_URL).expect_err(refused);
+            assert_eq!(error.exit_code(), 3, "{refused}");
+            assert!(error.to_string().contains(ENV_API_URL), "{error}");
+        }
     }
 
     #[test]

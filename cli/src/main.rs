@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod human;
 mod progress;
+mod prompt;
 mod state;
 mod store;
 

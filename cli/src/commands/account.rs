@@ -1,226 +1,181 @@
-//! `login`, `logout` and `config`.
-
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
-
-use aws_config::BehaviorVersion;
-use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+//! `login`, `logout`, `signup`, `confirm`, `reset-password` and `mfa`: the account at
+//! the user pool. Questions are asked on the terminal; with `--password-stdin` the
+//! answers come from standard input's lines, in order (the password, then any code).
 
 use super::emit;
-use crate::auth::{self, Tokens};
-use crate::cli::{Config, Login};
-use crate::config::{Settings, api_url_template, local_api_url, parse_env_file};
+use crate::auth::account;
+use crate::auth::challenge::{self, Holder, SignIn};
+use crate::auth::{self, SignedOut, Tokens};
+use crate::cli::{Confirm, Login, ResetPassword, Signup};
+use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::prompt::Answers;
 
 pub async fn login(args: Login) -> Result<()> {
     let settings = Settings::load()?;
-    let email = match args.email {
+    let answers = Answers::new(args.password_stdin);
+    let email = email(args.email, &answers)?;
+    let password = answers.secret("Password: ", "--password-stdin")?;
+    let mut step = auth::login(&settings, &email, &password).await?;
+    let mut code = args.code;
+    loop {
+        step = match step {
+            SignIn::Done(tokens) => return emit(&[format!("signed in as {}", tokens.email)]),
+            SignIn::Code { session } => {
+                let code = match code.take() {
+                    Some(code) => code,
+                    None => answers.line("Code from your authenticator app: ", "--code")?,
+                };
+                challenge::answer_code(&settings, &email, &session, code.trim()).await?
+            }
+            SignIn::SetUp { session } => {
+                let holder = Holder::Session(&session);
+                let (secret, session) = challenge::new_key(&settings, &holder).await?;
+                show_key(&email, &secret)?;
+                let holder = Holder::Session(session.as_deref().unwrap_or_default());
+                let code = answers.line("Code the app shows for it: ", "--password-stdin")?;
+                let verified = challenge::verify_key(&settings, &holder, code.trim()).await?;
+                challenge::finish_set_up(&settings, &email, verified.as_deref().unwrap_or_default())
+                    .await?
+            }
+        };
+    }
+}
+
+/// The email of the command, or asked for.
+fn email(given: Option<String>, answers: &Answers) -> Result<String> {
+    let email = match given {
         Some(email) => email,
-        None if args.password_stdin => {
+        None if answers.scripted() => {
             return Err(Error::Usage(
                 "--password-stdin needs --email (standard input holds the password)".into(),
             ));
         }
-        None => prompt_line("Email: ")?,
+        None => answers.line("Email: ", "--email")?,
     };
     let email = email.trim().to_owned();
     if email.is_empty() {
         return Err(Error::Usage("an email is required".into()));
     }
-    let password = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::local("cannot read", "standard input", e))?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    } else {
-        rpassword::prompt_password("Password: ").map_err(|_| {
-            Error::Usage("no terminal to read the password from: use --password-stdin".into())
-        })?
+    Ok(email)
+}
+
+/// A new TOTP key, on standard output: the person adds it to their authenticator app.
+fn show_key(email: &str, secret: &str) -> Result<()> {
+    emit(&[
+        "Add this key to your authenticator app (or open the link on your phone):".into(),
+        format!("  key: {secret}"),
+        format!("  {}", challenge::otpauth_uri(email, secret)),
+    ])
+}
+
+pub async fn logout() -> Result<()> {
+    // Signed out at Cognito too, if the configuration still says where it is.
+    let settings = Settings::load().ok();
+    let message = match auth::logout(settings.as_ref()).await {
+        Ok(SignedOut::Revoked) => {
+            "signed out: the refresh token is revoked at Cognito and the saved tokens are deleted"
+                .to_owned()
+        }
+        Ok(SignedOut::NotSignedIn) => "not signed in".to_owned(),
+        Err(e) => {
+            return Err(Error::Unavailable(format!(
+                "the saved tokens are deleted, but the refresh token could not be revoked ({e}); \
+                 it stays valid at Cognito until it expires"
+            )));
+        }
     };
-    if password.is_empty() {
-        return Err(Error::Usage("an empty password".into()));
-    }
-    let tokens = auth::login(&settings, &email, &password).await?;
-    emit(&[format!("signed in as {}", tokens.email)])
+    emit(&[message])
 }
 
-fn prompt_line(prompt: &str) -> Result<String> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage("no terminal to ask on: use --email".into()));
-    }
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{prompt}");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::local("cannot read", "standard input", e))?;
-    Ok(line)
-}
-
-pub fn logout() -> Result<()> {
-    let message = if auth::logout()? {
-        "signed out (the saved tokens are deleted)"
-    } else {
-        "not signed in"
-    };
-    emit(&[message.to_owned()])
-}
-
-pub async fn config(args: Config) -> Result<()> {
-    let settings = match (&args.stack, &args.local) {
-        (Some(stack), _) => from_stack(stack, args.region.as_deref()).await?,
-        (None, Some(file)) => from_env_file(file, args.port)?,
-        (None, None) => return show(),
-    };
-    settings.save()?;
-    let mut lines = vec![format!(
-        "saved to {}",
-        crate::store::config_dir()?.join("config.json").display()
-    )];
-    lines.extend(describe(&settings));
-    lines.push("next: homedir login".into());
-    emit(&lines)
-}
-
-fn show() -> Result<()> {
+pub async fn signup(args: Signup) -> Result<()> {
     let settings = Settings::load()?;
-    let mut lines = describe(&settings);
-    lines.push(match Tokens::load(&settings)? {
-        Some(tokens) => format!("signed in as {}", tokens.email),
-        None => "signed out".into(),
-    });
-    emit(&lines)
-}
-
-fn describe(settings: &Settings) -> Vec<String> {
-    let mut lines = vec![
-        format!("api          {}", settings.api_url),
-        format!("region       {}", settings.region),
-        format!("user pool    {}", settings.user_pool_id),
-        format!("app client   {}", settings.client_id),
-    ];
-    if let Some(endpoint) = &settings.cognito_endpoint {
-        lines.push(format!("cognito      {endpoint}"));
+    let answers = Answers::new(args.password_stdin);
+    let email = email(args.email, &answers)?;
+    let password = answers.secret("Choose a password: ", "--password-stdin")?;
+    if !answers.scripted() && answers.secret("Repeat it: ", "--password-stdin")? != password {
+        return Err(Error::Usage("the two passwords differ".into()));
     }
-    lines
-}
-
-/// A deployed stack's outputs, read with the ambient AWS credentials.
-async fn from_stack(stack: &str, region: Option<&str>) -> Result<Settings> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = region {
-        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    let (needs_code, sent_to) = account::sign_up(&settings, &email, &password).await?;
+    if !needs_code {
+        return emit(&[format!("signed up as {email}; sign in with homedir login")]);
     }
-    let sdk = loader.load().await;
-    let where_ = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
-        Error::NotConfigured("no AWS region: pass --region or set AWS_REGION".into())
-    })?;
-    let answer = aws_sdk_cloudformation::Client::new(&sdk)
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| stack_error(stack, &where_, e))?;
-    let Some(found) = answer.stacks().first() else {
-        return Err(Error::NotConfigured(format!(
-            "no stack {stack} in {where_}"
-        )));
-    };
-    let output = |name: &str| {
-        found
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(name))
-            .and_then(|o| o.output_value())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                Error::NotConfigured(format!(
-                    "the stack {stack} has no output {name}: is it homedir's template.yaml?"
-                ))
-            })
-    };
-    Ok(Settings {
-        api_url: api_url_template(&output("ApiUrl")?),
-        region: output("Region").unwrap_or(where_),
-        user_pool_id: output("UserPoolId")?,
-        client_id: output("UserPoolClientId")?,
-        cognito_endpoint: None,
-    })
+    emit(&[format!(
+        "signed up as {email}; a confirmation code was sent to {sent_to}"
+    )])?;
+    if !answers.interactive() {
+        return emit(&[format!(
+            "confirm with: homedir confirm --email {email} --code CODE"
+        )]);
+    }
+    let code = answers.line("Confirmation code: ", "--code")?;
+    account::confirm(&settings, &email, code.trim()).await?;
+    emit(&["confirmed; sign in with homedir login".into()])
 }
 
-fn stack_error<E: ProvideErrorMetadata, R>(
-    stack: &str,
-    region: &str,
-    error: SdkError<E, R>,
-) -> Error {
-    let message = error.message().unwrap_or_default().to_owned();
-    match error.code() {
-        Some("ValidationError") if message.contains("does not exist") => {
-            Error::NotConfigured(format!("no stack {stack} in {region}"))
-        }
-        Some(
-            code @ ("AccessDenied"
-            | "AccessDeniedException"
-            | "ExpiredToken"
-            | "InvalidClientTokenId"
-            | "UnrecognizedClientException"),
-        ) => Error::NotConfigured(format!(
-            "AWS refused to describe the stack {stack} ({code}): check your AWS credentials"
-        )),
-        Some(code) => Error::NotConfigured(format!(
-            "cannot read the stack {stack} in {region} ({code})"
-        )),
-        None => match error {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-                Error::Unavailable(format!("cannot reach CloudFormation in {region}"))
+pub async fn confirm(args: Confirm) -> Result<()> {
+    let settings = Settings::load()?;
+    let answers = Answers::new(false);
+    let email = email(args.email, &answers)?;
+    if args.resend {
+        let sent_to = account::resend(&settings, &email).await?;
+        return emit(&[format!("a new confirmation code was sent to {sent_to}")]);
+    }
+    let code = match args.code {
+        Some(code) => code,
+        None => answers.line("Confirmation code: ", "--code")?,
+    };
+    account::confirm(&settings, &email, code.trim()).await?;
+    emit(&["confirmed; sign in with homedir login".into()])
+}
+
+pub async fn reset_password(args: ResetPassword) -> Result<()> {
+    let settings = Settings::load()?;
+    let answers = Answers::new(args.password_stdin);
+    let email = email(args.email, &answers)?;
+    let code = match args.code {
+        Some(code) => code,
+        None => {
+            let sent_to = account::forgot(&settings, &email).await?;
+            emit(&[format!(
+                "a code to reset the password was sent to {sent_to}"
+            )])?;
+            if !answers.interactive() && !answers.scripted() {
+                return emit(&[format!(
+                    "then run: homedir reset-password --email {email} --code CODE"
+                )]);
             }
-            _ => Error::NotConfigured(format!(
-                "cannot read the stack {stack} in {region}: are AWS credentials configured?"
-            )),
-        },
-    }
+            answers.line("Code from the email: ", "--code")?
+        }
+    };
+    let password = answers.secret("New password: ", "--password-stdin")?;
+    account::reset(&settings, &email, code.trim(), &password).await?;
+    // Every session of the old password is over: this one too.
+    let _ = auth::logout(None).await;
+    emit(&["the password is reset; sign in with homedir login".into()])
 }
 
-/// The local stack of `make dev` (or any stack env file the test scripts write).
-fn from_env_file(file: &Path, port: Option<u16>) -> Result<Settings> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::NotConfigured(format!(
-                "no {}: is `make dev` running? (run this from the repository, or pass the file)",
-                file.display()
-            ))
-        } else {
-            Error::local("cannot read", file, e)
-        }
-    })?;
-    let pairs = parse_env_file(&text);
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .ok_or_else(|| Error::NotConfigured(format!("{} has no {name}", file.display())))
+/// `mfa`: an authenticator app as the signed-in user's second factor.
+pub async fn mfa(password_stdin: bool) -> Result<()> {
+    let settings = Settings::load()?;
+    let tokens = auth::id_token(&settings, false).await?;
+    let tokens = if tokens.access_token.is_empty() {
+        // Saved before access tokens were kept: renew once to get one.
+        auth::id_token(&settings, true).await?
+    } else {
+        tokens
     };
-    let port = match port {
-        Some(port) => port,
-        None => match std::env::var("WATCH_PORT") {
-            Ok(p) if !p.is_empty() => p
-                .parse()
-                .map_err(|_| Error::NotConfigured(format!("WATCH_PORT={p} is not a port")))?,
-            _ => 9000,
-        },
-    };
-    Ok(Settings {
-        api_url: local_api_url(port),
-        region: get("AWS_REGION")?,
-        user_pool_id: get("USER_POOL_ID")?,
-        client_id: get("USER_POOL_CLIENT_ID")?,
-        cognito_endpoint: Some(get("AWS_ENDPOINT_URL")?),
-    })
+    let Tokens {
+        email,
+        access_token,
+        ..
+    } = tokens;
+    let answers = Answers::new(password_stdin);
+    let holder = Holder::AccessToken(&access_token);
+    let (secret, _) = challenge::new_key(&settings, &holder).await?;
+    show_key(&email, &secret)?;
+    let code = answers.line("Code the app shows for it: ", "--password-stdin")?;
+    challenge::verify_key(&settings, &holder, code.trim()).await?;
+    challenge::prefer_key(&settings, &access_token).await?;
+    emit(&["the authenticator app is now your second factor at sign-in".into()])
 }

@@ -2,6 +2,7 @@
 //! output, progress and errors to standard error.
 
 mod account;
+mod config;
 mod files;
 mod get;
 mod history;
@@ -19,8 +20,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Login(args) => account::login(args).await,
-        Command::Logout => account::logout(),
-        Command::Config(args) => account::config(args).await,
+        Command::Logout => account::logout().await,
+        Command::Signup(args) => account::signup(args).await,
+        Command::Confirm(args) => account::confirm(args).await,
+        Command::ResetPassword(args) => account::reset_password(args).await,
+        Command::Mfa(args) => account::mfa(args.code_stdin).await,
+        Command::Config(args) => config::config(args).await,
         Command::Ls(args) => ls::ls(&api()?, args).await,
         Command::Get(args) => get::get(&api()?, args, quiet).await,
         Command::Put(args) => put::put(&api()?, args, quiet).await,

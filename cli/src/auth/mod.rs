@@ -1,21 +1,29 @@
 //! Signing in to the user pool and keeping the tokens.
 //!
-//! `login` runs USER_PASSWORD_AUTH (the flow the template's app client allows) and
-//! keeps the ID and refresh tokens in `tokens.json` (0600, see [`crate::store`]). The
-//! API wants the **ID** token; before it is within [`REFRESH_MARGIN_SECS`] of expiry
-//! it is renewed with REFRESH_TOKEN_AUTH, so a signed-in user stays signed in for the
-//! refresh token's life (30 days by default) without typing the password again.
-//! InitiateAuth is an unsigned Cognito call: no AWS credentials are needed or looked for.
+//! `login` runs USER_PASSWORD_AUTH (the flow the template's app client allows), answers
+//! a second-factor challenge when the pool asks for one ([`challenge`]), and keeps the
+//! ID, access and refresh tokens in `tokens.json` (0600, see [`crate::store`]). The API
+//! wants the **ID** token; before it is within [`REFRESH_MARGIN_SECS`] of expiry it is
+//! renewed with REFRESH_TOKEN_AUTH, so a signed-in user stays signed in for the refresh
+//! token's life (`RefreshTokenValidityDays`, 30 by default) without typing the password
+//! again; `logout` revokes that refresh token at Cognito. [`account`] holds the flows
+//! without a session: sign-up and its confirmation, and the password reset. Every call
+//! here is an unsigned Cognito call: no AWS credentials are needed or looked for.
+
+pub mod account;
+pub mod challenge;
+mod errors;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
-use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use serde::{Deserialize, Serialize};
+
+pub use challenge::SignIn;
+use errors::{Step, cognito_error};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
@@ -35,6 +43,9 @@ pub struct Tokens {
     /// they are not used.
     pub client_id: String,
     pub id_token: String,
+    /// For the user's own account calls (MFA set-up); older files have none.
+    #[serde(default)]
+    pub access_token: String,
     pub refresh_token: String,
     /// Seconds since the epoch when the ID token expires.
     pub expires_at: u64,
@@ -68,7 +79,7 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn cognito(settings: &Settings) -> Client {
+pub(crate) fn cognito(settings: &Settings) -> Client {
     let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
@@ -83,8 +94,9 @@ fn cognito(settings: &Settings) -> Client {
     Client::from_conf(config.build())
 }
 
-/// Signs in with email and password and saves the tokens.
-pub async fn login(settings: &Settings, email: &str, password: &str) -> Result<Tokens> {
+/// Signs in with email and password: the tokens (saved), or the second factor
+/// Cognito asks for (see [`challenge`]).
+pub async fn login(settings: &Settings, email: &str, password: &str) -> Result<SignIn> {
     let output = cognito(settings)
         .initiate_auth()
         .client_id(&settings.client_id)
@@ -93,15 +105,61 @@ pub async fn login(settings: &Settings, email: &str, password: &str) -> Result<T
         .auth_parameters("PASSWORD", password)
         .send()
         .await
-        .map_err(|e| sign_in_error(settings, e, false))?;
-    let tokens = tokens_from(settings, email, None, output)?;
+        .map_err(|e| cognito_error(settings, e, Step::SignIn))?;
+    SignIn::from_answer(
+        settings,
+        email,
+        output.authentication_result(),
+        output.challenge_name(),
+        output.session(),
+    )
+}
+
+/// Keeps the tokens of a completed sign-in.
+pub(crate) fn signed_in(
+    settings: &Settings,
+    email: &str,
+    result: &AuthenticationResultType,
+) -> Result<Tokens> {
+    let tokens = tokens_from(settings, email, None, result)?;
     store::write_json(FILE, &tokens)?;
     Ok(tokens)
 }
 
-/// Forgets the tokens; true if there were any.
-pub fn logout() -> Result<bool> {
-    store::remove(FILE)
+/// What signing out did at Cognito.
+pub enum SignedOut {
+    /// The refresh token is revoked and the saved tokens deleted.
+    Revoked,
+    /// No saved tokens.
+    NotSignedIn,
+}
+
+/// Revokes the refresh token at Cognito (RevokeToken: the refresh token and every
+/// access and ID token it issued stop working) and deletes the saved tokens, also
+/// when the revocation fails (its error is returned after the deletion).
+pub async fn logout(settings: Option<&Settings>) -> Result<SignedOut> {
+    let saved = match settings {
+        Some(settings) => Tokens::load(settings)?,
+        None => None,
+    };
+    let revoked = match (settings, &saved) {
+        (Some(settings), Some(tokens)) if !tokens.refresh_token.is_empty() => cognito(settings)
+            .revoke_token()
+            .client_id(&settings.client_id)
+            .token(&tokens.refresh_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| cognito_error(settings, e, Step::Revoke)),
+        _ => Ok(()),
+    };
+    let had_tokens = store::remove(FILE)?;
+    revoked?;
+    Ok(if had_tokens {
+        SignedOut::Revoked
+    } else {
+        SignedOut::NotSignedIn
+    })
 }
 
 /// A usable ID token: the saved one, renewed first if it is near expiry (or if
@@ -119,8 +177,11 @@ pub async fn id_token(settings: &Settings, force: bool) -> Result<Tokens> {
         .auth_parameters("REFRESH_TOKEN", &tokens.refresh_token)
         .send()
         .await
-        .map_err(|e| sign_in_error(settings, e, true))?;
-    let renewed = tokens_from(settings, &tokens.email, Some(&tokens.refresh_token), output)?;
+        .map_err(|e| cognito_error(settings, e, Step::Refresh))?;
+    let Some(result) = output.authentication_result() else {
+        return Err(Error::SignedOut);
+    };
+    let renewed = tokens_from(settings, &tokens.email, Some(&tokens.refresh_token), result)?;
     store::write_json(FILE, &renewed)?;
     Ok(renewed)
 }
@@ -129,18 +190,8 @@ fn tokens_from(
     settings: &Settings,
     email: &str,
     old_refresh: Option<&str>,
-    output: InitiateAuthOutput,
+    result: &AuthenticationResultType,
 ) -> Result<Tokens> {
-    let Some(result) = output.authentication_result() else {
-        let challenge = output
-            .challenge_name()
-            .map(|c| c.as_str().to_owned())
-            .unwrap_or_else(|| "another step".into());
-        return Err(Error::SignInRefused(format!(
-            "Cognito asks for {challenge} (a new password or a second factor), which this \
-             client does not support; complete it once in another client, then sign in again"
-        )));
-    };
     let incomplete = || Error::Service("Cognito's answer carries no ID token".into());
     let id_token = result.id_token().ok_or_else(incomplete)?.to_owned();
     // REFRESH_TOKEN_AUTH returns a new refresh token only when rotation is on.
@@ -154,54 +205,10 @@ fn tokens_from(
         email: email.to_owned(),
         client_id: settings.client_id.clone(),
         id_token,
+        access_token: result.access_token().unwrap_or_default().to_owned(),
         refresh_token,
         expires_at: now() + life,
     })
-}
-
-/// Cognito's refusal in words: the exception's name decides, its text is not shown.
-fn sign_in_error<E: ProvideErrorMetadata, R>(
-    settings: &Settings,
-    error: SdkError<E, R>,
-    refreshing: bool,
-) -> Error {
-    let code = error.code().map(str::to_owned);
-    match (code.as_deref(), &error) {
-        (Some("NotAuthorizedException" | "UserNotFoundException"), _) if refreshing => {
-            Error::SignedOut
-        }
-        (Some("NotAuthorizedException" | "UserNotFoundException"), _) => {
-            Error::SignInRefused("wrong email or password".into())
-        }
-        (Some("UserNotConfirmedException"), _) => {
-            Error::SignInRefused("the account is not confirmed yet".into())
-        }
-        (Some("PasswordResetRequiredException"), _) => {
-            Error::SignInRefused("the account needs a password reset".into())
-        }
-        (Some("ResourceNotFoundException"), _) => Error::NotConfigured(format!(
-            "Cognito knows no app client {} in {}: check `homedir config`",
-            settings.client_id, settings.region
-        )),
-        (Some("InvalidParameterException"), _) => Error::NotConfigured(
-            "the app client does not allow password sign-in (USER_PASSWORD_AUTH)".into(),
-        ),
-        (Some("TooManyRequestsException"), _) => {
-            Error::Unavailable("Cognito is throttling sign-ins; retry shortly".into())
-        }
-        (_, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) => {
-            Error::Unavailable(format!(
-                "cannot reach Cognito{}",
-                settings
-                    .cognito_endpoint
-                    .as_deref()
-                    .map(|e| format!(" at {e}"))
-                    .unwrap_or_else(|| format!(" in {}", settings.region))
-            ))
-        }
-        (Some(code), _) => Error::Service(format!("Cognito refused the sign-in ({code})")),
-        (None, _) => Error::Service("Cognito's answer could not be understood".into()),
-    }
 }
 
 #[cfg(test)]
@@ -213,6 +220,7 @@ mod tests {
             email: "a@example.com".into(),
             client_id: "c".into(),
             id_token: "secret-id".into(),
+            access_token: "secret-access".into(),
             refresh_token: "secret-refresh".into(),
             expires_at,
         }
