@@ -3,8 +3,10 @@
 //! pure: a request that fails a check costs no AWS call.
 //!
 //! The query string is taken raw from the request URI (API Gateway's `rawQueryString`)
-//! and percent-decoded exactly once. `+` stays a plus sign: keys are names, not HTML
-//! form fields, and decoding `+` as a space would make `a+b` unreachable.
+//! and decoded exactly once the way every mainstream client encodes it
+//! (`application/x-www-form-urlencoded`, as Python's requests, the browser's
+//! `URLSearchParams`, Go's `url.Values` and Rust's `form_urlencoded` send it): `+` and
+//! `%20` are a space, `%2B` is a plus sign, and a malformed `%` escape is refused.
 
 use std::collections::BTreeMap;
 
@@ -82,7 +84,7 @@ fn decode(raw: &str, what: &str) -> Result<String, Error> {
     if !well_formed {
         return Err(bad(format!("{what} has a malformed %-escape")));
     }
-    percent_decode_str(raw)
+    percent_decode_str(&raw.replace('+', " "))
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| bad(format!("{what} is not UTF-8 once percent-decoded")))
@@ -224,10 +226,12 @@ mod tests {
     }
 
     #[test]
-    fn values_are_percent_decoded_once_and_plus_is_literal() {
+    fn values_are_decoded_once_as_forms_encode_them() {
         assert_eq!(key_of("key=a%20b").unwrap(), "a b");
-        assert_eq!(key_of("key=a+b").unwrap(), "a+b");
+        assert_eq!(key_of("key=a+b").unwrap(), "a b");
+        assert_eq!(key_of("key=form+style.txt").unwrap(), "form style.txt");
         assert_eq!(key_of("key=a%2Bb").unwrap(), "a+b");
+        assert_eq!(key_of("key=a%2bb+c").unwrap(), "a+b c");
         assert_eq!(key_of("key=100%25").unwrap(), "100%");
         assert_eq!(key_of("key=%2541").unwrap(), "%41");
         assert_eq!(key_of("key=q%3F%23x").unwrap(), "q?#x");

@@ -111,9 +111,21 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::InvalidKey(message.into())
 }
 
+/// The Unicode bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): they exist to reorder how text is shown, so in a name they make it
+/// display as something it is not (`rtl\u{202e}exe.txt` shows as `rtltxt.exe`).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn check_characters(raw: &str) -> Result<(), Error> {
     if raw.chars().any(char::is_control) {
         return Err(invalid("the key contains a control character"));
+    }
+    if raw.chars().any(is_bidi_control) {
+        return Err(invalid(
+            "the key contains a Unicode bidirectional control (U+202A-U+202E, U+2066-U+2069), which makes a name display as something it is not",
+        ));
     }
     Ok(())
 }
@@ -152,6 +164,8 @@ mod tests {
             "hash#tag",
             "日本語/ファイル.txt",
             "emoji 🎉",
+            "zero\u{200b}width and LRM \u{200e} are shown, not refused",
+            " leading and trailing spaces ",
             "dots.../..hidden/...",
             ".profile",
             "a/b/c/d/e",
@@ -181,6 +195,11 @@ mod tests {
             "line\nbreak",
             "del\u{7f}",
             "c1\u{85}",
+            "rtl\u{202e}exe.txt",
+            "a\u{202a}b",
+            "isolate\u{2066}x\u{2069}",
+            "\u{2067}",
+            "\u{2068}fsi",
             too_long.as_str(),
         ] {
             let error = Key::parse(raw, MAX).expect_err(raw);

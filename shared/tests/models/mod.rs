@@ -11,7 +11,13 @@ pub fn key_is_valid(raw: &str, max: usize) -> bool {
     !raw.is_empty()
         && raw.len() <= max
         && !raw.chars().any(char::is_control)
+        && !raw.chars().any(is_bidi_control)
         && raw.split('/').all(|s| !matches!(s, "" | "." | ".."))
+}
+
+/// The bidirectional embedding, override and isolate controls, which keys refuse.
+fn is_bidi_control(c: char) -> bool {
+    ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 /// A prefix: empty (the whole home), or a key that may end in one `/`.
@@ -19,6 +25,7 @@ pub fn prefix_is_valid(raw: &str, max: usize) -> bool {
     raw.is_empty()
         || (raw.len() <= max
             && !raw.chars().any(char::is_control)
+            && !raw.chars().any(is_bidi_control)
             && raw
                 .strip_suffix('/')
                 .unwrap_or(raw)
@@ -45,6 +52,10 @@ pub fn model_decode(raw: &str) -> Option<String> {
             }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
+        } else if bytes[i] == b'+' {
+            // application/x-www-form-urlencoded: a plus is a space.
+            out.push(b' ');
+            i += 1;
         } else {
             out.push(bytes[i]);
             i += 1;
