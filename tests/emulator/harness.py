@@ -5,15 +5,20 @@ and forging ID tokens. Fixtures are in conftest.py."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -215,6 +220,37 @@ def code_of(body: bytes) -> str:
     """The <Code> of an S3 XML error body; "" if there is none."""
     text = body.decode("utf-8", "replace")
     return text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else ""
+
+
+# --------------------------------------------------------------------------
+# User pool codes and TOTP
+# --------------------------------------------------------------------------
+
+
+def codes(emulator: Emulator, pool_id: str, username: str) -> list[dict[str, Any]]:
+    """The codes the emulator kept for a user instead of e-mailing them, oldest first
+    (GET /_homedir/codes)."""
+    query = urllib.parse.urlencode({"pool": pool_id, "username": username})
+    return emulator.get_json(f"/_homedir/codes?{query}")["codes"]
+
+
+def code_of_kind(emulator: Emulator, pool_id: str, username: str, kind: str) -> str:
+    """The current code of one kind (sign_up, forgot_password, attribute)."""
+    matching = [entry["code"] for entry in codes(emulator, pool_id, username) if entry["kind"] == kind]
+    assert matching, f"no {kind} code for {username}"
+    return matching[-1]
+
+
+def totp(secret: str, at: float | None = None, digits: int = 6, step: int = 30) -> str:
+    """RFC 6238 TOTP of a base32 secret: HMAC-SHA1 of the 30-second step counter, RFC
+    4226 dynamic truncation. Written here independently of the emulator's, and checked
+    against the RFC's own test vectors (test_totp_helper_matches_rfc_6238)."""
+    padded = secret.upper() + "=" * (-len(secret) % 8)
+    counter = int((time.time() if at is None else at) // step)
+    digest = hmac.new(base64.b32decode(padded), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF
+    return str(number % 10 ** digits).zfill(digits)
 
 
 # --------------------------------------------------------------------------

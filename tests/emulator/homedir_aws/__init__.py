@@ -22,12 +22,20 @@ l. Versions, delete markers and conditions ....................... versions.py
 m. Ranged GetObject reads only the range ......................... s3.py
 n. CORS for Cognito and S3 ....................................... cors.py
 o. Folders of deleted files are not listed ....................... versions.py
+p. User pool codes: sign-up, password reset, attribute verification
+   (kept for tests, checked, expiring, rate-limited), passwords naming
+   the broken rule, PreventUserExistenceErrors ................... codes.py, userpools.py
+q. TOTP MFA: per-user secrets, RFC 6238 codes, the MFA challenges,
+   expiring sessions ............................................. totp.py
+r. RevokeToken (moto lacks it) ................................... revocation.py
+s. App clients write only their WriteAttributes .................. attributes.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,
-holding an answer back). Each module's docstring says what moto does and what AWS does
-instead; every correction names the AWS page it follows. tests/emulator/README.md has the
-table of behaviours and pages.
+holding an answer back); userpools.py also finds user pools, clients, users and tokens
+for p-s and installs them into moto. Each module's docstring says what moto does and
+what AWS does instead; every correction names the AWS page it follows.
+tests/emulator/README.md has the table of behaviours and pages.
 
 Run it with tests/emulator/homedir_emulator.py (app.main).
 """

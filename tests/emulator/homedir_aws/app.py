@@ -14,6 +14,9 @@ d. Control endpoints:
        POST /_homedir/calls/reset  -> clears both (not the faults)
        POST /_homedir/home-buckets {"bucket": NAME} -> {"ok": true}
        POST /_homedir/faults, POST /_homedir/faults/reset (faults.py)
+       GET  /_homedir/codes?pool=ID&username=NAME, POST /_homedir/codes/expire,
+       POST /_homedir/auth-sessions/expire (the user pool codes and sessions of
+       corrections p and q: userpools.py, codes.py, totp.py)
 e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token signing key as
    PKCS#8 PEM; test-only, so tests can forge validly signed tokens that are expired or for
    the wrong audience) and emulator.pid. Prints "ready http://HOST:PORT" once the server
@@ -35,7 +38,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -52,6 +55,7 @@ from .request import is_signed, read_request
 from .s3 import S3Service
 from .s3auth import AuthenticatedRole
 from .s3gate import S3Gate
+from .userpools import UnknownResource, UserPoolCorrections
 from .versions import Versions
 from .wsgi import StartResponse, json_response, read_body, request_path
 
@@ -69,10 +73,12 @@ _USER_POOL_WELL_KNOWN = re.compile(
 class HomedirMiddleware:
     """Serves /_homedir/*, logs AWS calls, injects faults and guards S3 before moto."""
 
-    def __init__(self, moto_app: Any, gate: S3Gate, calls: CallLog, faults: Faults):
+    def __init__(self, moto_app: Any, gate: S3Gate, calls: CallLog, faults: Faults,
+                 user_pools: UserPoolCorrections | None = None):
         self.moto_app = moto_app
         self.calls = calls
         self.faults = faults
+        self.user_pools = user_pools or UserPoolCorrections()
         self.s3 = S3Service(moto_app, gate)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -113,6 +119,7 @@ class HomedirMiddleware:
     def _emulator_endpoint(
         self, environ: dict[str, Any], path: str, start_response: StartResponse
     ) -> Iterable[bytes]:
+        query = {name: values[0] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
         routes: dict[tuple[str, str], Callable[[Any], Any]] = {
             ("GET", f"{EMULATOR_PATH}/health"): lambda _: {"ok": True},
             ("GET", f"{EMULATOR_PATH}/calls"): lambda _: self.calls.snapshot(),
@@ -120,6 +127,9 @@ class HomedirMiddleware:
             ("POST", f"{EMULATOR_PATH}/faults"): lambda body: _done(lambda: self.faults.add(parse_fault(body))),
             ("POST", f"{EMULATOR_PATH}/faults/reset"): lambda _: _done(self.faults.reset),
             ("POST", f"{EMULATOR_PATH}/home-buckets"): self._add_home_bucket,
+            ("GET", f"{EMULATOR_PATH}/codes"): lambda _: self.user_pools.codes_listing(query),
+            ("POST", f"{EMULATOR_PATH}/codes/expire"): self.user_pools.expire_codes,
+            ("POST", f"{EMULATOR_PATH}/auth-sessions/expire"): self.user_pools.expire_session,
         }
         handler = routes.get((environ["REQUEST_METHOD"], path.rstrip("/")))
         if handler is None:
@@ -129,6 +139,8 @@ class HomedirMiddleware:
             return json_response(start_response, "200 OK", handler(body))
         except (ValueError, FaultError) as error:
             return json_response(start_response, "400 Bad Request", {"error": str(error)})
+        except UnknownResource as error:
+            return json_response(start_response, "404 Not Found", {"error": str(error)})
 
     def _add_home_bucket(self, body: Any) -> dict[str, bool]:
         """Register a bucket the authenticated role reaches (its ${HomeBucket})."""
@@ -160,10 +172,12 @@ class QuietRequestHandler(MotoRequestHandler):
 def build_app(credentials_ttl: float, home_prefix: str, home_buckets: Iterable[str] = ()) -> HomedirMiddleware:
     registry = IdentityRegistry(credentials_ttl)
     CognitoIdentityCorrections(registry).install()
+    user_pools = UserPoolCorrections()
+    user_pools.install()
     Versions.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
     gate = S3Gate(registry, AuthenticatedRole(home_prefix, home_buckets))
-    return HomedirMiddleware(moto_app, gate, CallLog(), Faults())
+    return HomedirMiddleware(moto_app, gate, CallLog(), Faults(), user_pools)
 
 
 def write_state(state_dir: Path) -> None:
