@@ -203,6 +203,44 @@ def test_complete_checks_part_sizes_numbers_etags_and_order(stack: Stack, alice:
     assert admin.head_object(Bucket=bucket, Key=key)["ContentLength"] == 5 * MIB + 1
 
 
+def test_complete_checks_the_declared_object_size(stack: Stack, alice: Any, admin: Any) -> None:
+    """Correction t: x-amz-mp-object-size (MpuObjectSize) must equal the size of the
+    completed object, else 400 InvalidRequest and nothing is stored
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html)."""
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("sized")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    first = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=b"a" * 5 * MIB)["ETag"]
+    last = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=2, Body=b"tail")["ETag"]
+    unused = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=3, Body=b"never listed")["ETag"]
+    size = 5 * MIB + 4
+    parts = {"Parts": [{"PartNumber": 1, "ETag": first}, {"PartNumber": 2, "ETag": last}]}
+
+    for declared in (size - 1, size + 1, size + len(b"never listed"), 0):
+        assert status_and_code(lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=parts, MpuObjectSize=declared)) == \
+            (400, "InvalidRequest")
+    assert not exists(admin, bucket, key)
+    # The upload is left as it was: all its parts, and it still completes.
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key=key, UploadId=upload)["Parts"]] == [1, 2, 3]
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=parts, MpuObjectSize=size)
+    assert admin.head_object(Bucket=bucket, Key=key)["ContentLength"] == size
+    assert unused  # part 3 was uploaded, not completed
+
+
+def test_complete_checks_the_declared_size_of_a_one_part_upload(stack: Stack, alice: Any) -> None:
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("one-part")
+    upload, parts = start_one_part(s3, bucket, key, b"0123456789")
+    assert status_and_code(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=parts, MpuObjectSize=9)) == (400, "InvalidRequest")
+    assert s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=parts,
+                                        MpuObjectSize=10)["ETag"]
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"0123456789"
+
+
 def start_one_part(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, dict[str, Any]]:
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=body)["ETag"]
@@ -367,6 +405,54 @@ def test_presigned_get_serves_ranges_and_response_header_overrides(stack: Stack,
     edited = download.replace("attachment", "inline", 1)
     status, _, body = http("GET", edited)
     assert (status, code_of(body)) == (403, "SignatureDoesNotMatch")
+
+
+OVERRIDES = {
+    "ResponseContentType": ("content-type", "application/octet-stream"),
+    "ResponseContentDisposition": ("content-disposition", "attachment; filename=\"page.html\""),
+    "ResponseCacheControl": ("cache-control", "no-store"),
+    "ResponseContentLanguage": ("content-language", "de"),
+    "ResponseContentEncoding": ("content-encoding", "identity"),
+    "ResponseExpires": ("expires", "Thu, 01 Dec 1994 16:00:00 GMT"),
+}
+"""GetObject's response-* parameters and the header each sets
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Overriding response
+header values through the request")."""
+
+
+def test_presigned_gets_and_heads_override_every_response_header(stack: Stack, alice: Any) -> None:
+    """Active content (here HTML) served as an attachment of type application/octet-stream,
+    on a whole GET (moto's own), a ranged GET and a HEAD (correction u)."""
+    s3, home = alice
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("page.html")
+    page = b"<html><script>alert(1)</script></html>" * 100
+    s3.put_object(Bucket=bucket, Key=key, Body=page, ContentType="text/html", CacheControl="max-age=60")
+    params = {"Bucket": bucket, "Key": key, **{name: value for name, (_, value) in OVERRIDES.items()}}
+
+    status, headers, body = http("GET", presign(s3, "get_object", params))
+    assert (status, body) == (200, page)
+    assert {header: headers.get(header) for header, _ in OVERRIDES.values()} == dict(OVERRIDES.values())
+
+    status, headers, body = http("GET", presign(s3, "get_object", params), headers={"Range": "bytes=10-19"})
+    assert (status, body) == (206, page[10:20])
+    assert {header: headers.get(header) for header, _ in OVERRIDES.values()} == dict(OVERRIDES.values())
+
+    status, headers, _ = http("HEAD", presign(s3, "head_object", params))
+    assert status == 200
+    assert {header: headers.get(header) for header, _ in OVERRIDES.values()} == dict(OVERRIDES.values())
+    assert headers["content-length"] == str(len(page))
+
+    # Without overrides: the stored headers.
+    status, headers, _ = http("GET", presign(s3, "get_object", {"Bucket": bucket, "Key": key}))
+    assert (headers["content-type"], headers.get("content-disposition")) == ("text/html", None)
+    assert headers["cache-control"] == "max-age=60"
+    # Header-signed requests too (boto3 sends the parameters in the query string).
+    got = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-4", ResponseContentType="application/octet-stream",
+                        ResponseContentDisposition="attachment")
+    assert (got["ContentType"], got["ContentDisposition"]) == ("application/octet-stream", "attachment")
+    head = s3.head_object(Bucket=bucket, Key=key, ResponseContentType="application/octet-stream")
+    assert head["ContentType"] == "application/octet-stream"
 
 
 # --------------------------------------------------------------------------

@@ -29,6 +29,8 @@ q. TOTP MFA: per-user secrets, RFC 6238 codes, the MFA challenges,
    expiring sessions ............................................. totp.py
 r. RevokeToken (moto lacks it) ................................... revocation.py
 s. App clients write only their WriteAttributes .................. attributes.py
+t. CompleteMultipartUpload checks x-amz-mp-object-size ........... multipart.py
+u. response-* header overrides on HEAD and ranged GET ............ overrides.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

@@ -1,6 +1,6 @@
-"""Corrections j and k, multipart uploads: an upload ID names one upload of one key,
-CompleteMultipartUpload checks part order and If-Match, and ListParts answers with the
-root element the API Reference shows.
+"""Corrections j, k and t, multipart uploads: an upload ID names one upload of one key,
+CompleteMultipartUpload checks part order, If-Match and the declared object size, and
+ListParts answers with the root element the API Reference shows.
 
 It exists because moto finds an upload by its id alone: an uploadId of one key, used on
 another key of the same bucket, lists, uploads to, completes (into the ORIGINAL key) or
@@ -15,6 +15,18 @@ If-Match is honoured (412 PreconditionFailed; a missing key 404 NoSuchKey, which
 If-None-Match. Abort takes the key's lock too, so it cannot interleave with a Complete of
 the same key. ListParts: moto names its root ListPartsResponse, which boto3 tolerates and
 aws-sdk-rust rejects (k).
+
+t. CompleteMultipartUpload's x-amz-mp-object-size header (MpuObjectSize): "The expected
+   total object size of the multipart upload request. If there's a mismatch between the
+   specified object size value and the actual object size value, it results in an HTTP
+   400 InvalidRequest error."
+   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html,
+   Request headers.) moto ignores the header. Here the sizes of the parts the request
+   lists are added up and compared before moto completes anything: a mismatch is 400
+   InvalidRequest (so is a value that is not a whole number: the page does not say what
+   S3 answers to that, the emulator reads it as a mismatch), nothing is stored and the
+   upload is left as it was, as with every failed completion. The check runs under the key's lock
+   with the others (correction i).
 """
 
 from __future__ import annotations
@@ -26,7 +38,14 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
 from .request import AwsRequest
-from .s3errors import INVALID_PART_ORDER, NO_SUCH_KEY, NO_SUCH_UPLOAD, PRECONDITION_FAILED, S3Error
+from .s3errors import (
+    INVALID_PART_ORDER,
+    NO_SUCH_KEY,
+    NO_SUCH_UPLOAD,
+    OBJECT_SIZE_MISMATCH,
+    PRECONDITION_FAILED,
+    S3Error,
+)
 from .wsgi import StartResponse, header, read_body, rewrite_ok_body
 
 UPLOAD_OPERATIONS = {
@@ -91,6 +110,11 @@ class MultipartUploads:
         numbers = _complete_part_numbers(read_body(environ))
         if numbers is not None and any(b <= a for a, b in zip(numbers, numbers[1:])):
             return INVALID_PART_ORDER
+        declared = header(environ, "x-amz-mp-object-size").strip()
+        if declared and numbers is not None and all(number in upload.parts for number in numbers):
+            # (a part that was never uploaded is moto's InvalidPart, answered after this)
+            if not declared.isdigit() or int(declared) != sum(upload.parts[n].size for n in numbers):
+                return OBJECT_SIZE_MISMATCH
         if_match = header(environ, "If-Match")
         if if_match:
             current = backend.get_object(request.bucket, request.key)

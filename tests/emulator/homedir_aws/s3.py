@@ -22,6 +22,8 @@ i. Atomic conditional writes (KeyLocks). moto checks If-Match / If-None-Match an
 m. Ranged GetObject (bytes=a-b) reads only those bytes from the object's buffer; moto
    reads the whole object and slices it. Headers, preconditions and errors still come
    from moto (a HEAD of the same request).
+u. (applied here, written in overrides.py) GetObject's and HeadObject's response-*
+   parameters set their headers on every 200 and 206, ranged GETs and HEADs included.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any, Iterable, Iterator
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
+from . import overrides
 from .multipart import UPLOAD_OPERATIONS, MultipartUploads, list_parts_result
 from .request import AwsRequest
 from .s3errors import ACCESS_DENIED, INVALID_CONTINUATION_TOKEN, S3Error, s3_error_response
@@ -116,6 +119,7 @@ class S3Service:
     def _to_moto_unlocked(
         self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
     ) -> Iterable[bytes]:
+        start_response = overrides.around(overrides.requested(request), start_response)  # correction u
         if request.operation in UPLOAD_OPERATIONS:
             error = MultipartUploads.error(environ, request)
             if error is not None:

@@ -53,6 +53,13 @@ PRECONDITION_FAILED = S3Error(
     "412 Precondition Failed", "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
 )
 NO_SUCH_KEY = S3Error("404 Not Found", "NoSuchKey", "The specified key does not exist.")
+# CompleteMultipartUpload, x-amz-mp-object-size: "If there's a mismatch between the
+# specified object size value and the actual object size value, it results in an HTTP
+# 400 InvalidRequest error." (the message is the emulator's own)
+OBJECT_SIZE_MISMATCH = S3Error(
+    "400 Bad Request", "InvalidRequest",
+    "The specified x-amz-mp-object-size does not match the size of the object the parts make.",
+)
 
 # Error codes: Error responses, Amazon S3 API Reference
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
