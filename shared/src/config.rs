@@ -58,6 +58,10 @@ pub struct Config {
     /// How long a copy in parts (above `COPY_OBJECT_MAX_BYTES`) may take before it is
     /// aborted, inside the function's timeout.
     pub copy_budget: Duration,
+    /// How long `write-file` waits for S3 to complete a multipart upload before it
+    /// answers 202 (completing: call again) instead of failing: S3 documents that a
+    /// completion can take minutes.
+    pub complete_wait: Duration,
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
@@ -321,6 +325,7 @@ impl Config {
                 S3_MAX_OBJECT_BYTES,
             )?,
             copy_budget: settings.seconds("COPY_BUDGET_SECS", 10, 25)?,
+            complete_wait: Duration::from_secs(settings.number("COMPLETE_WAIT_SECS", 10, 1, 25)?),
             upstream_timeout: Duration::from_secs(settings.number(
                 "UPSTREAM_TIMEOUT_SECS",
                 10,
@@ -501,6 +506,7 @@ mod tests {
             ("CACHE_CAPACITY", "0"),
             ("MAX_COPY_BYTES", "0"),
             ("COPY_BUDGET_SECS", "26"),
+            ("COMPLETE_WAIT_SECS", "0"),
             ("UPLOAD_ID_KEY", "too-short"),
             (
                 "UPLOAD_ID_KEY",

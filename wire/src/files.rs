@@ -36,3 +36,15 @@ pub struct FolderDeleted {
     /// Where to continue (`cursor`), while files may remain.
     pub next_cursor: Option<String>,
 }
+
+/// One batch of a folder restore (`PUT /write-file?prefix=P/&undelete=1`): the
+/// folder's deleted files brought back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderRestored {
+    /// Files restored (each as a new version: their history stays).
+    pub restored: u64,
+    /// Deleted files left as they are because a file was written at their key since.
+    pub skipped: u64,
+    /// Where to continue (`cursor`), while deleted files may remain.
+    pub next_cursor: Option<String>,
+}

@@ -63,3 +63,14 @@ pub struct Upload {
     pub next_part: Option<u32>,
     pub expires_at: String,
 }
+
+/// `202 Accepted` to a completion S3 is still working on (S3 documents that completing
+/// a large upload can take minutes): call the same completion again after
+/// `retry_after` seconds; it answers 200 once the file is stored, and never stores it
+/// twice. The parts need not be sent again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completing {
+    /// Always `completing`.
+    pub status: String,
+    pub retry_after: u32,
+}

@@ -176,6 +176,23 @@ fn every_body_type_has_the_documented_properties() {
     );
     check(
         &doc,
+        "FolderRestored",
+        FolderRestored {
+            restored: 1,
+            skipped: 0,
+            next_cursor: some(),
+        },
+    );
+    check(
+        &doc,
+        "Completing",
+        Completing {
+            status: "completing".into(),
+            retry_after: 5,
+        },
+    );
+    check(
+        &doc,
         "FolderDeleted",
         FolderDeleted {
             deleted: 1,

@@ -234,7 +234,7 @@ impl Space<'_> {
             .try_collect()
             .await?;
         let output = self
-            .complete_parts(dest, upload_id, parts, source.size, condition)
+            .complete_parts(dest, upload_id, parts, source.size, condition, None)
             .await
             .map_err(|failure| s3_error(failure, "CompleteMultipartUpload"));
         self.stored(

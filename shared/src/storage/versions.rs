@@ -9,7 +9,8 @@
 //! version, so even a restore loses nothing.
 
 use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
-pub use homedir_wire::{Trash, TrashEntry, Version, VersionListing};
+use futures::StreamExt;
+pub use homedir_wire::{FolderRestored, Trash, TrashEntry, Version, VersionListing};
 
 use super::keys::{Key, VersionId};
 use super::list::{invalid_cursor, time};
@@ -26,6 +27,11 @@ pub struct VersionCursor {
     pub key: String,
     pub version_id: String,
 }
+
+/// Versions listed per batch of a folder restore: a page of the trash.
+pub const RESTORE_PAGE: i32 = 200;
+/// Files restored at once (one HeadObject and one CopyObject each).
+const RESTORES_IN_FLIGHT: usize = 8;
 
 /// A version cursor holds a key (≤ 1 KB) and a version id (≤ 1 KB).
 pub const MAX_VERSION_CURSOR_BYTES: usize = 2048;
@@ -250,6 +256,75 @@ impl Space<'_> {
                 Some(next) if next.key == key.as_str() => continue,
                 _ => return Ok(Error::NotFound),
             }
+        }
+    }
+
+    /// `PUT /write-file?prefix=P/&undelete=1`: the deleted files under `prefix` (a
+    /// folder) come back, each as a new version of its newest version that is not a
+    /// delete marker (the trash's undelete), at most `limit` of them and within the
+    /// folder budget, in batches of [`RESTORE_PAGE`] listed versions; then a cursor to
+    /// continue from. A file written again since it was deleted is left as it is
+    /// (`If-None-Match: *` on each copy) and counted as skipped. Restoring is
+    /// idempotent: a restored file is no longer in the trash.
+    pub async fn restore_folder(
+        &self,
+        prefix: &str,
+        limit: u64,
+        cursor: Option<VersionCursor>,
+    ) -> Result<FolderRestored, Error> {
+        let started = std::time::Instant::now();
+        let mut outcome = FolderRestored {
+            restored: 0,
+            skipped: 0,
+            next_cursor: None,
+        };
+        let mut cursor = cursor;
+        loop {
+            let page = self
+                .trash(&VersionsRequest {
+                    prefix: prefix.to_owned(),
+                    exact: false,
+                    limit: RESTORE_PAGE,
+                    cursor: cursor.take(),
+                })
+                .await?;
+            let results: Vec<Result<bool, Error>> = futures::stream::iter(page.files)
+                .map(|entry| async move {
+                    // A name stored before today's key rules (or with another client)
+                    // cannot be restored through the API: it stays in the trash.
+                    let (Ok(key), Ok(version)) = (
+                        Key::parse(&entry.key, usize::MAX),
+                        VersionId::parse(&entry.version_id),
+                    ) else {
+                        tracing::warn!("a deleted file whose name the API refuses was skipped");
+                        return Ok(false);
+                    };
+                    match self.restore(&key, &version, &WriteCondition::Absent).await {
+                        Ok(_) => Ok(true),
+                        Err(Error::PreconditionFailed) => Ok(false),
+                        Err(other) => Err(other),
+                    }
+                })
+                .buffer_unordered(RESTORES_IN_FLIGHT)
+                .collect()
+                .await;
+            for result in results {
+                if result? {
+                    outcome.restored += 1;
+                } else {
+                    outcome.skipped += 1;
+                }
+            }
+            let Some(next) = page.next_cursor else {
+                return Ok(outcome);
+            };
+            if outcome.restored + outcome.skipped >= limit
+                || started.elapsed() >= self.storage.folder_delete_budget
+            {
+                outcome.next_cursor = Some(next);
+                return Ok(outcome);
+            }
+            cursor = Some(VersionCursor::parse(&next)?);
         }
     }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use homedir_wire::{CompleteUpload, StartUpload};
+use homedir_wire::{CompleteUpload, Completing, StartUpload};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -11,9 +11,12 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::error::Error;
 use crate::http::request::{Query, content_type, into_bytes, write_condition};
-use crate::http::response::{empty_response, json_response, written_response};
+use crate::http::response::{empty_response, insert, json_response, written_response};
 use crate::storage::presign::{DEFAULT_UPLOAD_URL_SECS, MAX_URL_SECS};
-use crate::storage::uploads::{MAX_PARTS, UploadId};
+use crate::storage::uploads::{Completion, MAX_PARTS, UploadId};
+
+/// Seconds a client waits before asking again about a completion S3 is still on.
+const COMPLETING_RETRY_SECS: u32 = 5;
 
 /// A completion lists at most 10,000 parts of ~60 bytes: far below this.
 const MAX_JSON_BYTES: usize = 1024 * 1024;
@@ -58,10 +61,29 @@ pub(super) async fn start_or_complete(
             let complete: CompleteUpload =
                 json_body(&body, r#"{"parts": [{"number": 1, "etag": "…"}]}"#)?;
             let home = app.home(caller).await?;
-            let written = home
-                .complete_upload(&key, &id, &complete.parts, &condition)
-                .await?;
-            Ok(written_response(StatusCode::OK, &written))
+            Ok(
+                match home
+                    .complete_upload(&key, &id, &complete.parts, &condition)
+                    .await?
+                {
+                    Completion::Done(written) => written_response(StatusCode::OK, &written),
+                    Completion::Pending => {
+                        let mut response = json_response(
+                            StatusCode::ACCEPTED,
+                            &Completing {
+                                status: "completing".into(),
+                                retry_after: COMPLETING_RETRY_SECS,
+                            },
+                        );
+                        insert(
+                            response.headers_mut(),
+                            http::header::RETRY_AFTER,
+                            &COMPLETING_RETRY_SECS.to_string(),
+                        );
+                        response
+                    }
+                },
+            )
         }
     }
 }

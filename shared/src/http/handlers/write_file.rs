@@ -9,8 +9,10 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::error::Error;
 use crate::http::request::{Query, content_type, header_text, into_bytes, write_condition};
-use crate::http::response::written_response;
-use crate::storage::keys::{Key, VersionId};
+use crate::http::response::{json_response, written_response};
+use crate::storage::keys::{Key, Prefix, VersionId};
+use crate::storage::versions::VersionCursor;
+use crate::storage::write::WriteCondition;
 
 /// What `Allow` lists for this route.
 const METHODS: &str = "PUT, POST, GET, DELETE";
@@ -53,8 +55,23 @@ async fn put(
             "copy_from",
             "move_from",
             "source_if_match",
+            "prefix",
+            "undelete",
+            "limit",
+            "cursor",
         ],
     )?;
+    if query.get("prefix").is_some() || query.get("undelete").is_some() {
+        return restore_folder(app, caller, request, &query, body).await;
+    }
+    if let Some(name) = ["limit", "cursor"]
+        .into_iter()
+        .find(|n| query.get(n).is_some())
+    {
+        return Err(Error::InvalidRequest(format!(
+            "{name} applies to a folder restore (prefix=P/&undelete=1)"
+        )));
+    }
     let key = query.key(app.max_key_bytes())?;
     let condition = write_condition(request.headers())?;
     let written = match FromExisting::parse(&query, &key, app.max_key_bytes())? {
@@ -91,6 +108,61 @@ async fn put(
     };
     Ok(written_response(StatusCode::OK, &written))
 }
+
+/// `PUT /write-file?prefix=P/&undelete=1[&limit=N][&cursor=C]`: the folder's deleted
+/// files restored, in batches: 200 `{"restored","skipped","next_cursor"}`.
+async fn restore_folder(
+    app: &App,
+    caller: &Caller<'_>,
+    request: &Request,
+    query: &Query,
+    body: Body,
+) -> Result<Response<Body>, Error> {
+    if !query.flag("undelete")? {
+        return Err(Error::InvalidRequest(
+            "a folder is restored with prefix=P/&undelete=1".into(),
+        ));
+    }
+    if let Some(name) = [
+        "key",
+        "restore",
+        "copy_from",
+        "move_from",
+        "source_if_match",
+    ]
+    .into_iter()
+    .find(|n| query.get(n).is_some())
+    {
+        return Err(Error::InvalidRequest(format!(
+            "{name} applies to one file, not to a folder restore"
+        )));
+    }
+    if write_condition(request.headers())? != WriteCondition::None {
+        return Err(Error::InvalidRequest(
+            "If-Match and If-None-Match apply to one file, not to a folder restore".into(),
+        ));
+    }
+    if !into_bytes(body).is_empty() {
+        return Err(Error::InvalidRequest(
+            "a folder restore takes no body".into(),
+        ));
+    }
+    let prefix = Prefix::parse(query.require("prefix")?, app.max_key_bytes())?;
+    if prefix.as_str().is_empty() || !prefix.as_str().ends_with('/') {
+        return Err(Error::InvalidKey(
+            "a folder to restore is a prefix ending with / (e.g. photos/2024/)".into(),
+        ));
+    }
+    let limit = query.number("limit", 1..=MAX_FOLDER_RESTORE, DEFAULT_FOLDER_RESTORE)?;
+    let cursor = query.get("cursor").map(VersionCursor::parse).transpose()?;
+    let home = app.home(caller).await?;
+    let restored = home.restore_folder(prefix.as_str(), limit, cursor).await?;
+    Ok(json_response(StatusCode::OK, &restored))
+}
+
+/// Files one folder-restore call restores at most by default, and at most (`limit`).
+const DEFAULT_FOLDER_RESTORE: u64 = 1000;
+const MAX_FOLDER_RESTORE: u64 = 10_000;
 
 /// A write whose content comes from the caller's home, not the body.
 enum FromExisting<'q> {

@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 pub use homedir_wire::{Part, PartUrl, Upload, UploadedPart};
@@ -26,6 +27,36 @@ use crate::error::Error;
 pub mod plan;
 
 pub use plan::{MAX_PARTS, Plan, URLS_PER_RESPONSE, UploadId, UploadKey};
+
+/// What a completion did.
+#[derive(Debug)]
+pub enum Completion {
+    /// The file is stored (now or by an earlier call of the same completion).
+    Done(Written),
+    /// S3 is still completing it: call again (202).
+    Pending,
+}
+
+/// The ETag S3 gives an object completed from parts with these ETags (each the MD5 of
+/// its part): the MD5 of the parts' MD5s, in order, a dash and the part count. `None`
+/// when a part's ETag is not an MD5 (then no retry is recognised, nothing else).
+pub fn multipart_etag(parts: &[Part]) -> Option<String> {
+    use md5::{Digest, Md5};
+    let mut digests = Md5::new();
+    for part in parts {
+        let hex = part.etag.trim_matches('"');
+        if hex.len() != 32 {
+            return None;
+        }
+        for pair in hex.as_bytes().chunks(2) {
+            let byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+            digests.update([byte]);
+        }
+    }
+    let digest = digests.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("\"{hex}-{}\"", parts.len()))
+}
 
 impl Space<'_> {
     /// The deployment's upload id key (only `write-file` has one; its cold start
@@ -70,6 +101,8 @@ impl Space<'_> {
     /// (`x-amz-mp-object-size`: a mismatch is 400 InvalidRequest and stores nothing,
     /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>);
     /// a failure is left for the caller to judge.
+    /// With `patience`, the call may take that long (one attempt: a second one while
+    /// S3 still works on the first would only wait behind it).
     pub(super) async fn complete_parts(
         &self,
         key: &Key,
@@ -77,7 +110,17 @@ impl Space<'_> {
         parts: Vec<CompletedPart>,
         size: u64,
         condition: &WriteCondition,
+        patience: Option<Duration>,
     ) -> Result<CompleteMultipartUploadOutput, Failure> {
+        let mut config = self.as_caller();
+        if let Some(wait) = patience {
+            config = config.timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(wait)
+                    .operation_attempt_timeout(wait)
+                    .build(),
+            );
+        }
         self.s3()
             .complete_multipart_upload()
             .bucket(self.bucket())
@@ -92,7 +135,7 @@ impl Space<'_> {
             .set_if_match(condition.if_match())
             .set_if_none_match(condition.if_none_match())
             .customize()
-            .config_override(self.as_caller())
+            .config_override(config)
             .send()
             .await
             .map_err(|error| Failure::of(&error))
@@ -195,14 +238,21 @@ impl Space<'_> {
     }
 
     /// CompleteMultipartUpload with every part of the plan, in order, under the
-    /// same preconditions as a PUT.
+    /// same preconditions as a PUT. Patient and idempotent: S3 gets `COMPLETE_WAIT_SECS`
+    /// (completing a large upload "can take several minutes",
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>),
+    /// after which the answer is [`Completion::Pending`], never a failure; and a retry
+    /// of a completion S3 already carried out (the upload is gone, or the condition no
+    /// longer holds because the file is there) is recognised by the file's ETag, which
+    /// S3 derives from the parts' ETags ([`multipart_etag`]), and answered as the
+    /// success it was. Nothing is stored twice.
     pub async fn complete_upload(
         &self,
         key: &Key,
         id: &UploadId,
         parts: &[Part],
         condition: &WriteCondition,
-    ) -> Result<Written, Error> {
+    ) -> Result<Completion, Error> {
         self.check_upload_id(key, id)?;
         let expected = id.plan.parts();
         let in_order = parts
@@ -231,20 +281,39 @@ impl Space<'_> {
                     .build()
             })
             .collect();
-        let output = self
-            .complete_parts(key, &id.s3, completed, id.plan.size, condition)
-            .await
-            .map_err(|failure| match failure.code() {
-                "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => Error::InvalidRequest(
-                    "a part is missing, of the wrong size, or its ETag is not the one S3 returned"
-                        .into(),
-                ),
-                // x-amz-mp-object-size: the parts do not add up to the declared size.
-                "InvalidRequest" => Error::InvalidRequest(
-                    "the parts do not add up to the size declared when the upload started".into(),
-                ),
-                _ => s3_error(failure, "CompleteMultipartUpload"),
-            });
+        let sent = self
+            .complete_parts(
+                key,
+                &id.s3,
+                completed,
+                id.plan.size,
+                condition,
+                Some(self.storage.complete_wait),
+            )
+            .await;
+        let output = match sent {
+            Err(failure) if failure.transport => {
+                tracing::info!("CompleteMultipartUpload outlasted COMPLETE_WAIT_SECS: 202");
+                return Ok(Completion::Pending);
+            }
+            other => other,
+        }
+        .map_err(|failure| match failure.code() {
+            "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => Error::InvalidRequest(
+                "a part is missing, of the wrong size, or its ETag is not the one S3 returned"
+                    .into(),
+            ),
+            // x-amz-mp-object-size: the parts do not add up to the declared size.
+            "InvalidRequest" => Error::InvalidRequest(
+                "the parts do not add up to the size declared when the upload started".into(),
+            ),
+            _ => s3_error(failure, "CompleteMultipartUpload"),
+        });
+        if matches!(output, Err(Error::NotFound | Error::PreconditionFailed))
+            && let Some(done) = self.completed_already(key, parts, id.plan.size).await?
+        {
+            return Ok(Completion::Done(done));
+        }
         if matches!(output, Err(Error::NotFound)) && matches!(condition, WriteCondition::Matches(_))
         {
             // NoSuchKey here is If-Match on a missing file, or the upload is gone.
@@ -258,6 +327,35 @@ impl Space<'_> {
             output,
         )
         .await
+        .map(Completion::Done)
+    }
+
+    /// The file at `key`, if it is what completing these `parts` made (`size` bytes,
+    /// the multipart ETag of their ETags): a completion that already happened.
+    async fn completed_already(
+        &self,
+        key: &Key,
+        parts: &[Part],
+        size: u64,
+    ) -> Result<Option<Written>, Error> {
+        let Some(expected) = multipart_etag(parts) else {
+            return Ok(None);
+        };
+        let current = match self.source(key, None, None).await {
+            Ok(current) => current,
+            Err(Error::NotFound) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        if current.etag() != expected.as_str() || current.size() != size {
+            return Ok(None);
+        }
+        tracing::info!("a retried completion found its upload already stored");
+        Ok(Some(Written {
+            key: key.as_str().to_owned(),
+            etag: current.etag().to_owned(),
+            size,
+            version_id: current.version_id().map(str::to_owned),
+        }))
     }
 
     /// A 404 on an `If-Match` completion is either the upload (gone: 404) or the
@@ -296,5 +394,34 @@ impl Space<'_> {
             .await
             .map_err(|error| s3_error(Failure::of(&error), "AbortMultipartUpload"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(number: u32, etag: &str) -> Part {
+        Part {
+            number,
+            etag: etag.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_multipart_etag_is_s3s() {
+        // Two parts of 5 MiB of zeros and of 1 byte "a": S3 (and moto) answer
+        // md5(md5(part1) ++ md5(part2)) "-2".
+        let zeros = "\"5f363e0e58a95f06cbe9bbc662c5dfb6\"";
+        let a = "\"0cc175b9c0f1b6a831c399e269772661\"";
+        assert_eq!(
+            multipart_etag(&[part(1, zeros), part(2, a)]).as_deref(),
+            Some("\"c37a4df95f46d5fbd682f9f1aff63bd5-2\"")
+        );
+        assert_eq!(multipart_etag(&[part(1, "\"not-an-md5\"")]), None);
+        assert_eq!(
+            multipart_etag(&[part(1, "\"zz175b9c0f1b6a831c399e269772661a\"")]),
+            None
+        );
     }
 }
