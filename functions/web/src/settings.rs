@@ -28,6 +28,9 @@ pub struct WebConfig {
     pub s3_origins: Vec<String>,
     /// `MAX_FILE_BYTES` (optional): the API's single-PUT limit.
     pub max_file_bytes: u64,
+    /// `WEB_SIGN_UP`: `open` (people may create accounts: the page offers sign-up) or
+    /// `invite-only` (only an operator creates them); the template's `SignUpMode`.
+    pub sign_up_open: bool,
 }
 
 impl WebConfig {
@@ -70,7 +73,13 @@ impl WebConfig {
                 Ok(parsed)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let sign_up_open = match settings.get("WEB_SIGN_UP").as_deref() {
+            None | Some("open") => true,
+            Some("invite-only") => false,
+            Some(_) => return Err(invalid("WEB_SIGN_UP", "open or invite-only")),
+        };
         Ok(Self {
+            sign_up_open,
             region: settings.region()?,
             client_id: settings.user_pool_client_id()?,
             cognito_url,
@@ -108,6 +117,7 @@ impl WebConfig {
             "cognitoUrl": self.cognito_url,
             "apiBase": self.api_base,
             "maxFileBytes": self.max_file_bytes,
+            "signUp": self.sign_up_open,
         })
     }
 }
@@ -156,6 +166,12 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(local.api_base, "/lambda-url");
+        assert!(local.sign_up_open, "open unless the stack says otherwise");
+        let invite_only =
+            WebConfig::from_lookup(vars(&[("WEB_SIGN_UP", "invite-only")])).unwrap();
+        assert!(!invite_only.sign_up_open);
+        assert!(invite_only.page_settings()["signUp"] == false);
+        assert_eq!(error(&[("WEB_SIGN_UP", "closed")]).variable, "WEB_SIGN_UP");
         assert_eq!(local.max_file_bytes, 1000);
         assert!(
             local
