@@ -1,6 +1,8 @@
-//! The second factor: a TOTP code from an authenticator app (Cognito's
-//! `SOFTWARE_TOKEN_MFA`), and setting one up (`MFA_SETUP` at sign-in when the pool
-//! requires MFA; `homedir mfa` for a signed-in user when it is optional).
+//! The steps a sign-in may ask for after the password: the second factor, a TOTP code
+//! from an authenticator app (Cognito's `SOFTWARE_TOKEN_MFA`), setting one up
+//! (`MFA_SETUP` at sign-in when the pool requires MFA; `homedir mfa` for a signed-in
+//! user when it is optional), and an invited user's new password
+//! (`NEW_PASSWORD_REQUIRED`).
 //! <https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa-totp.html>
 
 use aws_sdk_cognitoidentityprovider::types::{
@@ -41,6 +43,7 @@ impl SignIn {
         match challenge {
             Some(ChallengeNameType::SoftwareTokenMfa) => Ok(SignIn::Code { session }),
             Some(ChallengeNameType::MfaSetup) => Ok(SignIn::SetUp { session }),
+            Some(ChallengeNameType::NewPasswordRequired) => Ok(SignIn::NewPassword { session }),
             other => Err(Error::SignInRefused(format!(
                 "Cognito asks for {} (a new password or another kind of second factor), which \
                  this client does not support; complete it once in another client, then sign in again",
@@ -64,6 +67,33 @@ pub async fn answer_code(
         .session(session)
         .challenge_responses("USERNAME", email)
         .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+        .send()
+        .await
+        .map_err(|e| cognito_error(settings, e, Step::SecondFactor))?;
+    SignIn::from_answer(
+        settings,
+        email,
+        output.authentication_result(),
+        output.challenge_name(),
+        output.session(),
+    )
+}
+
+/// Answers `NEW_PASSWORD_REQUIRED` (an invitation's temporary password) with the
+/// person's own new password.
+pub async fn new_password(
+    settings: &Settings,
+    email: &str,
+    session: &str,
+    password: &str,
+) -> Result<SignIn> {
+    let output = cognito(settings)
+        .respond_to_auth_challenge()
+        .client_id(&settings.client_id)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(session)
+        .challenge_responses("USERNAME", email)
+        .challenge_responses("NEW_PASSWORD", password)
         .send()
         .await
         .map_err(|e| cognito_error(settings, e, Step::SecondFactor))?;

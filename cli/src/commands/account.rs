@@ -28,6 +28,11 @@ pub async fn login(args: Login) -> Result<()> {
                 };
                 challenge::answer_code(&settings, &email, &session, code.trim()).await?
             }
+            SignIn::NewPassword { session } => {
+                emit(&["this is an invitation's temporary password: choose your own".into()])?;
+                let password = answers.secret("New password: ", "--password-stdin")?;
+                challenge::new_password(&settings, &email, &session, &password).await?
+            }
             SignIn::SetUp { session } => {
                 let holder = Holder::Session(&session);
                 let (secret, session) = challenge::new_key(&settings, &holder).await?;
