@@ -26,6 +26,11 @@ pub enum SignIn {
     SetUp {
         session: String,
     },
+    /// An invited user's first sign-in with the emailed temporary password: choose a
+    /// new one (`NEW_PASSWORD_REQUIRED`).
+    NewPassword {
+        session: String,
+    },
 }
 
 impl SignIn {
