@@ -154,19 +154,26 @@ pub struct Ls {
 
 #[derive(Debug, Args)]
 pub struct Get {
+    /// The file in your home (e.g. docs/report.pdf).
     pub key: String,
     /// Where to write it: a file, a directory, or - for standard output (default: the
-    /// key's last segment in the current directory).
+    /// key's last segment in the current directory). An existing file is replaced, as
+    /// cp replaces one (written whole to a temporary file first), unless --no-clobber.
     pub target: Option<PathBuf>,
+    /// Keep an existing local file: download nothing (exit 4) if FILE exists.
+    #[arg(short = 'n', long)]
+    pub no_clobber: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct Put {
+    /// The local file to upload.
     pub file: PathBuf,
     /// The key to write (default: the file's name). A key ending in / is a folder: the
     /// file's name is appended.
     pub key: Option<String>,
-    /// Only create: fail (exit 4) if the key already exists (If-None-Match: *).
+    /// Only create: fail (exit 4) if the key already exists, checked before anything is
+    /// sent and again when the upload completes (If-None-Match: *).
     #[arg(long)]
     pub if_absent: bool,
     /// The content type to store (default: guessed from the extension).
@@ -176,18 +183,20 @@ pub struct Put {
 
 #[derive(Debug, Args)]
 pub struct Rm {
-    /// A file, or with -r a folder.
+    /// A file in your home, or with -r a folder (ending with /).
     pub key: String,
     /// Delete the folder KEY and everything under it.
     #[arg(short, long)]
     pub recursive: bool,
-    /// Do not check that the file exists first (a missing file is not an error).
+    /// A missing file is not an error (exit 0). Either way a missing file is not
+    /// "deleted": nothing is written to its history.
     #[arg(short, long)]
     pub force: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct Transfer {
+    /// The file in your home to move or copy.
     pub source: String,
     /// The destination key; ending in / it is a folder and the source's name is kept.
     pub destination: String,
@@ -198,14 +207,21 @@ pub struct Transfer {
 
 #[derive(Debug, Args)]
 pub struct Restore {
+    /// The file to restore, or with -r a folder (ending with /) whose deleted files to
+    /// bring back.
     pub key: String,
     /// The version to restore (see `homedir versions KEY`). Default: for a deleted
     /// file, its last version (undelete); otherwise the version before the current one.
     pub version: Option<String>,
+    /// Restore every deleted file under the folder KEY (files written again since
+    /// their deletion are left as they are).
+    #[arg(short, long, conflicts_with = "version")]
+    pub recursive: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct Versions {
+    /// The file whose versions to list.
     pub key: String,
 }
 

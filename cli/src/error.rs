@@ -22,8 +22,11 @@ pub mod exit {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// `not_found` from the API, or a file the client looked for and did not find.
-    #[error("no such file: {0}")]
+    #[error("no such file: {}", crate::human::visible(.0))]
     NotFound(String),
+    /// `ls PATH` of something that is neither a file nor a folder.
+    #[error("no such file or folder: {}", crate::human::visible(.0))]
+    NoSuchPath(String),
     /// `restore KEY` without a version, when the file has no earlier version.
     #[error("{0} has no earlier version to restore")]
     NoEarlierVersion(String),
@@ -70,7 +73,9 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::NotFound(_) | Error::NoEarlierVersion(_) => exit::NOT_FOUND,
+            Error::NotFound(_) | Error::NoSuchPath(_) | Error::NoEarlierVersion(_) => {
+                exit::NOT_FOUND
+            }
             Error::SignedOut | Error::SignInRefused(_) => exit::SIGNED_OUT,
             Error::NotConfigured(_) => exit::NOT_CONFIGURED,
             Error::Precondition(_) => exit::PRECONDITION,

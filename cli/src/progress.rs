@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::human::{bytes, duration};
 
@@ -38,9 +38,20 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {rate}",
             ) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(
+                    style
+                        .progress_chars("=> ")
+                        .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                            // No rate or ETA until there is one to tell: "0 B/s ETA 0s"
+                            // at the start says something false.
+                            let _ = match rate_and_eta(state.pos(), state.len(), state.elapsed()) {
+                                Some(text) => out.write_str(&text),
+                                None => out.write_str("starting…"),
+                            };
+                        }),
+                );
             }
             bar.set_message(label.to_owned());
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -151,5 +162,37 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.abandon();
+    }
+}
+
+/// `12.3 MiB/s ETA 4 s` once a second has passed and bytes moved; `None` before.
+fn rate_and_eta(done: u64, total: Option<u64>, elapsed: Duration) -> Option<String> {
+    if done == 0 || elapsed < Duration::from_secs(1) {
+        return None;
+    }
+    let rate = done as f64 / elapsed.as_secs_f64();
+    let left = total.map(|t| t.saturating_sub(done) as f64 / rate);
+    Some(match left {
+        Some(secs) => format!(
+            "{}/s ETA {}",
+            crate::human::bytes(rate as u64),
+            crate::human::duration(Duration::from_secs_f64(secs))
+        ),
+        None => format!("{}/s", crate::human::bytes(rate as u64)),
+    })
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn no_rate_or_eta_before_there_is_one() {
+        assert_eq!(rate_and_eta(0, Some(100), Duration::from_secs(5)), None);
+        assert_eq!(rate_and_eta(50, Some(100), Duration::from_millis(500)), None);
+        assert_eq!(
+            rate_and_eta(2048, Some(4096), Duration::from_secs(2)).as_deref(),
+            Some("1.0 KiB/s ETA 2.0 s")
+        );
     }
 }

@@ -2,12 +2,15 @@
 //! `uploads.json` in the config directory maps a file (destination key, local size
 //! and modification time, the API and the account) to its multipart upload ID. The
 //! upload ID carries the plan (size and part size), so nothing else is needed: the
-//! API's resume route says which parts S3 already holds. A changed file (another
+//! API's resume route says which parts S3 already holds. Once every part is sent,
+//! their ETags are saved too: from then on only the completion is ever repeated (S3
+//! may take minutes to complete a large upload), never a part. A changed file (another
 //! size or mtime) never resumes an upload of its old content. Entries are removed
 //! when their upload completes or turns out to be gone.
 
 use std::collections::BTreeMap;
 
+use homedir_wire::Part;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -43,24 +46,35 @@ struct Uploads {
     uploads: BTreeMap<String, Saved>,
 }
 
+/// What is saved of one upload.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Saved {
-    upload_id: String,
+pub struct Saved {
+    pub upload_id: String,
     /// When it was started (seconds since the epoch): entries older than S3's abort
     /// rule are dropped on the next save.
     started_at: u64,
+    /// Every part, once all were sent: what the completion needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Vec<Part>>,
 }
 
 /// Entries older than this are forgotten (the bucket's lifecycle rule aborts
 /// unfinished uploads after two days by default).
 const KEEP_SECS: u64 = 7 * 24 * 3600;
 
-pub fn find(file: &FileId) -> Result<Option<String>> {
+pub fn find(file: &FileId) -> Result<Option<Saved>> {
     let uploads: Uploads = store::read_json(FILE)?.unwrap_or_default();
-    Ok(uploads
-        .uploads
-        .get(&file.entry())
-        .map(|s| s.upload_id.clone()))
+    Ok(uploads.uploads.get(&file.entry()).cloned())
+}
+
+/// Saves the parts of a file's upload once all were sent.
+pub fn all_sent(file: &FileId, parts: &[Part]) -> Result<()> {
+    let mut uploads: Uploads = store::read_json(FILE)?.unwrap_or_default();
+    if let Some(saved) = uploads.uploads.get_mut(&file.entry()) {
+        saved.parts = Some(parts.to_vec());
+        store::write_json(FILE, &uploads)?;
+    }
+    Ok(())
 }
 
 pub fn remember(file: &FileId, upload_id: &str, now: u64) -> Result<()> {
@@ -73,6 +87,7 @@ pub fn remember(file: &FileId, upload_id: &str, now: u64) -> Result<()> {
         Saved {
             upload_id: upload_id.to_owned(),
             started_at: now,
+            parts: None,
         },
     );
     store::write_json(FILE, &uploads)
@@ -108,31 +123,27 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("homedir-cli-state-{}", std::process::id()));
         // SAFETY: the only test in this binary that reads the environment's config dir.
         unsafe { std::env::set_var("HOMEDIR_CONFIG_DIR", &dir) };
+        let id = |f: &FileId| find(f).unwrap().map(|s| s.upload_id);
         let a = file("big.bin", 100, 7);
-        assert_eq!(find(&a).unwrap(), None);
+        assert_eq!(id(&a), None);
         remember(&a, "100.8.abc", 1_000).unwrap();
-        assert_eq!(find(&a).unwrap().as_deref(), Some("100.8.abc"));
-        assert_eq!(
-            find(&file("big.bin", 101, 7)).unwrap(),
-            None,
-            "another size"
-        );
-        assert_eq!(
-            find(&file("big.bin", 100, 8)).unwrap(),
-            None,
-            "another mtime"
-        );
-        assert_eq!(
-            find(&file("other.bin", 100, 7)).unwrap(),
-            None,
-            "another key"
-        );
+        assert_eq!(id(&a).as_deref(), Some("100.8.abc"));
+        assert_eq!(find(&a).unwrap().unwrap().parts, None, "no parts before all are sent");
+        let parts = vec![Part {
+            number: 1,
+            etag: "\"e\"".into(),
+        }];
+        all_sent(&a, &parts).unwrap();
+        assert_eq!(find(&a).unwrap().unwrap().parts, Some(parts));
+        assert_eq!(id(&file("big.bin", 101, 7)), None, "another size");
+        assert_eq!(id(&file("big.bin", 100, 8)), None, "another mtime");
+        assert_eq!(id(&file("other.bin", 100, 7)), None, "another key");
         // An old entry is dropped when another is saved much later.
         let b = file("b.bin", 1, 1);
         remember(&b, "1.1.b", 1_000 + KEEP_SECS + 1).unwrap();
-        assert_eq!(find(&a).unwrap(), None);
+        assert_eq!(id(&a), None);
         forget(&b).unwrap();
-        assert_eq!(find(&b).unwrap(), None);
+        assert_eq!(id(&b), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

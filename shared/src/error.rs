@@ -100,6 +100,10 @@ impl InvalidToken {
     fn public_message(self) -> &'static str {
         match self {
             InvalidToken::Expired => "the ID token has expired; sign in again or refresh it",
+            // The commonest mistake: Cognito returns an access token beside the ID token.
+            InvalidToken::TokenUse => {
+                "this is not an ID token (an access token?): send the IdToken Cognito returned"
+            }
             _ => "the token is not a valid ID token for this API",
         }
     }
@@ -165,6 +169,11 @@ mod tests {
             Error::InvalidToken(InvalidToken::Expired)
                 .public_message()
                 .contains("expired")
+        );
+        assert!(
+            Error::InvalidToken(InvalidToken::TokenUse)
+                .public_message()
+                .contains("IdToken")
         );
     }
 }

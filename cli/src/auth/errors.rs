@@ -89,6 +89,13 @@ pub fn cognito_error<E: ProvideErrorMetadata, R>(
         (Some("CodeDeliveryFailureException"), _) => {
             Error::Unavailable("Cognito could not send the code; try again later".into())
         }
+        (Some("ResourceNotFoundException"), _) if settings.cognito_endpoint.is_some() => {
+            Error::NotConfigured(
+                "the local stack no longer has this configuration's app client (was make dev \
+                 started afresh?): run homedir config --local again, then homedir login"
+                    .into(),
+            )
+        }
         (Some("ResourceNotFoundException"), _) => Error::NotConfigured(format!(
             "Cognito knows no app client {} in {}: check `homedir config`",
             settings.client_id, settings.region

@@ -31,11 +31,28 @@ pub async fn config(args: Config) -> Result<()> {
 fn show() -> Result<()> {
     let settings = Settings::load()?;
     let mut lines = describe(&settings);
-    lines.push(match Tokens::load(&settings)? {
-        Some(tokens) => format!("signed in as {}", tokens.email),
-        None => "signed out".into(),
+    let stale = stale_local(&settings);
+    lines.push(match (Tokens::load(&settings)?, stale) {
+        (_, Some(reason)) => format!("stale: {reason}; run homedir config --local again"),
+        (Some(tokens), None) => format!("signed in as {}", tokens.email),
+        (None, None) => "signed out".into(),
     });
     emit(&lines)
+}
+
+/// Why a local configuration no longer matches the stack `make dev` runs, if it does
+/// not: `.local/stack.env` (here, where `make dev` writes it) names another app client.
+fn stale_local(settings: &Settings) -> Option<String> {
+    settings.cognito_endpoint.as_ref()?;
+    let text = std::fs::read_to_string(".local/stack.env").ok()?;
+    let pairs = parse_env_file(&text);
+    let now = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "USER_POOL_CLIENT_ID")
+        .map(|(_, v)| v.as_str())?;
+    (now != settings.client_id)
+        .then(|| "the local stack was started afresh and has a new app client".to_owned())
 }
 
 fn describe(settings: &Settings) -> Vec<String> {

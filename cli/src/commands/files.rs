@@ -2,11 +2,11 @@
 //! (the file goes to the trash, `homedir ls --deleted`), a move is a copy then a delete.
 
 use homedir_wire::routes;
-use homedir_wire::{FolderDeleted, Listing};
+use homedir_wire::FolderDeleted;
 use http::Method;
-use http::header::IF_NONE_MATCH;
+use http::header::{IF_MATCH, IF_NONE_MATCH};
 
-use super::{base_name, emit, folder, into_folder};
+use super::{base_name, emit, folder, into_folder, is_folder};
 use crate::api::Api;
 use crate::cli::{Rm, Transfer};
 use crate::error::{Error, Result};
@@ -21,33 +21,36 @@ pub async fn rm(api: &Api, args: Rm) -> Result<()> {
             args.key, args.key
         )));
     }
-    // The API's delete is idempotent (204 for a missing file, as S3); a person who
-    // mistypes a name wants to hear about it, which costs one listing.
-    if !args.force && !exists(api, &args.key).await? {
-        return Err(Error::NotFound(args.key));
-    }
-    api.call(Method::DELETE, routes::DELETE)
+    // `If-Match: *`: S3 deletes only an existing current version, so a missing file is
+    // a 412 that writes nothing (no delete marker in its history), not a deletion.
+    let deleted = api
+        .call(Method::DELETE, routes::DELETE)
         .query("key", &args.key)
+        .header(IF_MATCH, "*")
         .about(&args.key)
         .send()
-        .await?;
-    emit(&[format!(
-        "deleted {} (restore it with: homedir restore {})",
-        args.key, args.key
-    )])
-}
-
-/// Whether `key` is a file: the first key listed under it as a prefix is the key
-/// itself if it exists (keys list in byte order and a key sorts before its extensions).
-async fn exists(api: &Api, key: &str) -> Result<bool> {
-    let listing: Listing = api
-        .call(Method::GET, routes::LIST)
-        .query("prefix", key)
-        .query("limit", "1")
-        .send()
-        .await?
-        .json()?;
-    Ok(listing.files.first().is_some_and(|f| f.key == key))
+        .await;
+    match deleted {
+        Ok(_) => emit(&[format!(
+            "deleted {} (restore it with: homedir restore {})",
+            args.key, args.key
+        )]),
+        Err(Error::Precondition(_) | Error::NotFound(_)) => {
+            let as_folder = format!("{}/", args.key);
+            if is_folder(api, &as_folder).await? {
+                return Err(Error::Usage(format!(
+                    "{} is a folder: use homedir rm -r {as_folder}",
+                    args.key
+                )));
+            }
+            if args.force {
+                emit(&[format!("no such file: {} (nothing deleted)", args.key)])
+            } else {
+                Err(Error::NotFound(args.key))
+            }
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Deletes a folder in as many calls as the API needs (it answers within its time

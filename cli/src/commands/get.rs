@@ -17,12 +17,27 @@ use crate::human::bytes;
 use crate::progress::Progress;
 
 pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
+    if args.key.ends_with('/') {
+        return Err(Error::Usage(format!(
+            "{} is a folder: list it with homedir ls {}",
+            args.key, args.key
+        )));
+    }
     let to_stdout = args.target.as_deref() == Some(Path::new("-"));
     let target = if to_stdout {
         None
     } else {
-        Some(target_path(args.target.as_deref(), &args.key))
+        Some(target_path(args.target.as_deref(), &args.key)?)
     };
+    if args.no_clobber
+        && let Some(path) = &target
+        && path.exists()
+    {
+        return Err(Error::Precondition(format!(
+            "{} exists (--no-clobber): nothing downloaded",
+            path.display()
+        )));
+    }
     let reply = api
         .call(Method::GET, routes::READ_FILE)
         .query("key", &args.key)
@@ -52,13 +67,30 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
     }
 }
 
-/// FILE as given; a directory gets the key's name; none: the key's name here.
-fn target_path(target: Option<&Path>, key: &str) -> PathBuf {
-    match target {
+/// FILE as given; a directory gets the key's name; none: the key's name here. A
+/// target ending in `/` must be a directory that exists, and a file's directory too.
+fn target_path(target: Option<&Path>, key: &str) -> Result<PathBuf> {
+    let path = match target {
         Some(dir) if dir.is_dir() => dir.join(base_name(key)),
+        Some(dir) if dir.as_os_str().to_string_lossy().ends_with('/') => {
+            return Err(Error::Usage(format!(
+                "no directory {}: create it first, or give a file name",
+                dir.display()
+            )));
+        }
         Some(file) => file.to_owned(),
         None => PathBuf::from(base_name(key)),
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(Error::Usage(format!(
+            "no directory {} to write {} into",
+            parent.display(),
+            path.display()
+        )));
     }
+    Ok(path)
 }
 
 /// Streams a presigned GET into `sink`, with progress; returns the bytes written.

@@ -9,11 +9,11 @@
 //! Either way the restore is a new version: nothing is lost, and running it again
 //! with the version `homedir versions` shows undoes it.
 
-use homedir_wire::Written;
+use homedir_wire::{FolderRestored, Written};
 use homedir_wire::routes;
 use http::Method;
 
-use super::emit;
+use super::{emit, folder};
 use super::ls::{Version, all_versions, version_line};
 use crate::api::Api;
 use crate::cli::{Restore, Versions};
@@ -33,6 +33,15 @@ pub async fn versions(api: &Api, args: Versions) -> Result<()> {
 }
 
 pub async fn restore(api: &Api, args: Restore) -> Result<()> {
+    if args.recursive {
+        return restore_folder(api, &args.key).await;
+    }
+    if args.key.ends_with('/') {
+        return Err(Error::Usage(format!(
+            "{} is a folder: use homedir restore -r {}",
+            args.key, args.key
+        )));
+    }
     let version = match args.version {
         Some(version) => version,
         None => {
@@ -56,6 +65,52 @@ pub async fn restore(api: &Api, args: Restore) -> Result<()> {
             .map(|v| format!(" (now its current version {v})"))
             .unwrap_or_default()
     )])
+}
+
+/// `restore -r P/`: the folder's deleted files, in as many calls as the API needs.
+async fn restore_folder(api: &Api, raw: &str) -> Result<()> {
+    let prefix = folder(Some(raw));
+    if prefix.is_empty() {
+        return Err(Error::Usage(
+            "restore -r needs a folder (ending with /); it does not restore the whole home"
+                .into(),
+        ));
+    }
+    let (mut restored, mut skipped) = (0u64, 0u64);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut call = api
+            .call(Method::PUT, routes::WRITE_FILE)
+            .query("prefix", &prefix)
+            .query("undelete", "1");
+        if let Some(c) = &cursor {
+            call = call.query("cursor", c);
+        }
+        let page: FolderRestored = call.send().await?.json()?;
+        restored += page.restored;
+        skipped += page.skipped;
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    if restored == 0 && skipped == 0 {
+        return Err(Error::NotFound(format!("{prefix} (nothing deleted under it)")));
+    }
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut lines = vec![format!(
+        "restored {restored} file{} under {prefix}",
+        plural(restored)
+    )];
+    if skipped > 0 {
+        lines.push(format!(
+            "left {skipped} file{} as {} (written again since {} deletion)",
+            plural(skipped),
+            if skipped == 1 { "it is" } else { "they are" },
+            if skipped == 1 { "its" } else { "their" }
+        ));
+    }
+    emit(&lines)
 }
 
 /// The version `restore` brings back when none is named (see the module's comment).

@@ -2,13 +2,13 @@
 
 pub(super) use homedir_wire::Version;
 use homedir_wire::routes;
-use homedir_wire::{Listing, Trash, VersionListing};
+use homedir_wire::{FileEntry, Listing, Trash, VersionListing};
 
-use super::{emit, folder};
+use super::{emit, find_file, folder};
 use crate::api::Api;
 use crate::cli::Ls;
-use crate::error::Result;
-use crate::human::{bytes, date};
+use crate::error::{Error, Result};
+use crate::human::{bytes, date, visible};
 use http::Method;
 
 pub async fn ls(api: &Api, args: Ls) -> Result<()> {
@@ -43,31 +43,45 @@ pub async fn ls(api: &Api, args: Ls) -> Result<()> {
             None => break,
         }
     }
+    if folders.is_empty() && files.is_empty() {
+        // Not a folder: the file of that name, or nothing at all.
+        let raw = args.prefix.as_deref().unwrap_or_default();
+        if prefix.is_empty() {
+            return Ok(());
+        }
+        return match find_file(api, raw.trim_end_matches('/')).await? {
+            Some(file) if !raw.ends_with('/') => emit(&[file_line(&file, args.long, &file.key)]),
+            _ => Err(Error::NoSuchPath(raw.to_owned())),
+        };
+    }
     let name = |key: &str| key.strip_prefix(prefix.as_str()).unwrap_or(key).to_owned();
     let mut lines: Vec<String> = folders
         .iter()
         .map(|f| {
             if args.long {
-                format!("{:>10}  {:19}  {:34}  {}", "-", "", "", name(f))
+                format!("{:>10}  {:19}  {:34}  {}", "-", "", "", visible(&name(f)))
             } else {
-                format!("{:>10}  {}", "-", name(f))
+                format!("{:>10}  {}", "-", visible(&name(f)))
             }
         })
         .collect();
-    lines.extend(files.iter().map(|f| {
-        let size = bytes(u64::try_from(f.size).unwrap_or(0));
-        if args.long {
-            format!(
-                "{size:>10}  {:19}  {:34}  {}",
-                date(f.last_modified.as_deref()),
-                f.etag.as_deref().unwrap_or("-"),
-                name(&f.key)
-            )
-        } else {
-            format!("{size:>10}  {}", name(&f.key))
-        }
-    }));
+    lines.extend(files.iter().map(|f| file_line(f, args.long, &name(&f.key))));
     emit(&lines)
+}
+
+/// `SIZE  [DATE  ETAG]  NAME`, the name shown for what it is (see [`visible`]).
+fn file_line(f: &FileEntry, long: bool, name: &str) -> String {
+    let size = bytes(u64::try_from(f.size).unwrap_or(0));
+    if long {
+        format!(
+            "{size:>10}  {:19}  {:34}  {}",
+            date(f.last_modified.as_deref()),
+            f.etag.as_deref().unwrap_or("-"),
+            visible(name)
+        )
+    } else {
+        format!("{size:>10}  {}", visible(name))
+    }
 }
 
 /// Every version under a prefix (`by` = "prefix") or of one key (`by` = "key").
@@ -112,7 +126,7 @@ pub(super) fn version_line(v: &Version, with_key: bool) -> String {
         v.version_id
     );
     if with_key {
-        format!("{line}  {}", v.key)
+        format!("{line}  {}", visible(&v.key))
     } else {
         line.trim_end().to_owned()
     }
@@ -136,7 +150,7 @@ async fn trash(api: &Api, prefix: &str) -> Result<()> {
                 bytes(f.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0)),
                 date(f.deleted_at.as_deref()),
                 f.version_id,
-                f.key
+                visible(&f.key)
             )
         }));
         match page.next_cursor {

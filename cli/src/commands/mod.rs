@@ -11,6 +11,9 @@ mod put;
 
 use std::io::Write;
 
+use homedir_wire::{FileEntry, Listing, routes};
+use http::Method;
+
 use crate::api::Api;
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
@@ -55,6 +58,37 @@ fn emit(lines: &[String]) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// The file `key`, if there is one: the first key listed under it as a prefix is the
+/// key itself if it exists (keys list in byte order and a key sorts before its
+/// extensions). One listing.
+async fn find_file(api: &Api, key: &str) -> Result<Option<FileEntry>> {
+    let listing: Listing = api
+        .call(Method::GET, routes::LIST)
+        .query("prefix", key)
+        .query("limit", "1")
+        .send()
+        .await?
+        .json()?;
+    Ok(listing.files.into_iter().next().filter(|f| f.key == key))
+}
+
+/// Whether `key` is a file.
+async fn exists(api: &Api, key: &str) -> Result<bool> {
+    Ok(find_file(api, key).await?.is_some())
+}
+
+/// Whether `folder` (ending with `/`) holds any file.
+async fn is_folder(api: &Api, folder: &str) -> Result<bool> {
+    let listing: Listing = api
+        .call(Method::GET, routes::LIST)
+        .query("prefix", folder)
+        .query("limit", "1")
+        .send()
+        .await?
+        .json()?;
+    Ok(!listing.files.is_empty())
 }
 
 /// The last segment of a key (`a/b/c.txt` → `c.txt`).

@@ -25,12 +25,13 @@ use std::time::UNIX_EPOCH;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use homedir_wire::{Part, Upload, routes};
+use std::time::Duration;
 use http::Method;
 use http::header::{CONTENT_TYPE, IF_NONE_MATCH};
 
 pub use mime::guess_content_type;
 use parts::PartJob;
-use upload::{abort, complete, resume, start};
+use upload::{Completed, abort, complete, resume, start};
 
 use super::{emit, into_folder};
 use crate::api::Api;
@@ -39,13 +40,18 @@ use crate::cli::Put;
 use crate::error::{Error, Result};
 use crate::human::bytes;
 use crate::progress::Progress;
-use crate::state::{self, FileId};
+use crate::state::{self, FileId, Saved};
 
 /// The largest body one `PUT /write-file` accepts (the API's `MAX_FILE_BYTES`).
 const INLINE_MAX: u64 = 4_500_000;
 /// Parts in flight at once: enough to fill a link, few enough to keep memory at
 /// four parts (32 MiB with 8 MiB parts).
 const PARALLEL_PARTS: usize = 4;
+/// How long a completion is waited for before the run gives up (the saved upload
+/// keeps it for the next run): S3 documents that completing can take minutes.
+const COMPLETION_PATIENCE: Duration = Duration::from_secs(600);
+/// Failed completion calls (a lost connection, a 503) retried in a row.
+const COMPLETION_RETRIES: u32 = 5;
 /// The test hook (see the module's documentation).
 const STOP_AFTER_ENV: &str = "HOMEDIR_TEST_STOP_AFTER_PARTS";
 
@@ -122,7 +128,34 @@ async fn put_large(
         size,
         mtime_ns: mtime_ns(meta),
     };
-    let (upload, resumed) = open_upload(api, &id, content_type).await?;
+    let saved = state::find(&id)?;
+    // Every part was sent by an earlier run: only its completion is left to repeat.
+    if let Some(Saved {
+        upload_id,
+        parts: Some(parts),
+        ..
+    }) = &saved
+    {
+        if !quiet {
+            eprintln!("every part of {key} was sent earlier: completing the upload");
+        }
+        return match finish(api, &id, upload_id, parts.clone(), if_absent, quiet).await {
+            Err(Error::NotFound(_)) => {
+                // Gone, and not stored: neither completed nor to be completed.
+                state::forget(&id)?;
+                Err(Error::Service(format!(
+                    "the earlier upload of {key} is gone and was not stored; run the same put again to start over"
+                )))
+            }
+            other => other.map(|()| size),
+        };
+    }
+    if if_absent && exists(api, key).await? {
+        return Err(Error::Precondition(format!(
+            "{key} already exists (--if-absent): nothing was sent"
+        )));
+    }
+    let (upload, resumed) = open_upload(api, &id, saved, content_type).await?;
     let total_parts = size.div_ceil(upload.part_size);
     // Said before the bar appears, so the two never share a line.
     if resumed && !quiet {
@@ -150,27 +183,84 @@ async fn put_large(
             std::io::Error::other("the file changed during the upload; nothing was stored"),
         ));
     }
-    match complete(api, key, &upload_id, parts, if_absent).await {
-        Ok(()) => {}
-        Err(e @ Error::Precondition(_)) => {
-            // Retrying cannot succeed: nothing of this upload should linger.
-            abort(api, key, &upload_id).await;
-            state::forget(&id)?;
-            return Err(e);
-        }
-        Err(e) => return Err(resumable(e)),
-    }
-    state::forget(&id)?;
+    state::all_sent(&id, &parts)?;
+    finish(api, &id, &upload_id, parts, if_absent, quiet).await?;
     Ok(size)
+}
+
+/// Completes the upload, patiently: S3 may take minutes, so a 202 (still completing)
+/// or a failed connection is answered by asking again, with the same parts, for up
+/// to [`COMPLETION_PATIENCE`]; the API recognises a completion that already happened.
+/// Then the saved upload is forgotten (kept, if S3 is still at it, for the next run).
+async fn finish(
+    api: &Api,
+    id: &FileId,
+    upload_id: &str,
+    parts: Vec<Part>,
+    if_absent: bool,
+    quiet: bool,
+) -> Result<()> {
+    let key = id.key.as_str();
+    let started = std::time::Instant::now();
+    let mut said = false;
+    let mut failures = 0u32;
+    loop {
+        let wait = match complete(api, key, upload_id, parts.clone(), if_absent).await {
+            Ok(Completed::Stored) => {
+                state::forget(id)?;
+                return Ok(());
+            }
+            Ok(Completed::Pending(retry_after)) => retry_after,
+            Err(e @ Error::Unavailable(_)) if failures < COMPLETION_RETRIES => {
+                failures += 1;
+                tracing::debug!(error = %e, "the completion failed; asking again");
+                Duration::from_secs(2u64.pow(failures))
+            }
+            Err(e @ Error::Precondition(_)) => {
+                // Retrying cannot succeed: nothing of this upload should linger.
+                abort(api, key, upload_id).await;
+                state::forget(id)?;
+                return Err(e);
+            }
+            Err(Error::Unavailable(message)) => {
+                return Err(Error::Unavailable(format!(
+                    "{message}; every part is sent: run the same put again to complete it (no part is sent again)"
+                )));
+            }
+            Err(other) => return Err(other),
+        };
+        if started.elapsed() + wait > COMPLETION_PATIENCE {
+            return Err(Error::Unavailable(format!(
+                "S3 is still assembling {key}; run the same put again to finish (no part is sent again)"
+            )));
+        }
+        if !said && !quiet {
+            eprintln!("S3 is assembling {key} from its parts; waiting…");
+            said = true;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether `key` is a file (see [`super::exists`]).
+async fn exists(api: &Api, key: &str) -> Result<bool> {
+    super::exists(api, key).await
 }
 
 /// The saved upload of this file if the API still has it, else a new one (saved
 /// before any part leaves); and whether it was resumed.
-async fn open_upload(api: &Api, id: &FileId, content_type: &str) -> Result<(Upload, bool)> {
-    let (upload, resumed) = match state::find(id)? {
-        Some(upload_id) => match resume(api, &id.key, &upload_id, 1).await {
+async fn open_upload(
+    api: &Api,
+    id: &FileId,
+    saved: Option<Saved>,
+    content_type: &str,
+) -> Result<(Upload, bool)> {
+    let (upload, resumed) = match saved {
+        Some(saved) => match resume(api, &id.key, &saved.upload_id, 1).await {
             Ok(upload) => (upload, true),
-            Err(Error::NotFound(_)) => {
+            Err(Error::NotFound(_) | Error::Invalid(_)) => {
+                // Gone (completed, aborted, expired), or an id the API no longer
+                // accepts (its key changed): start again.
                 tracing::debug!("the saved upload is gone; starting a new one");
                 state::forget(id)?;
                 (start(api, &id.key, id.size, content_type).await?, false)

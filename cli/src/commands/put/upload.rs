@@ -1,9 +1,11 @@
 //! The API's multipart-upload calls: start, resume (the parts S3 holds and fresh URLs
 //! for the rest), complete, abort.
 
-use homedir_wire::{CompleteUpload, Part, StartUpload, Upload, routes};
-use http::Method;
+use std::time::Duration;
+
+use homedir_wire::{CompleteUpload, Completing, Part, StartUpload, Upload, routes};
 use http::header::IF_NONE_MATCH;
+use http::{Method, StatusCode};
 
 use crate::api::Api;
 use crate::error::Result;
@@ -36,6 +38,13 @@ pub(super) async fn resume(
         .json()
 }
 
+/// What a completion call did.
+pub(super) enum Completed {
+    Stored,
+    /// S3 is still at it (202): ask again after this long.
+    Pending(Duration),
+}
+
 /// Completes the upload with `parts` (numbers and ETags, in order); with
 /// `if_absent`, only if `key` does not exist yet.
 pub(super) async fn complete(
@@ -44,7 +53,7 @@ pub(super) async fn complete(
     upload_id: &str,
     parts: Vec<Part>,
     if_absent: bool,
-) -> Result<()> {
+) -> Result<Completed> {
     let mut call = api
         .call(Method::POST, routes::WRITE_FILE)
         .query("key", key)
@@ -55,7 +64,14 @@ pub(super) async fn complete(
             .header(IF_NONE_MATCH, "*")
             .on_precondition(format!("{key} already exists (--if-absent)"));
     }
-    call.send().await.map(drop)
+    let reply = call.about(key).send().await?;
+    if reply.status != StatusCode::ACCEPTED {
+        return Ok(Completed::Stored);
+    }
+    let pending: Completing = reply.json()?;
+    Ok(Completed::Pending(Duration::from_secs(
+        u64::from(pending.retry_after).clamp(1, 60),
+    )))
 }
 
 /// Best effort: the bucket's lifecycle rule aborts what this misses.
