@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Serves the four functions and the web page with `cargo lambda watch` against the stack whose
-# settings are in the environment (run it through scripts/local-stack.sh).
+# Serves the four API functions and the web page with homedir-gateway (gateway/: the
+# binaries as API Gateway and Lambda run them) against the stack whose settings are in
+# the environment (run it through scripts/local-stack.sh). After an edit, rebuild
+# (`cargo build --workspace --bins` in another shell): the next request runs the new
+# binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${WATCH_PORT:-9000}
@@ -8,7 +11,8 @@ port=${WATCH_PORT:-9000}
 scripts/functions-env.sh > .local/functions.env
 
 echo "building the functions…" >&2
-cargo build -q -p read-file -p write-file -p list -p delete -p web
+# The workspace's feature set, the one `make test` builds: one build of the AWS SDK.
+cargo build -q --workspace --bins
 
 base="http://127.0.0.1:$port/lambda-url"
 cat >&2 <<MSG
@@ -33,4 +37,4 @@ Or with the command-line client (cargo install --path cli):
 
 Ctrl-C stops everything.
 MSG
-exec cargo lambda watch -A 127.0.0.1 -P "$port" --env-file .local/functions.env
+exec "${CARGO_TARGET_DIR:-target}/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file .local/functions.env

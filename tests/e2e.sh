@@ -5,7 +5,7 @@
 #
 # --local      a private local stack (scripts/local-stack.sh: the emulator on a free port,
 #              provisioned like template.yaml) with the four functions and the web
-#              page served by `cargo lambda watch` on another free loopback port; then
+#              page served by homedir-gateway (gateway/) on another free loopback port; then
 #              the page in headless Chromium (tests/browser/; HOMEDIR_E2E_BROWSER=0
 #              skips it); `make e2e-local`.
 #              After the suite, the bounded schemathesis run of openapi.yaml against the
@@ -15,6 +15,9 @@
 #              credentials (they create and delete the test users); `make e2e`.
 #
 # RUNNER-ARGS go to `cargo nextest run` (or `cargo test`), e.g. a test-name filter.
+# HOMEDIR_E2E_ONLY=browser (with --local): only the browser test, against the same kind
+# of private stack (builds only the functions; no Rust suite, no schemathesis);
+# RUNNER-ARGS then go to pytest (e.g. -k authenticator).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,12 +37,19 @@ while [[ $# -gt 0 ]]; do
     # Internal: the part of --local that runs inside scripts/local-stack.sh.
     --local-inner) mode=local-inner; inner_port="$2"; shift 2 ;;
     --) shift; runner_args=("$@"); break ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (try --help)" ;;
   esac
 done
 
 [[ -x $PY ]] || die "no .venv; run 'make venv' first"
+
+only="${HOMEDIR_E2E_ONLY:-}"
+case "$only" in
+  "") ;;
+  browser) [[ $mode != deployed ]] || die "HOMEDIR_E2E_ONLY=browser needs --local (the browser test runs against a local stack)" ;;
+  *) die "HOMEDIR_E2E_ONLY=$only: the only choice is browser" ;;
+esac
 
 # --workspace, not -p homedir-tests: cargo unifies features over the packages a command
 # selects, so `-p` would build the whole AWS SDK again in a feature set of its own;
@@ -81,21 +91,18 @@ local-inner)
   # (local, S3-less) credentials.
   scripts/functions-env.sh >"$env_file"
 
-  # Build everything first, so cargo lambda watch starts the functions at once and no
-  # two cargo processes wait on each other's build lock while the suite runs.
-  echo "e2e: building the functions and the suite…" >&2
-  # Two feature sets, each built once: the functions alone, as cargo lambda watch
-  # builds each of them (adding the CLI to this command would unify other features in
-  # and compile the SDK a third time), and the workspace's, which holds the command-line
-  # client tests/tests/e2e/cli.rs runs ($CARGO_TARGET_DIR/debug/homedir) and the suite.
-  cargo build -q -p read-file -p write-file -p list -p delete -p web
+  # Build everything first, so no two cargo processes wait on each other's build lock
+  # while the suite runs. One feature set, the workspace's (what `make test` built
+  # first): the functions, the local gateway, the command-line client
+  # tests/tests/e2e/cli.rs runs ($CARGO_TARGET_DIR/debug/homedir) and the suite.
+  echo "e2e: building the functions${only:+ (only the $only test)}$([[ $only == browser ]] || echo " and the suite")…" >&2
   cargo build -q --workspace --bins
-  "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
+  if [[ $only != browser ]]; then
+    "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
+  fi
 
-  # Its own session, so the watcher and the function processes it spawns stop together.
-  # --ignore-changes: another edit in the tree must not rebuild and restart the
-  # functions in the middle of the suite.
-  setsid cargo lambda watch --ignore-changes -A 127.0.0.1 -P "$port" --env-file "$env_file" \
+  # Its own session, so the gateway and the function processes it starts stop together.
+  setsid "$CARGO_TARGET_DIR/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file "$env_file" \
     >"$log" 2>&1 </dev/null &
   watch=$!
   stop_watch() {
@@ -113,10 +120,10 @@ local-inner)
   # Ready when every function answers a token-less request with its own 401 (the
   # first request to each one starts its process).
   base="http://127.0.0.1:$port/lambda-url"
-  echo "e2e: waiting for cargo lambda watch on 127.0.0.1:$port…" >&2
+  echo "e2e: waiting for the local gateway on 127.0.0.1:$port…" >&2
   ready=""
   for _ in $(seq 1 300); do
-    kill -0 "$watch" 2>/dev/null || { echo "e2e: cargo lambda watch exited; its log:" >&2; cat "$log" >&2; exit 1; }
+    kill -0 "$watch" 2>/dev/null || { echo "e2e: the local gateway exited; its log:" >&2; cat "$log" >&2; exit 1; }
     if "$PY" - "$base" <<'PY'
 import sys, urllib.request, urllib.error
 base = sys.argv[1]
@@ -141,32 +148,38 @@ PY
   done
   [[ -n $ready ]] || { echo "e2e: the functions did not answer in time; the watcher's log:" >&2; cat "$log" >&2; exit 1; }
 
-  echo "e2e: running the suite against $base/{route}/" >&2
   status=0
-  HOMEDIR_E2E_URL="$base/{route}/" HOMEDIR_E2E_TARGET=local \
-    "${runner[@]}" "${runner_args[@]}" || status=$?
-  if [[ $status -ne 0 ]]; then
-    echo "e2e: the suite failed; the functions' log is $log (last lines below)" >&2
-    tail -n 40 "$log" >&2
-  fi
+  browser_args=(tests/browser)
+  if [[ $only == browser ]]; then
+    # Only the browser test: RUNNER-ARGS are pytest's (-k NAME, -x, …).
+    [[ ${#runner_args[@]} -eq 0 ]] || browser_args+=("${runner_args[@]}")
+  else
+    echo "e2e: running the suite against $base/{route}/" >&2
+    HOMEDIR_E2E_URL="$base/{route}/" HOMEDIR_E2E_TARGET=local \
+      "${runner[@]}" "${runner_args[@]}" || status=$?
+    if [[ $status -ne 0 ]]; then
+      echo "e2e: the suite failed; the functions' log is $log (last lines below)" >&2
+      tail -n 40 "$log" >&2
+    fi
 
-  # The contract: schemathesis over every operation of openapi.yaml, bounded (fixed
-  # seed and example budget), against the same served functions.
-  echo "e2e: schemathesis against $base/{route}/ (tests/contract/schemathesis.sh)" >&2
-  contract=0
-  tests/contract/schemathesis.sh "$base" || contract=$?
-  if [[ $contract -ne 0 ]]; then
-    echo "e2e: schemathesis found failures; the functions' log is $log" >&2
-    [[ $status -ne 0 ]] || status=$contract
+    # The contract: schemathesis over every operation of openapi.yaml, bounded (fixed
+    # seed and example budget), against the same served functions.
+    echo "e2e: schemathesis against $base/{route}/ (tests/contract/schemathesis.sh)" >&2
+    contract=0
+    tests/contract/schemathesis.sh "$base" || contract=$?
+    if [[ $contract -ne 0 ]]; then
+      echo "e2e: schemathesis found failures; the functions' log is $log" >&2
+      [[ $status -ne 0 ]] || status=$contract
+    fi
   fi
 
   # The web page in a real browser, against the same functions (screenshots in
   # target/browser/).
-  if [[ ${HOMEDIR_E2E_BROWSER:-1} != 0 ]]; then
+  if [[ ${HOMEDIR_E2E_BROWSER:-1} != 0 || $only == browser ]]; then
     echo "e2e: the web page in headless Chromium ($base/web/, tests/browser)" >&2
     browser=0
     HOMEDIR_WEB_URL="$base/web/" HOMEDIR_BROWSER_ARTEFACTS="$CARGO_TARGET_DIR/browser" \
-      "$PY" -m pytest -q -p no:cacheprovider tests/browser || browser=$?
+      "$PY" -m pytest -q -p no:cacheprovider "${browser_args[@]}" || browser=$?
     if [[ $browser -ne 0 ]]; then
       echo "e2e: the browser test failed; screenshots in $CARGO_TARGET_DIR/browser, the functions' log is $log" >&2
       [[ $status -ne 0 ]] || status=$browser

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make fuzz`: the long, randomized runs. A private local stack (scripts/local-stack.sh)
-# with the four functions served by `cargo lambda watch` on a free loopback port, then
+# with the four functions served by homedir-gateway on a free loopback port, then
 # tests/contract/schemathesis.sh --fuzz against them (a random seed it prints,
 # CONTRACT_FUZZ_EXAMPLES examples per operation, default 1000), then, if it exists,
 # fuzz/run.sh (the cargo-fuzz targets of the parsers). Stops at the first failure.
@@ -37,8 +37,8 @@ env_file=.local/fuzz-functions.env
 log=.local/fuzz-watch.log
 scripts/functions-env.sh >"$env_file"
 echo "fuzz.sh: building the functions…" >&2
-cargo build -q -p read-file -p write-file -p list -p delete
-setsid cargo lambda watch --ignore-changes -A 127.0.0.1 -P "$port" --env-file "$env_file" \
+cargo build -q --workspace --bins
+setsid "${CARGO_TARGET_DIR:-target}/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file "$env_file" \
   >"$log" 2>&1 </dev/null &
 watch=$!
 stop_watch() {
@@ -52,7 +52,7 @@ trap 'exit 130' INT TERM
 
 base="http://127.0.0.1:$port/lambda-url"
 for _ in $(seq 1 300); do
-  kill -0 "$watch" 2>/dev/null || { echo "fuzz.sh: cargo lambda watch exited; its log:" >&2; cat "$log" >&2; exit 1; }
+  kill -0 "$watch" 2>/dev/null || { echo "fuzz.sh: the local gateway exited; its log:" >&2; cat "$log" >&2; exit 1; }
   # Ready when each function answers a token-less request with its own 401.
   ready=yes
   for route in read-file write-file list delete; do
