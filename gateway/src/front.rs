@@ -229,12 +229,12 @@ mod tests {
             "body": BASE64.encode([0u8, 255, 7]),
             "isBase64Encoded": true,
         });
-        let response = response(payload.to_string().as_bytes());
-        assert_eq!(response.status(), 307);
-        assert_eq!(response.headers()["location"], "https://b/k");
-        assert_eq!(response.headers().get_all("etag").iter().count(), 1);
-        assert_eq!(response.headers().get_all("x-a").iter().count(), 2);
-        assert_eq!(response.headers()["set-cookie"], "a=b");
+        let answered = response(payload.to_string().as_bytes());
+        assert_eq!(answered.status(), 307);
+        assert_eq!(answered.headers()["location"], "https://b/k");
+        assert_eq!(answered.headers().get_all("etag").iter().count(), 1);
+        assert_eq!(answered.headers().get_all("x-a").iter().count(), 2);
+        assert_eq!(answered.headers()["set-cookie"], "a=b");
         let text = response(b"not json");
         assert_eq!(text.status(), 500);
     }
