@@ -1,14 +1,19 @@
-// Sign-in straight to the Cognito user pool API from the browser: InitiateAuth with
-// USER_PASSWORD_AUTH (the flow the template's public app client allows), refreshed with
-// REFRESH_TOKEN_AUTH. The tokens live in sessionStorage: they survive a reload, not
-// the tab, and no other site can read them.
+// The account, straight from the browser to the Cognito user pool API (the public app
+// client, no secret): sign-in with USER_PASSWORD_AUTH (the flow the template's client
+// allows) and the steps Cognito may ask for after the password (an authenticator
+// app's code, setting one up, an invited user's new password), refresh with
+// REFRESH_TOKEN_AUTH, sign-out with RevokeToken; sign-up with its emailed code, and a
+// forgotten password reset with one. The tokens live in sessionStorage: they survive
+// a reload, not the tab, and no other site can read them. Cognito's refusals become
+// sentences chosen by the exception's name; its own text is shown only where it is a
+// rule the person must follow (a password policy).
 
 const STORAGE_KEY = "homedir.session";
 // Refresh this long before the ID token expires, so no request leaves with a token
 // that expires on the way.
 const REFRESH_MARGIN_MS = 120_000;
 
-/** A sign-in or refresh that Cognito refused, in words. */
+/** Something Cognito refused (or could not be asked), in words; `code` is its exception. */
 export class AuthError extends Error {
   constructor(message, code) {
     super(message);
@@ -16,15 +21,89 @@ export class AuthError extends Error {
   }
 }
 
-const COGNITO_MESSAGES = {
-  NotAuthorizedException: "Wrong email or password.",
-  UserNotFoundException: "Wrong email or password.",
-  UserNotConfirmedException: "This account is not confirmed yet: confirm it with the code you were sent.",
-  PasswordResetRequiredException: "This account's password must be reset first.",
-  TooManyRequestsException: "Too many attempts; wait a moment and try again.",
-  LimitExceededException: "Too many attempts; wait a moment and try again.",
-  InvalidParameterException: "Enter your email and password.",
+const TOO_MANY = "Too many attempts; wait a while and try again.";
+const SIGN_IN_AGAIN = "The sign-in took too long; sign in again.";
+const WRONG_CODE = "That code is not the one sent; check it and try again.";
+const EXPIRED_CODE = "That code has expired; ask for a new one.";
+
+// What each step calls a failure it has no better word for.
+const FALLBACK = {
+  signIn: "Sign-in failed; try again.",
+  refresh: "Your session has ended. Sign in again.",
+  revoke: "Signing out at Cognito failed.",
+  signUp: "The account could not be created; try again.",
+  confirm: "The account could not be confirmed; try again.",
+  resend: "No new code could be sent; try again.",
+  forgot: "No code could be sent; try again.",
+  reset: "The password could not be changed; try again.",
+  mfa: "Sign-in failed; try again.",
+  setUp: "The authenticator app could not be set up; try again.",
+  newPassword: "The new password could not be set; try again.",
 };
+
+/**
+ * Cognito's rule for a password, from InvalidPasswordException's message
+ * ("Password did not conform with policy: Password must have uppercase characters"):
+ * the part after the prefix, as plain text, one sentence.
+ */
+export function passwordRule(message) {
+  const text = String(message || "")
+    .replace(/[\u0000-\u001f\u007f]/g, " ")
+    .replace(/^\s*Password did not conform with policy:\s*/i, "")
+    .trim()
+    .slice(0, 300);
+  if (!text) return "That password does not meet the rules; choose another one.";
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The words for Cognito's exception `type` (with its `message`) during `step`. */
+export function describe(type, message, step) {
+  const text = String(message || "");
+  switch (type) {
+    case "InvalidPasswordException":
+      return passwordRule(text);
+    case "CodeMismatchException":
+      return step === "mfa"
+        ? "That code is not right; enter the current code from your authenticator app."
+        : WRONG_CODE;
+    case "ExpiredCodeException":
+      return step === "mfa" ? "That code has expired; enter the current one." : EXPIRED_CODE;
+    case "EnableSoftwareTokenMFAException":
+      return "That code does not match the new key; check the key in your app and enter its current code.";
+    case "UsernameExistsException":
+      return "An account with that email already exists: sign in, or reset its password.";
+    case "LimitExceededException":
+    case "TooManyRequestsException":
+    case "TooManyFailedAttemptsException":
+      return TOO_MANY;
+    case "UserNotConfirmedException":
+      return "This account is not confirmed yet: enter the code emailed to you, or send a new one.";
+    case "PasswordResetRequiredException":
+      return "This account's password must be reset: send yourself a code.";
+    case "CodeDeliveryFailureException":
+      return "The code could not be sent; try again later.";
+    case "SoftwareTokenMFANotFoundException":
+      return "This homedir does not offer authenticator apps; ask its operator.";
+    case "UserNotFoundException":
+      return step === "signIn" ? "Wrong email or password." : "There is no account with that email.";
+    case "NotAuthorizedException":
+      if (/attempts exceeded/i.test(text)) return TOO_MANY;
+      if (step === "signUp") return "Sign-up is closed here: an operator invites people. Ask yours for an invitation.";
+      if (step === "confirm") return "This account is already confirmed: sign in.";
+      if (step === "forgot" || step === "reset") return "This account's password can only be reset by an operator.";
+      if (step === "mfa" || step === "setUp" || step === "newPassword") return SIGN_IN_AGAIN;
+      if (step === "refresh") return FALLBACK.refresh;
+      return "Wrong email or password.";
+    case "InvalidParameterException":
+      if (/already confirmed/i.test(text)) return "This account is already confirmed: sign in.";
+      if (step === "signIn") return "Enter your email and password.";
+      if (step === "signUp") return "Enter a valid email address and a password.";
+      if (step === "forgot") return "This account has no verified email to send a code to; ask an operator.";
+      return "Check what you entered and try again.";
+    default:
+      return FALLBACK[step] || "That did not work; try again.";
+  }
+}
 
 function decodeClaims(token) {
   const payload = token.split(".")[1] || "";
@@ -34,6 +113,19 @@ function decodeClaims(token) {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
+/**
+ * The `otpauth://` URI an authenticator app reads for a new key (Google's Key Uri
+ * Format): `otpauth://totp/homedir:<email>?secret=<KEY>&issuer=homedir`.
+ */
+export function otpauthUri(email, secret) {
+  const account = encodeURIComponent(email).replace(/%40/g, "@");
+  return `otpauth://totp/homedir:${account}?secret=${encodeURIComponent(secret)}&issuer=homedir`;
+}
+
+/**
+ * Where a sign-in stands after a call: `{ signedIn: true }`, or the step Cognito
+ * asks for next: `{ challenge, session, parameters, email }`.
+ */
 export class Auth {
   constructor(config) {
     this.config = config;
@@ -57,7 +149,7 @@ export class Auth {
     return this.session?.email ?? "";
   }
 
-  async #call(target, body) {
+  async #call(target, body, step) {
     let response;
     try {
       response = await fetch(this.config.cognitoUrl, {
@@ -76,7 +168,7 @@ export class Auth {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
       const type = String(answer.__type || "").split("#").pop();
-      throw new AuthError(COGNITO_MESSAGES[type] || "Sign-in failed; try again.", type);
+      throw new AuthError(describe(type, answer.message ?? answer.Message, step), type);
     }
     return answer;
   }
@@ -93,30 +185,92 @@ export class Auth {
     return session;
   }
 
-  async signIn(email, password) {
-    const answer = await this.#call("InitiateAuth", {
-      AuthFlow: "USER_PASSWORD_AUTH",
-      ClientId: this.config.clientId,
-      AuthParameters: { USERNAME: email, PASSWORD: password },
-    });
-    if (!answer.AuthenticationResult) {
+  /** Tokens (signed in), or the challenge Cognito asks for next. */
+  #next(answer, email) {
+    if (answer.AuthenticationResult) {
+      const result = answer.AuthenticationResult;
+      this.#store(result, result.RefreshToken, email);
+      return { signedIn: true };
+    }
+    const challenge = answer.ChallengeName;
+    if (!["SOFTWARE_TOKEN_MFA", "MFA_SETUP", "NEW_PASSWORD_REQUIRED"].includes(challenge)) {
       throw new AuthError(
-        answer.ChallengeName === "NEW_PASSWORD_REQUIRED"
-          ? "This account must choose a new password first (homedir login on the command line, or the hosted UI)."
-          : "This account needs a sign-in step this page does not offer.",
-        answer.ChallengeName,
+        "This account needs a sign-in step this page does not offer (such as a text-message code); complete it once in another client.",
+        challenge || "unknown",
       );
     }
-    const result = answer.AuthenticationResult;
-    return this.#store(result, result.RefreshToken, email);
+    return { challenge, session: answer.Session, parameters: answer.ChallengeParameters || {}, email };
+  }
+
+  async #respond(step, email, challenge, session, responses) {
+    const answer = await this.#call(
+      "RespondToAuthChallenge",
+      {
+        ClientId: this.config.clientId,
+        ChallengeName: challenge,
+        Session: session,
+        ChallengeResponses: { USERNAME: email, ...responses },
+      },
+      step,
+    );
+    return this.#next(answer, email);
+  }
+
+  // ---------------------------------------------------------------- signing in
+
+  async signIn(email, password) {
+    const answer = await this.#call(
+      "InitiateAuth",
+      {
+        AuthFlow: "USER_PASSWORD_AUTH",
+        ClientId: this.config.clientId,
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      },
+      "signIn",
+    );
+    return this.#next(answer, email);
+  }
+
+  /** SOFTWARE_TOKEN_MFA: the authenticator app's current code. */
+  answerCode(step, code) {
+    return this.#respond("mfa", step.email, "SOFTWARE_TOKEN_MFA", step.session, { SOFTWARE_TOKEN_MFA_CODE: code });
+  }
+
+  /** NEW_PASSWORD_REQUIRED: an invited user's own password instead of the emailed one. */
+  newPassword(step, password) {
+    return this.#respond("newPassword", step.email, "NEW_PASSWORD_REQUIRED", step.session, { NEW_PASSWORD: password });
+  }
+
+  /** MFA_SETUP, first half: a new TOTP key; the step now carries it and a new session. */
+  async newKey(step) {
+    const answer = await this.#call("AssociateSoftwareToken", { Session: step.session }, "setUp");
+    if (!answer.SecretCode) throw new AuthError(FALLBACK.setUp, "no_secret");
+    return { ...step, session: answer.Session, secret: answer.SecretCode };
+  }
+
+  /** MFA_SETUP, second half: the new key's first code, then the sign-in finishes. */
+  async verifyKey(step, code) {
+    const answer = await this.#call(
+      "VerifySoftwareToken",
+      { Session: step.session, UserCode: code, FriendlyDeviceName: "homedir web" },
+      "setUp",
+    );
+    if (answer.Status !== "SUCCESS") {
+      throw new AuthError(describe("EnableSoftwareTokenMFAException", "", "setUp"), "EnableSoftwareTokenMFAException");
+    }
+    return this.#respond("setUp", step.email, "MFA_SETUP", answer.Session, {});
   }
 
   async #refresh(session) {
-    const answer = await this.#call("InitiateAuth", {
-      AuthFlow: "REFRESH_TOKEN_AUTH",
-      ClientId: this.config.clientId,
-      AuthParameters: { REFRESH_TOKEN: session.refreshToken },
-    });
+    const answer = await this.#call(
+      "InitiateAuth",
+      {
+        AuthFlow: "REFRESH_TOKEN_AUTH",
+        ClientId: this.config.clientId,
+        AuthParameters: { REFRESH_TOKEN: session.refreshToken },
+      },
+      "refresh",
+    );
     // A refresh answers without a new refresh token: keep the one we have.
     return this.#store(answer.AuthenticationResult, session.refreshToken, session.email);
   }
@@ -137,19 +291,64 @@ export class Auth {
     }
   }
 
-  /** Forgets the tokens and, best effort, revokes the refresh token at Cognito. */
+  /**
+   * Forgets the tokens, then revokes the refresh token at Cognito (which also ends
+   * the access tokens issued with it). Resolves to whether Cognito confirmed it.
+   */
   async signOut() {
     const session = this.session;
     this.forget();
-    if (session?.refreshToken) {
-      await this.#call("RevokeToken", {
-        ClientId: this.config.clientId,
-        Token: session.refreshToken,
-      }).catch(() => {});
+    if (!session?.refreshToken) return true;
+    try {
+      await this.#call("RevokeToken", { ClientId: this.config.clientId, Token: session.refreshToken }, "revoke");
+      return true;
+    } catch {
+      return false;
     }
   }
 
   forget() {
     sessionStorage.removeItem(STORAGE_KEY);
+  }
+
+  // ---------------------------------------------------------------- account
+
+  /** SignUp: `{ confirmed, destination }` (where the code went, masked by Cognito). */
+  async signUp(email, password) {
+    const answer = await this.#call(
+      "SignUp",
+      {
+        ClientId: this.config.clientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: "email", Value: email }],
+      },
+      "signUp",
+    );
+    return { confirmed: answer.UserConfirmed === true, destination: answer.CodeDeliveryDetails?.Destination || "" };
+  }
+
+  confirmSignUp(email, code) {
+    return this.#call("ConfirmSignUp", { ClientId: this.config.clientId, Username: email, ConfirmationCode: code }, "confirm");
+  }
+
+  /** ResendConfirmationCode: where the new code went. */
+  async resendCode(email) {
+    const answer = await this.#call("ResendConfirmationCode", { ClientId: this.config.clientId, Username: email }, "resend");
+    return answer.CodeDeliveryDetails?.Destination || "";
+  }
+
+  /** ForgotPassword: where the code went. */
+  async forgotPassword(email) {
+    const answer = await this.#call("ForgotPassword", { ClientId: this.config.clientId, Username: email }, "forgot");
+    return answer.CodeDeliveryDetails?.Destination || "";
+  }
+
+  confirmForgotPassword(email, code, password) {
+    return this.#call(
+      "ConfirmForgotPassword",
+      { ClientId: this.config.clientId, Username: email, ConfirmationCode: code, Password: password },
+      "reset",
+    );
   }
 }
