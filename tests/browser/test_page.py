@@ -21,152 +21,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
-import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator
 
-import boto3
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("HOMEDIR_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("HOMEDIR_CHROMEDRIVER", "/usr/bin/chromedriver")
-ADMIN_KEY = ("AKIAHOMEDIRADMIN000", "local")
+from helpers import (
+    by_id, csp_violations, emulator, error_text, labelled, names_listed, new_user, open_page, shot, sign_in,
+    signed_in_as, status_text, wait_for,
+)
+
 MIB = 1024 * 1024
-WAIT = 60.0
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("HOMEDIR_WEB_URL"), reason="run through tests/e2e.sh --local (HOMEDIR_WEB_URL)"
 )
-
-
-# --------------------------------------------------------------------------- set-up
-
-
-def new_user(prefix: str) -> tuple[str, str]:
-    """A confirmed user of the stack's pool, as the e2e harness makes them."""
-    idp = boto3.client(
-        "cognito-idp", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ.get("AWS_REGION", "us-east-1"),
-        aws_access_key_id=ADMIN_KEY[0], aws_secret_access_key=ADMIN_KEY[1],
-    )
-    email = f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-    password = f"Web-{secrets.token_hex(8)}-Aa1!"
-    pool = os.environ["USER_POOL_ID"]
-    idp.admin_create_user(
-        UserPoolId=pool, Username=email, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-    )
-    idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
-    return email, password
-
-
-def emulator(path: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"].rstrip("/") + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-@pytest.fixture(scope="module")
-def artefacts() -> Path:
-    path = Path(os.environ.get("HOMEDIR_BROWSER_ARTEFACTS", ROOT / "target" / "browser"))
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.png"):
-        old.unlink()
-    return path
-
-
-@pytest.fixture(scope="module")
-def downloads() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="homedir-browser-downloads-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser(downloads: Path) -> Iterator[WebDriver]:
-    profile = tempfile.mkdtemp(prefix="homedir-browser-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1100,760", f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads),
-        "download.prompt_for_download": False,
-        "safebrowsing.enabled": False,
-    })
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def wait_for(what: str, condition: Callable[[], Any], timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except (StaleElementReferenceException, WebDriverException) as error:
-            last = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}" + (f" ({last})" if last else ""))
-
-
-def by_id(driver: WebDriver, element_id: str) -> WebElement:
-    return driver.find_element(By.ID, element_id)
-
-
-def labelled(driver: WebDriver, label: str) -> WebElement:
-    """The visible control whose accessible name (aria-label or text) is `label`."""
-    def find() -> WebElement | None:
-        for element in driver.find_elements(By.CSS_SELECTOR, "button, a, input"):
-            if element.is_displayed() and (element.get_attribute("aria-label") == label or element.text == label):
-                return element
-        return None
-    return wait_for(f"a control named {label!r}", find)
-
-
-def names_listed(driver: WebDriver) -> list[str]:
-    return [row.find_element(By.CSS_SELECTOR, "th").text for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr")]
-
-
-def status_text(driver: WebDriver) -> str:
-    return by_id(driver, "status").text
-
-
-def error_text(driver: WebDriver) -> str:
-    box = by_id(driver, "error")
-    return box.text if box.is_displayed() else ""
-
-
-def shot(driver: WebDriver, artefacts: Path, name: str) -> None:
-    driver.save_screenshot(str(artefacts / f"{name}.png"))
 
 
 def sha256(path: Path) -> str:
@@ -179,33 +54,11 @@ def downloaded(directory: Path, name: str) -> Path:
     return target
 
 
-def sign_in(driver: WebDriver, email: str, password: str) -> None:
-    wait_for("the sign-in form", lambda: by_id(driver, "email").is_displayed())
-    by_id(driver, "email").clear()
-    by_id(driver, "email").send_keys(email)
-    by_id(driver, "password").clear()
-    by_id(driver, "password").send_keys(password, Keys.ENTER)
-
-
-def signed_in_as(driver: WebDriver, email: str) -> None:
-    wait_for("the file view", lambda: by_id(driver, "files-view").is_displayed())
-    assert by_id(driver, "account-email").text == email
-    wait_for("the listing", lambda: by_id(driver, "listing").get_attribute("aria-busy") is None)
-
-
-def csp_violations(driver: WebDriver) -> list[str]:
-    return [
-        entry["message"] for entry in driver.get_log("browser")
-        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
-    ]
-
-
 # --------------------------------------------------------------------------- the scenario
 
 
 def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts: Path, downloads: Path) -> None:
     driver = browser
-    page = os.environ["HOMEDIR_WEB_URL"]
     alice, alice_password = new_user("alice-web")
     bob, bob_password = new_user("bob-web")
     files = Path(tempfile.mkdtemp(prefix="homedir-browser-files-"))
@@ -215,7 +68,7 @@ def test_alice_manages_her_files_and_bob_sees_none(browser: WebDriver, artefacts
     small.write_text("Shopping: bread, milk, 42 eggs.\nÜmlauts and ✓ survive.\n", encoding="utf-8")
 
     # -- 1. the page, and a refused sign-in in words
-    driver.get(page)
+    open_page(driver)
     wait_for("the sign-in form", lambda: by_id(driver, "sign-in-view").is_displayed())
     assert driver.title == "homedir"
     shot(driver, artefacts, "01-sign-in")
