@@ -16,7 +16,7 @@
 #
 # RUNNER-ARGS go to `cargo nextest run` (or `cargo test`), e.g. a test-name filter.
 # HOMEDIR_E2E_ONLY=browser (with --local): only the browser test, against the same kind
-# of private stack (builds only the functions; no Rust suite, no schemathesis);
+# of private stack (builds the binaries, not the suite; no Rust suite, no schemathesis);
 # RUNNER-ARGS then go to pytest (e.g. -k authenticator).
 set -euo pipefail
 
@@ -95,7 +95,8 @@ local-inner)
   # while the suite runs. One feature set, the workspace's (what `make test` built
   # first): the functions, the local gateway, the command-line client
   # tests/tests/e2e/cli.rs runs ($CARGO_TARGET_DIR/debug/homedir) and the suite.
-  echo "e2e: building the functions${only:+ (only the $only test)}$([[ $only == browser ]] || echo " and the suite")…" >&2
+  if [[ $only == browser ]]; then what="the binaries"; else what="the binaries and the suite"; fi
+  echo "e2e: building $what…" >&2
   cargo build -q --workspace --bins
   if [[ $only != browser ]]; then
     "${build_tests[@]}" >/dev/null 2>&1 || "${build_tests[@]}"
