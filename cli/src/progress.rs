@@ -37,21 +37,20 @@ impl Progress {
             Mode::Quiet
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {rate}",
-            ) {
-                bar.set_style(
-                    style
-                        .progress_chars("=> ")
-                        .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
-                            // No rate or ETA until there is one to tell: "0 B/s ETA 0s"
-                            // at the start says something false.
-                            let _ = match rate_and_eta(state.pos(), state.len(), state.elapsed()) {
-                                Some(text) => out.write_str(&text),
-                                None => out.write_str("starting…"),
-                            };
-                        }),
-                );
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {rate}")
+            {
+                bar.set_style(style.progress_chars("=> ").with_key(
+                    "rate",
+                    |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        // No rate or ETA until there is one to tell: "0 B/s ETA 0s"
+                        // at the start says something false.
+                        let _ = match rate_and_eta(state.pos(), state.len(), state.elapsed()) {
+                            Some(text) => out.write_str(&text),
+                            None => out.write_str("starting…"),
+                        };
+                    },
+                ));
             }
             bar.set_message(label.to_owned());
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -189,7 +188,10 @@ mod rate_tests {
     #[test]
     fn no_rate_or_eta_before_there_is_one() {
         assert_eq!(rate_and_eta(0, Some(100), Duration::from_secs(5)), None);
-        assert_eq!(rate_and_eta(50, Some(100), Duration::from_millis(500)), None);
+        assert_eq!(
+            rate_and_eta(50, Some(100), Duration::from_millis(500)),
+            None
+        );
         assert_eq!(
             rate_and_eta(2048, Some(4096), Duration::from_secs(2)).as_deref(),
             Some("1.0 KiB/s ETA 2.0 s")

@@ -128,7 +128,11 @@ mod tests {
         assert_eq!(id(&a), None);
         remember(&a, "100.8.abc", 1_000).unwrap();
         assert_eq!(id(&a).as_deref(), Some("100.8.abc"));
-        assert_eq!(find(&a).unwrap().unwrap().parts, None, "no parts before all are sent");
+        assert_eq!(
+            find(&a).unwrap().unwrap().parts,
+            None,
+            "no parts before all are sent"
+        );
         let parts = vec![Part {
             number: 1,
             etag: "\"e\"".into(),

@@ -1,8 +1,8 @@
 //! `rm`, `rm -r`, `mv` and `cp`. Nothing is ever lost: a delete adds a delete marker
 //! (the file goes to the trash, `homedir ls --deleted`), a move is a copy then a delete.
 
-use homedir_wire::routes;
 use homedir_wire::FolderDeleted;
+use homedir_wire::routes;
 use http::Method;
 use http::header::{IF_MATCH, IF_NONE_MATCH};
 

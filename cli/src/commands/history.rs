@@ -9,12 +9,12 @@
 //! Either way the restore is a new version: nothing is lost, and running it again
 //! with the version `homedir versions` shows undoes it.
 
-use homedir_wire::{FolderRestored, Written};
 use homedir_wire::routes;
+use homedir_wire::{FolderRestored, Written};
 use http::Method;
 
-use super::{emit, folder};
 use super::ls::{Version, all_versions, version_line};
+use super::{emit, folder};
 use crate::api::Api;
 use crate::cli::{Restore, Versions};
 use crate::error::{Error, Result};
@@ -72,8 +72,7 @@ async fn restore_folder(api: &Api, raw: &str) -> Result<()> {
     let prefix = folder(Some(raw));
     if prefix.is_empty() {
         return Err(Error::Usage(
-            "restore -r needs a folder (ending with /); it does not restore the whole home"
-                .into(),
+            "restore -r needs a folder (ending with /); it does not restore the whole home".into(),
         ));
     }
     let (mut restored, mut skipped) = (0u64, 0u64);
@@ -95,7 +94,9 @@ async fn restore_folder(api: &Api, raw: &str) -> Result<()> {
         }
     }
     if restored == 0 && skipped == 0 {
-        return Err(Error::NotFound(format!("{prefix} (nothing deleted under it)")));
+        return Err(Error::NotFound(format!(
+            "{prefix} (nothing deleted under it)"
+        )));
     }
     let plural = |n: u64| if n == 1 { "" } else { "s" };
     let mut lines = vec![format!(

@@ -167,8 +167,7 @@ mod tests {
         .unwrap();
         assert_eq!(local.api_base, "/lambda-url");
         assert!(local.sign_up_open, "open unless the stack says otherwise");
-        let invite_only =
-            WebConfig::from_lookup(vars(&[("WEB_SIGN_UP", "invite-only")])).unwrap();
+        let invite_only = WebConfig::from_lookup(vars(&[("WEB_SIGN_UP", "invite-only")])).unwrap();
         assert!(!invite_only.sign_up_open);
         assert!(invite_only.page_settings()["signUp"] == false);
         assert_eq!(error(&[("WEB_SIGN_UP", "closed")]).variable, "WEB_SIGN_UP");

@@ -25,9 +25,9 @@ use std::time::UNIX_EPOCH;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use homedir_wire::{Part, Upload, routes};
-use std::time::Duration;
 use http::Method;
 use http::header::{CONTENT_TYPE, IF_NONE_MATCH};
+use std::time::Duration;
 
 pub use mime::guess_content_type;
 use parts::PartJob;
