@@ -31,6 +31,8 @@ r. RevokeToken (moto lacks it) ................................... revocation.py
 s. App clients write only their WriteAttributes .................. attributes.py
 t. CompleteMultipartUpload checks x-amz-mp-object-size ........... multipart.py
 u. response-* header overrides on HEAD and ranged GET ............ overrides.py
+v. Listings read only the keys under their prefix;
+   ListObjectVersions copies no version, no body ................ listings.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

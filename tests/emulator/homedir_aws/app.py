@@ -51,6 +51,7 @@ from .calls import CallLog
 from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_key_pem
 from .cors import Cors
 from .faults import FaultError, Faults, fault_response, jwks_fault_status, parse_fault
+from .listings import Listings
 from .request import is_signed, read_request
 from .s3 import S3Service
 from .s3auth import AuthenticatedRole
@@ -174,6 +175,7 @@ def build_app(credentials_ttl: float, home_prefix: str, home_buckets: Iterable[s
     CognitoIdentityCorrections(registry).install()
     user_pools = UserPoolCorrections()
     user_pools.install()
+    Listings.install()  # before Versions: o filters v's folders
     Versions.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
     gate = S3Gate(registry, AuthenticatedRole(home_prefix, home_buckets))

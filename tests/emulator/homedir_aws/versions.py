@@ -32,6 +32,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import FakeDeleteMarker, FakeKey, S3Backend, s3_backends
 
 from . import s3auth
+from .listings import KeyIndex
 from .request import AwsRequest
 from .s3errors import INVALID_VERSION_ID, METHOD_NOT_ALLOWED, NO_SUCH_KEY, PRECONDITION_FAILED, S3Error, \
     s3_error_response
@@ -222,11 +223,20 @@ class Versions:
                          marker: str | None, max_keys: int | None) -> Any:
             keys, folders, truncated, next_marker = original_list(backend, bucket, prefix, delimiter, marker, max_keys)
             if delimiter and folders:
-                live = [name for name, key in bucket.keys.items() if not isinstance(key, FakeDeleteMarker)]
-                folders = [folder for folder in folders if any(name.startswith(folder) for name in live)]
+                folders = [folder for folder in folders if Versions._has_current_object(bucket.keys, folder)]
             return keys, folders, truncated, next_marker
 
         S3Backend.list_objects = list_objects  # type: ignore[method-assign]
+
+    @staticmethod
+    def _has_current_object(store: Any, folder: str) -> bool:
+        """Some key under the folder has a current version that is no delete marker
+        (only the folder's keys are read: correction v's index)."""
+        for name in KeyIndex.under(store, folder):
+            current = store.get(name)
+            if current is not None and not isinstance(current, FakeDeleteMarker):
+                return True
+        return False
 
     @staticmethod
     def add_delete_marker(bucket: Any, key: str) -> FakeDeleteMarker:
