@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 
 from harness import ADMIN_KEY, REGION, Emulator, Stack, client, credentials, error_code, get_id, id_token, \
-    http, provider, status_and_code, user_credentials
+    http, provider, status_and_code, unique, user_credentials
 
 
 @pytest.fixture(autouse=True)
@@ -96,11 +96,64 @@ def test_a_delayed_request_does_not_block_others(emulator: Emulator, stack: Stac
     assert fast < 1.0 and finished and finished[0] >= 1.5
 
 
+def test_a_fault_after_n_requests_fails_a_part_copy_mid_way(emulator: Emulator, stack: Stack) -> None:
+    """"after": 2, "times": 1 lets two UploadPartCopy requests through, fails the third
+    (S3's 500 InternalError), and only it: the retried part and the completion succeed."""
+    s3 = sdk(emulator, "s3")
+    bucket, mib = stack["BUCKET_NAME"], 1024 * 1024
+    source, target = unique("copy-source"), unique("copy-target")
+    body = bytes(range(256)) * (11 * mib // 256)
+    s3.put_object(Bucket=bucket, Key=source, Body=body)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=target)["UploadId"]
+    ranges = [(0, 5 * mib - 1), (5 * mib, 10 * mib - 1), (10 * mib, len(body) - 1)]
+    emulator.post_json("/_homedir/faults", {"operation": "UploadPartCopy", "kind": "error", "after": 2, "times": 1})
+
+    def copy(number: int) -> str:
+        first, last = ranges[number - 1]
+        return s3.upload_part_copy(
+            Bucket=bucket, Key=target, UploadId=upload, PartNumber=number,
+            CopySource={"Bucket": bucket, "Key": source}, CopySourceRange=f"bytes={first}-{last}",
+        )["CopyPartResult"]["ETag"]
+
+    etags = [copy(1), copy(2)]
+    assert status_and_code(lambda: copy(3)) == (500, "InternalError")
+    etags.append(copy(3))  # the fault is used up
+    s3.complete_multipart_upload(Bucket=bucket, Key=target, UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": n, "ETag": etag} for n, etag in enumerate(etags, start=1)]})
+    assert s3.get_object(Bucket=bucket, Key=target)["Body"].read() == body
+
+
+def test_a_fault_after_n_requests_without_times_lasts_until_reset(emulator: Emulator, stack: Stack) -> None:
+    logins = {provider(stack): id_token(emulator, stack)}
+    identity = sdk(emulator, "cognito-identity")
+    get = lambda: identity.get_id(IdentityPoolId=stack["IDENTITY_POOL_ID"], Logins=logins)  # noqa: E731
+    emulator.post_json("/_homedir/faults", {"operation": "GetId", "kind": "throttle", "after": 1})
+    get()
+    assert status_and_code(get) == (400, "TooManyRequestsException")
+    assert status_and_code(get) == (400, "TooManyRequestsException")
+    emulator.post_json("/_homedir/faults/reset", {})
+    get()
+
+
+def test_a_waiting_fault_counts_the_requests_other_faults_hit(emulator: Emulator, stack: Stack) -> None:
+    """`after` counts every request of the operation, also one another fault answers;
+    of the faults due, the first added applies."""
+    url = f"{emulator.url}/{stack['USER_POOL_ID']}/.well-known/jwks.json"
+    emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "error", "times": 1})
+    emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "throttle", "after": 1, "times": 1})
+    emulator.post_json("/_homedir/faults", {"operation": "jwks", "kind": "error", "after": 0, "times": 1})
+    statuses = [http("GET", url, timeout=5)[0] for _ in range(4)]
+    assert statuses == [500, 429, 500, 200]
+
+
 @pytest.mark.parametrize("body", [
     {"operation": "GetId", "kind": "explode"},
     {"kind": "throttle"},
     {"operation": "GetId", "kind": "throttle", "times": 0},
     {"operation": "GetId", "kind": "delay", "delay_secs": "soon"},
+    {"operation": "GetId", "kind": "throttle", "after": -1},
+    {"operation": "GetId", "kind": "throttle", "after": "2"},
+    {"operation": "GetId", "kind": "throttle", "after": True},
 ])
 def test_malformed_faults_are_refused(emulator: Emulator, body: dict[str, Any]) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:

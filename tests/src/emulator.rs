@@ -111,6 +111,35 @@ pub async fn inject(stack: &Stack, operation: &str, fault: Fault, times: Option<
     .await;
 }
 
+/// Like [`inject`], but the next `after` requests of `operation` pass untouched first;
+/// the fault applies from the one after them on (to `times` requests, or to all with
+/// `None`). `inject_after(stack, "UploadPartCopy", Fault::Error, 2, Some(1))` fails the
+/// third part copy of a copy in parts, and only it.
+pub async fn inject_after(
+    stack: &Stack,
+    operation: &str,
+    fault: Fault,
+    after: u32,
+    times: Option<u32>,
+) {
+    let mut body = match fault {
+        Fault::Throttle => json!({ "operation": operation, "kind": "throttle", "times": times }),
+        Fault::Error => json!({ "operation": operation, "kind": "error", "times": times }),
+        Fault::Delay(delay) => json!({
+            "operation": operation, "kind": "delay", "times": times,
+            "delay_secs": delay.as_secs_f64(),
+        }),
+    };
+    body["after"] = json!(after);
+    send(
+        stack,
+        http::Method::POST,
+        "/_homedir/faults",
+        body.to_string().into_bytes(),
+    )
+    .await;
+}
+
 /// Clears every injected fault.
 pub async fn clear_faults(stack: &Stack) {
     request(stack, http::Method::POST, "/_homedir/faults/reset").await;

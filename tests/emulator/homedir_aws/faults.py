@@ -4,8 +4,14 @@ Rust tests can prove retries, backoff and the 503 `upstream_throttled` /
 
     POST /_homedir/faults        {"operation": "GetId", "kind": "throttle"|"error"|"delay",
                                   "times": N (optional; default: until reset),
+                                  "after": M (optional; default 0),
                                   "delay_secs": S (delay only)}      -> {"ok": true}
     POST /_homedir/faults/reset                                      -> {"ok": true}
+
+"after": M lets the next M requests of the operation through untouched (each one
+counts, whatever another fault does to it), then the fault applies, to `times`
+requests or until reset: {"operation": "UploadPartCopy", "kind": "error", "after": 2,
+"times": 1} fails the third part copy of a copy in parts, and only that one.
 
 Error shapes, as the services document them:
 - Cognito Identity and Cognito user pools (JSON): throttled is HTTP 400
@@ -39,6 +45,7 @@ class Fault:
     kind: str
     times: int | None  # None: every matching request until reset
     delay_secs: float = 0.0
+    after: int = 0  # matching requests still to let through before the fault applies
 
 
 class FaultError(ValueError):
@@ -57,14 +64,21 @@ def parse_fault(body: Any) -> Fault:
     times = body.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise FaultError("times must be a positive integer")
+    after = body.get("after", 0)
+    if after is None:
+        after = 0
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise FaultError("after must be a non-negative integer")
     delay = body.get("delay_secs", 0)
     if kind == "delay" and (not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0):
         raise FaultError("delay_secs must be a non-negative number")
-    return Fault(operation, kind, times, float(delay or 0))
+    return Fault(operation, kind, times, float(delay or 0), after)
 
 
 class Faults:
-    """The active faults; the first one matching an operation is consumed per request."""
+    """The active faults. Per request of an operation, every fault of that operation
+    still waiting (`after`) counts it; of the others, the first added applies, and is
+    consumed if it has `times`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -80,15 +94,21 @@ class Faults:
 
     def take(self, operation: str) -> Fault | None:
         """The fault to apply to one request of `operation`, counting it down."""
+        applied = None
         with self._lock:
-            for fault in self._faults:
-                if fault.operation == operation:
+            for fault in list(self._faults):
+                if fault.operation != operation:
+                    continue
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
+                if applied is None:
+                    applied = fault
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times == 0:
                             self._faults.remove(fault)
-                    return fault
-        return None
+        return applied
 
 
 def cognito_fault_body(kind: str) -> tuple[str, dict[str, str]]:
