@@ -41,7 +41,7 @@ MAX_EXAMPLES=100
 # key of a file that does not exist is rightly 404, two valid but exclusive parameters
 # rightly 400), use_after_free / ensure_resource_availability (they need links between
 # operations the document does not declare) and object_level_authorization (a second
-# user's resources; tests/tests/isolation.rs and the e2e isolation suite cover it).
+# user's resources; tests/tests/integration/functions/isolation.rs and the e2e isolation suite cover it).
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance,ignored_auth
 
 die() { echo "schemathesis.sh: $*" >&2; exit 2; }

@@ -1,5 +1,5 @@
 //! Properties of `template.yaml` that no linter checks: the template's IAM documents
-//! are *equal* to the files in `infra-policies/` (which `infra_policies.rs` evaluates),
+//! are *equal* to the files in `infra-policies/` (which `infra/policies.rs` evaluates),
 //! the functions can never touch S3 with their own role, unauthenticated identities
 //! are off, the bucket keeps versions and refuses plain HTTP, and every route sits
 //! behind the Cognito JWT authorizer.
@@ -11,8 +11,8 @@
 //! turned into the literal `${x}`, `!Ref X` becomes `${X}`, `!GetAtt X.Y` becomes
 //! `${X.Y}`. Any other intrinsic inside a policy document fails the comparison.
 //!
-//! One test binary, a module per part of the stack; `template` holds the loading and
-//! rewriting they share.
+//! A module per part of the stack; `support` holds the loading and rewriting they
+//! share.
 
 mod api;
 mod bucket;
@@ -20,4 +20,4 @@ mod cognito;
 mod functions;
 mod iam;
 mod retention;
-mod template;
+mod support;

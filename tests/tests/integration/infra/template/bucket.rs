@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::template::*;
+use super::support::*;
 
 #[test]
 fn bucket_versioning_is_on_and_noncurrent_versions_expire_by_parameter() {

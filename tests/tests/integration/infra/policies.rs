@@ -1,5 +1,5 @@
 //! Isolation proven offline: the IAM documents in `infra-policies/` (which
-//! `infra_template/iam.rs` proves equal to the template's) are evaluated with the `iam-rs`
+//! `infra/template/iam.rs` proves equal to the template's) are evaluated with the `iam-rs`
 //! policy evaluator.
 //!
 //! Before evaluation the deploy-time placeholders (`${HomeBucket}`, `${HomePrefix}`,

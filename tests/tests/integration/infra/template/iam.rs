@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::template::*;
+use super::support::*;
 
 #[test]
 fn authenticated_role_trust_policy_equals_infra_policies_file() {

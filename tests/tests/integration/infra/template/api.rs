@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::template::*;
+use super::support::*;
 
 /// The web page's routes: the only ones without the JWT authorizer.
 const PUBLIC_ROUTES: [&str; 2] = ["GET / -> WebFunction", "GET /assets/{name} -> WebFunction"];

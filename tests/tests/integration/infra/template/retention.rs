@@ -2,7 +2,7 @@
 
 use serde_yaml::Value as Yaml;
 
-use super::template::*;
+use super::support::*;
 
 fn policy_of<'a>(t: &'a Yaml, logical_id: &str, attribute: &str) -> Option<&'a str> {
     get(resource(t, logical_id), attribute).and_then(Yaml::as_str)

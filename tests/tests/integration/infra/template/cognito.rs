@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::{Mapping, Value as Yaml};
 
-use super::template::*;
+use super::support::*;
 
 #[test]
 fn identity_pool_has_unauthenticated_identities_off_and_one_provider() {

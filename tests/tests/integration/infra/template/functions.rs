@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::template::*;
+use super::support::*;
 
 const BINARIES: [&str; 5] = ["read-file", "write-file", "list", "delete", "web"];
 
