@@ -2,15 +2,44 @@
 //!
 //! - [`stack`]: the local stack `scripts/local-stack.sh` started (settings, admin
 //!   clients, real users and tokens from the emulator's Cognito);
-//! - [`requests`]: requests for the in-process handlers and their responses;
+//! - [`requests`]: requests for the in-process handlers, their responses and the AWS
+//!   calls they cost;
 //! - [`runtime`]: a Lambda Runtime API on loopback that runs the real binaries;
 //! - [`emulator`]: the emulator's own call log;
 //! - [`forge`]: forged tokens and keys aimed at another user's home;
-//! - [`presigned`]: plain HTTP to the URLs the API signs, as a client sends it.
+//! - [`presigned`]: plain HTTP to the URLs the API signs, as a client sends it;
+//! - [`data`]: random test data and its digest;
+//! - [`repo_path`], [`repo_text`], [`target_dir`]: files of the repository
+//!   (`template.yaml`, `openapi.yaml`, `infra-policies/`) and the binaries `cargo
+//!   build` made.
 
+use std::path::{Path, PathBuf};
+
+pub mod data;
 pub mod emulator;
 pub mod forge;
 pub mod presigned;
 pub mod requests;
 pub mod runtime;
 pub mod stack;
+
+/// `relative`, a path inside the repository (this crate is its `tests/` folder).
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives one level below the repository root")
+        .join(relative)
+}
+
+/// The text of the repository's file `relative`; panics naming it if it cannot be read.
+pub fn repo_text(relative: &str) -> String {
+    let path = repo_path(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Where cargo builds: `$CARGO_TARGET_DIR` (the Makefile sets it), else `target/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_path("target"))
+}

@@ -1,9 +1,15 @@
-//! Building requests for the in-process handlers and reading their responses.
+//! Building requests for the in-process handlers, reading their responses, and
+//! counting the AWS calls they cost.
+
+use std::collections::BTreeMap;
 
 use homedir::App;
 use http::Method;
 use lambda_http::{Body, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+use crate::stack::User;
 
 /// Everything but unreserved characters is escaped, as a careful client would.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -154,4 +160,73 @@ impl Reply {
         }
         self
     }
+}
+
+/// Writes `body` to `key` as `user` (`PUT /write-file`), asserting 200: its JSON answer.
+pub async fn write(app: &App, user: &User, key: &str, body: &str) -> Value {
+    Req::put("write-file", &[("key", key)], body)
+        .token(&user.id_token)
+        .send(app)
+        .await
+        .expect(200, None)
+        .json()
+}
+
+/// Every page of `GET /list` with `pairs`, as `user`, following `next_cursor` to the
+/// end (each page asserted 200). A listing that has not ended after 100 pages fails.
+pub async fn list_pages(app: &App, user: &User, pairs: &[(&str, &str)]) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        assert!(pages.len() < 100, "the listing did not end after 100 pages");
+        let mut params = pairs.to_vec();
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.as_str()));
+        }
+        let page = Req::get("list", &params)
+            .token(&user.id_token)
+            .send(app)
+            .await
+            .expect(200, None)
+            .json();
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        pages.push(page);
+        if cursor.is_none() {
+            return pages;
+        }
+    }
+}
+
+/// The AWS calls an in-process app made while some work ran, by operation.
+#[derive(Debug)]
+pub struct CallsMade(BTreeMap<String, u64>);
+
+impl CallsMade {
+    /// How many `operation` calls.
+    pub fn of(&self, operation: &str) -> u64 {
+        self.0.get(operation).copied().unwrap_or(0)
+    }
+
+    /// How many calls in all.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+}
+
+/// Runs `work` (a request sent to `app`, say) and counts the AWS calls `app` made
+/// meanwhile.
+pub async fn counting<T>(app: &App, work: impl Future<Output = T>) -> (T, CallsMade) {
+    let before = app.calls().snapshot();
+    let output = work.await;
+    let made = app
+        .calls()
+        .snapshot()
+        .into_iter()
+        .map(|(operation, after)| {
+            let before = before.get(&operation).copied().unwrap_or(0);
+            (operation, after - before)
+        })
+        .filter(|(_, calls)| *calls > 0)
+        .collect();
+    (output, CallsMade(made))
 }

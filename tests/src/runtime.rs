@@ -48,10 +48,7 @@ pub struct Function {
 
 /// Where `cargo build` put the binary `name` (`debug` or `release` profile).
 pub fn binary(name: &str, profile: &str) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join(profile).join(name);
+    let path = crate::target_dir().join(profile).join(name);
     assert!(
         path.exists(),
         "{} is missing: build the functions first (`make test` does)",

@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use tokio::io::AsyncWriteExt;
 
 use super::harness::{Account, E2e, Target};
+use homedir_tests::data::sha256;
 use homedir_tests::emulator;
 
 /// A 40 MiB file: five 8 MiB parts.
@@ -32,10 +33,7 @@ fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("HOMEDIR_CLI") {
         return PathBuf::from(path);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug/homedir");
+    let path = homedir_tests::target_dir().join("debug/homedir");
     assert!(
         path.is_file(),
         "no {}: build the client first (cargo build -p homedir-cli; tests/e2e.sh does)",
@@ -229,12 +227,6 @@ impl Drop for Cli {
             let _ = std::fs::remove_dir_all(root);
         }
     }
-}
-
-fn sha256(bytes: &[u8]) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
-        .as_ref()
-        .to_vec()
 }
 
 /// UploadPart calls the emulator has seen so far (local stack only).

@@ -1,6 +1,6 @@
 //! Files: bodies and content types, overwrites, unusual keys, deletes.
 
-use rand::RngCore;
+use homedir_tests::data::random;
 
 use crate::harness::{E2e, Target, file_keys};
 
@@ -8,8 +8,7 @@ use crate::harness::{E2e, Target, file_keys};
 async fn a_512_kib_binary_body_round_trips_with_its_content_type() {
     let e2e = E2e::start().await;
     let user = e2e.user().await;
-    let mut data = vec![0u8; 512 * 1024];
-    rand::rng().fill_bytes(&mut data);
+    let data = random(512 * 1024).to_vec();
 
     let written = e2e
         .put("write-file", &[("key", "blobs/random.bin")], data.clone())

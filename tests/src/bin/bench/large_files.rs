@@ -9,15 +9,14 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 use futures::StreamExt;
+use homedir_tests::data::{MIB, random};
 use homedir_tests::presigned;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
-use rand::RngCore;
 use serde_json::{Value, json};
 
 use super::{Table, profile, user_s3};
 
-const MIB: usize = 1024 * 1024;
 const SIZE: usize = 256 * MIB;
 const PART: usize = 8 * MIB;
 const IN_FLIGHT: usize = 4;
@@ -46,9 +45,7 @@ pub async fn large_transfers(stack: &Stack, table: &mut Table) {
     let write = Function::spawn(&binary("write-file", &profile()), &env).await;
     let read = Function::spawn(&binary("read-file", &profile()), &env).await;
     let auth = format!("Bearer {}", user.id_token);
-    let mut data = vec![0u8; SIZE];
-    rand::rng().fill_bytes(&mut data);
-    let data = Bytes::from(data);
+    let data = random(SIZE);
 
     let (mut api_up, mut bare_up, mut api_down, mut bare_down) = (vec![], vec![], vec![], vec![]);
     let mut control = (0, 0);

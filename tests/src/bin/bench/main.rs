@@ -5,7 +5,6 @@
 //! object through the same emulator in the same run, interleaved request by
 //! request: the machine is noisy, a ratio is not.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -477,9 +476,7 @@ async fn init_times(stack: &Stack, table: &mut Table) {
 
 /// The arm64 artefacts `cargo lambda build --release --arm64` left in target/lambda.
 fn binary_sizes(table: &mut Table) {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+    let target = homedir_tests::target_dir();
     for name in FUNCTIONS {
         let dir = target.join("lambda").join(name);
         let unzipped = std::fs::metadata(dir.join("bootstrap")).map(|m| m.len());

@@ -3,11 +3,11 @@
 //! decoding, base64 bodies, one Identity ID across binaries, and logs that are JSON
 //! and free of tokens and credentials.
 
+use homedir_tests::data::random;
 use homedir_tests::emulator;
 use homedir_tests::requests::query;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{FUNCTION_ACCESS_KEY, Stack, User, object};
-use rand::RngCore;
 use serde_json::Value;
 
 struct Functions {
@@ -54,8 +54,7 @@ async fn the_binaries_serve_the_contract_end_to_end() {
     let auth = bearer(&alice.id_token);
     let key = "reports/2026 q4 + ?#%.bin";
     let raw_query = query(&[("key", key)]);
-    let mut data = vec![0u8; 256 * 1024];
-    rand::rng().fill_bytes(&mut data);
+    let data = random(256 * 1024).to_vec();
 
     // write-file: a binary body arrives base64-encoded.
     let event = http_event(

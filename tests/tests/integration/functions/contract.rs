@@ -62,8 +62,7 @@ struct Contract {
 
 impl Contract {
     fn load() -> Contract {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
-        let text = std::fs::read_to_string(path).expect("openapi.yaml at the repository root");
+        let text = homedir_tests::repo_text("openapi.yaml");
         let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("openapi.yaml is YAML");
         Contract {
             doc: serde_json::to_value(yaml).expect("openapi.yaml maps to JSON"),

@@ -6,18 +6,8 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use homedir_tests::emulator::{Fault, PrivateStack, inject};
-use homedir_tests::requests::Req;
+use homedir_tests::requests::{Req, counting, list_pages, write};
 use homedir_tests::stack::{Stack, User, keys_under, object};
-use serde_json::Value;
-
-async fn write(app: &homedir::App, user: &User, key: &str, body: &str) -> Value {
-    Req::put("write-file", &[("key", key)], body)
-        .token(&user.id_token)
-        .send(app)
-        .await
-        .expect(200, None)
-        .json()
-}
 
 fn put_from(user: &User, dest: &str, mode: &str, source: &str) -> Req {
     Req::put("write-file", &[("key", dest), (mode, source)], "").token(&user.id_token)
@@ -156,20 +146,17 @@ async fn move_renames_and_leaves_the_source_in_the_trash() {
     let app = stack.app(&[]);
     let user = User::new(stack).await;
     write(&app, &user, "old/name.txt", "content").await;
-    let before = app.calls().snapshot();
-    let moved = put_from(&user, "new/name.txt", "move_from", "old/name.txt")
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
-    let after = app.calls().snapshot();
-    let delta =
-        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    let (moved, calls) = counting(
+        &app,
+        put_from(&user, "new/name.txt", "move_from", "old/name.txt").send(&app),
+    )
+    .await;
+    let moved = moved.expect(200, None).json();
     assert_eq!(
         (
-            delta("HeadObject"),
-            delta("CopyObject"),
-            delta("DeleteObject")
+            calls.of("HeadObject"),
+            calls.of("CopyObject"),
+            calls.of("DeleteObject")
         ),
         (1, 1, 1),
         "look, copy, conditional delete"
@@ -301,21 +288,19 @@ async fn a_folder_of_2500_files_is_deleted_in_three_calls() {
         if let Some(c) = &cursor {
             pairs.push(("cursor", c));
         }
-        let before = app.calls().snapshot();
-        let page = Req::delete("delete", &pairs)
-            .token(&user.id_token)
-            .send(&app)
-            .await
-            .expect(200, None)
-            .json();
-        let after = app.calls().snapshot();
-        let delta =
-            |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+        let (page, made) = counting(
+            &app,
+            Req::delete("delete", &pairs)
+                .token(&user.id_token)
+                .send(&app),
+        )
+        .await;
+        let page = page.expect(200, None).json();
         calls += 1;
         let deleted = page["deleted"].as_u64().expect("deleted");
         total += deleted;
         assert_eq!(
-            (delta("ListObjectsV2"), delta("DeleteObjects")),
+            (made.of("ListObjectsV2"), made.of("DeleteObjects")),
             (1, 1),
             "one batch per call at the default limit"
         );
@@ -334,25 +319,11 @@ async fn a_folder_of_2500_files_is_deleted_in_three_calls() {
         vec![format!("{root}albums-elsewhere.txt")]
     );
 
-    let mut trash = 0;
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut pairs = vec![("prefix", "album/"), ("deleted", "1")];
-        if let Some(c) = &cursor {
-            pairs.push(("cursor", c));
-        }
-        let page = Req::get("list", &pairs)
-            .token(&user.id_token)
-            .send(&app)
-            .await
-            .expect(200, None)
-            .json();
-        trash += page["files"].as_array().expect("files").len();
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let trash: usize = list_pages(&app, &user, &[("prefix", "album/"), ("deleted", "1")])
+        .await
+        .iter()
+        .map(|page| page["files"].as_array().expect("files").len())
+        .sum();
     assert_eq!(trash, 2500, "every deleted file is in the trash");
 }
 

@@ -1,18 +1,9 @@
 //! Nothing is ever lost: versions, reading an old version, restore, the trash and
 //! undelete, through the real handlers against the versioned local bucket.
 
-use homedir_tests::requests::Req;
+use homedir_tests::requests::{Req, counting, list_pages, write};
 use homedir_tests::stack::{Stack, User};
 use serde_json::Value;
-
-async fn write(app: &homedir::App, user: &User, key: &str, body: &str) -> Value {
-    Req::put("write-file", &[("key", key)], body)
-        .token(&user.id_token)
-        .send(app)
-        .await
-        .expect(200, None)
-        .json()
-}
 
 async fn read(app: &homedir::App, user: &User, key: &str) -> String {
     let reply = Req::get("read-file", &[("key", key)])
@@ -230,48 +221,20 @@ async fn versions_and_the_trash_page_with_a_cursor() {
             .await
             .expect(204, None);
     }
+    let params = [("prefix", "p/"), ("versions", "1"), ("limit", "4")];
     let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut pairs = vec![("prefix", "p/"), ("versions", "1"), ("limit", "4")];
-        if let Some(c) = &cursor {
-            pairs.push(("cursor", c));
-        }
-        let page = Req::get("list", &pairs)
-            .token(&user.id_token)
-            .send(&app)
-            .await
-            .expect(200, None)
-            .json();
+    for page in list_pages(&app, &user, &params).await {
         let versions = page["versions"].as_array().expect("versions");
         assert!(versions.len() <= 4);
         seen.extend(versions.iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
     }
     assert_eq!(seen.len(), 15, "5 files × (2 versions + 1 marker)");
     assert_eq!(seen.iter().filter(|v| v["deleted"] == true).count(), 5);
 
+    let params = [("prefix", "p/"), ("deleted", "1"), ("limit", "2")];
     let mut trash = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut pairs = vec![("prefix", "p/"), ("deleted", "1"), ("limit", "2")];
-        if let Some(c) = &cursor {
-            pairs.push(("cursor", c));
-        }
-        let page = Req::get("list", &pairs)
-            .token(&user.id_token)
-            .send(&app)
-            .await
-            .expect(200, None)
-            .json();
+    for page in list_pages(&app, &user, &params).await {
         trash.extend(page["files"].as_array().expect("files").iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
     }
     let mut keys: Vec<&str> = trash.iter().map(|f| f["key"].as_str().unwrap()).collect();
     keys.sort();
@@ -404,22 +367,18 @@ async fn a_version_read_costs_one_s3_call_and_a_restore_two() {
         .await
         .expect(200, None);
     assert_eq!(app.calls().total() - before, 1);
-    let before = app.calls().snapshot();
-    Req::put(
-        "write-file",
-        &[("key", "counted.txt"), ("restore", version)],
-        "",
+    let (restored, calls) = counting(
+        &app,
+        Req::put(
+            "write-file",
+            &[("key", "counted.txt"), ("restore", version)],
+            "",
+        )
+        .token(&user.id_token)
+        .send(&app),
     )
-    .token(&user.id_token)
-    .send(&app)
-    .await
-    .expect(200, None);
-    let after = app.calls().snapshot();
-    let delta =
-        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
-    assert_eq!((delta("HeadObject"), delta("CopyObject")), (1, 1));
-    assert_eq!(
-        after.values().sum::<u64>() - before.values().sum::<u64>(),
-        2
-    );
+    .await;
+    restored.expect(200, None);
+    assert_eq!((calls.of("HeadObject"), calls.of("CopyObject")), (1, 1));
+    assert_eq!(calls.total(), 2);
 }

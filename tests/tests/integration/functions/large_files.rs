@@ -4,26 +4,13 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::digest::{SHA256, digest};
 use bytes::Bytes;
 use futures::StreamExt;
+use homedir_tests::data::{MIB, random, sha256};
 use homedir_tests::presigned;
 use homedir_tests::requests::{Reply, Req};
 use homedir_tests::stack::{Stack, User, keys_under, object};
-use rand::RngCore;
 use serde_json::{Value, json};
-
-const MIB: usize = 1024 * 1024;
-
-fn random(len: usize) -> Bytes {
-    let mut data = vec![0u8; len];
-    rand::rng().fill_bytes(&mut data);
-    Bytes::from(data)
-}
-
-fn sha256(data: &[u8]) -> Vec<u8> {
-    digest(&SHA256, data).as_ref().to_vec()
-}
 
 async fn start(
     app: &homedir::App,

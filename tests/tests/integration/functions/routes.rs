@@ -2,9 +2,9 @@
 //! tokens from the emulator's Cognito, real credential exchange, real S3 objects,
 //! with what is in the bucket checked by the admin.
 
-use homedir_tests::requests::Req;
+use homedir_tests::data::{MIB, random};
+use homedir_tests::requests::{Req, counting, list_pages};
 use homedir_tests::stack::{Stack, User, keys_under, object};
-use rand::RngCore;
 
 #[tokio::test]
 async fn write_then_read_round_trips_bytes_and_content_type() {
@@ -99,8 +99,7 @@ async fn binary_bodies_round_trip_exactly() {
     let app = stack.app(&[]);
     let user = User::new(stack).await;
     let root = user.home_root(stack).await;
-    let mut data = vec![0u8; 1024 * 1024];
-    rand::rng().fill_bytes(&mut data);
+    let data = random(MIB).to_vec();
 
     let written = Req::put("write-file", &[("key", "random.bin")], data.clone())
         .token(&user.id_token)
@@ -230,25 +229,10 @@ async fn list_groups_folders_and_pages_with_a_cursor() {
     assert_eq!(top["files"].as_array().unwrap().len(), 1);
 
     let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..4 {
-        let mut params = vec![("limit", "3")];
-        if let Some(c) = &cursor {
-            params.push(("cursor", c.as_str()));
-        }
-        let page = Req::get("list", &params)
-            .token(&user.id_token)
-            .send(&app)
-            .await
-            .expect(200, None)
-            .json();
+    for page in list_pages(&app, &user, &[("limit", "3")]).await {
         let files = page["files"].as_array().unwrap();
         assert!(files.len() <= 3);
         seen.extend(files.iter().map(|f| f["key"].as_str().unwrap().to_owned()));
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
     }
     assert_eq!(
         seen,
@@ -306,20 +290,22 @@ async fn reading_a_missing_file_is_404_for_one_extra_listing() {
         .send(&app)
         .await
         .expect(200, None);
-    let before = app.calls().snapshot();
-    Req::get("read-file", &[("key", "never-written")])
-        .token(&user.id_token)
-        .send(&app)
-        .await
-        .expect(404, Some("not_found"));
-    let after = app.calls().snapshot();
-    let delta =
-        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
-    let total: u64 = after.values().sum::<u64>() - before.values().sum::<u64>();
+    let (missing, calls) = counting(
+        &app,
+        Req::get("read-file", &[("key", "never-written")])
+            .token(&user.id_token)
+            .send(&app),
+    )
+    .await;
+    missing.expect(404, Some("not_found"));
     assert_eq!(
-        (delta("GetObject"), delta("ListObjectsV2"), total),
+        (
+            calls.of("GetObject"),
+            calls.of("ListObjectsV2"),
+            calls.total()
+        ),
         (1, 1, 2),
-        "GetObject, then the listing, nothing else: {after:?}"
+        "GetObject, then the listing, nothing else: {calls:?}"
     );
 }
 

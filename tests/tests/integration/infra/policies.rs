@@ -15,6 +15,7 @@
 //! `NotApplicable`, i.e. an implicit deny (no statement grants it, `ImplicitDeny` in
 //! the table); or `Deny`, an explicit deny by a Deny statement (`ExplicitDeny`).
 
+use homedir_tests::repo_text;
 use iam_rs::{
     Arn, Context, ContextValue, Decision, EvaluationOptions, IAMPolicy, IAMRequest,
     PolicyEvaluator, Principal, PrincipalId, Validate,
@@ -22,7 +23,6 @@ use iam_rs::{
 use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -68,10 +68,7 @@ fn placeholders() -> Vec<(&'static str, String)> {
 }
 
 fn policy_text(file: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../infra-policies")
-        .join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    repo_text(&format!("infra-policies/{file}"))
 }
 
 /// The policy in `file` as IAM sees it for a request by `caller` (an Identity ID), or

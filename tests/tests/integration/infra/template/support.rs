@@ -2,30 +2,20 @@
 //! placeholder text of `infra-policies/`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::{Map as JsonMap, Value as Json};
 use serde_yaml::{Mapping, Value as Yaml};
 
-pub(crate) fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives one level below the repository root")
-        .to_path_buf()
-}
+use homedir_tests::repo_text;
 
 pub(crate) fn template() -> Yaml {
-    let path = repo_root().join("template.yaml");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    serde_yaml::from_str(&repo_text("template.yaml"))
+        .unwrap_or_else(|e| panic!("parse template.yaml: {e}"))
 }
 
 pub(crate) fn policy_file(name: &str) -> Json {
-    let path = repo_root().join("infra-policies").join(name);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    serde_json::from_str(&repo_text(&format!("infra-policies/{name}")))
+        .unwrap_or_else(|e| panic!("parse infra-policies/{name}: {e}"))
 }
 
 pub(crate) fn get<'a>(value: &'a Yaml, key: &str) -> Option<&'a Yaml> {
