@@ -202,6 +202,11 @@ impl PrivateStack {
             .await
             .expect("run provision.py");
         assert!(provisioned.success(), "provision.py failed");
+        // The deployment's upload id key, as scripts/local-stack.sh adds it.
+        let key = format!("UPLOAD_ID_KEY={}\n", uuid::Uuid::new_v4().simple());
+        let mut settings = std::fs::read_to_string(&env_file).expect("the stack's settings");
+        settings.push_str(&key);
+        std::fs::write(&env_file, settings).expect("write the stack's settings");
         PrivateStack {
             stack: Stack::load(&env_file),
             emulator,

@@ -128,6 +128,16 @@ impl Stack {
         aws_sdk_cognitoidentityprovider::Client::new(&self.admin_sdk())
     }
 
+    /// An upload id for S3's upload `s3` of a `size`-byte file at `key` under `root`,
+    /// tagged with this stack's `UPLOAD_ID_KEY` exactly as write-file tags them: what
+    /// only a holder of the deployment's key could make.
+    pub fn upload_id(&self, root: &str, key: &str, size: u64, s3: &str) -> String {
+        use homedir::storage::uploads::{Plan, UploadKey};
+        UploadKey::new(self.var("UPLOAD_ID_KEY").as_bytes())
+            .issue(root, key, Plan::for_size(size), s3.to_owned())
+            .to_string()
+    }
+
     /// An in-process [`App`] configured exactly like the deployed functions, with the
     /// function's own credentials; `overrides` replace or add environment variables.
     pub fn app(&self, overrides: &[(&str, &str)]) -> App {

@@ -350,22 +350,23 @@ async fn bob_cannot_use_alices_upload_id() {
     )
     .await;
 
+    // Alice's id is tagged for her home and her key: refused for any other before
+    // any AWS call.
     for key in ["shared.bin", "elsewhere.bin"] {
         Req::get("write-file", &[("key", key), ("upload_id", upload_id)])
             .token(&bob.id_token)
             .send(&app)
             .await
-            .expect(404, Some("not_found"));
+            .expect(400, Some("invalid_request"));
         complete(&app, &bob, key, upload_id, &parts)
             .await
-            .expect(404, Some("not_found"));
+            .expect(400, Some("invalid_request"));
         Req::delete("write-file", &[("key", key), ("upload_id", upload_id)])
             .token(&bob.id_token)
             .send(&app)
             .await
-            .expect(404, Some("not_found"));
+            .expect(400, Some("invalid_request"));
     }
-    // Alice's own key with her upload id, but another of her keys: also 404.
     Req::get(
         "write-file",
         &[("key", "elsewhere.bin"), ("upload_id", upload_id)],
@@ -373,7 +374,27 @@ async fn bob_cannot_use_alices_upload_id() {
     .token(&alice.id_token)
     .send(&app)
     .await
-    .expect(404, Some("not_found"));
+    .expect(400, Some("invalid_request"));
+    // Even with the deployment's key (an id tagged for Bob's home), S3 binds Alice's
+    // upload to her key: 404, nothing of hers reached.
+    let s3_id = upload_id.splitn(4, '.').nth(3).expect("S3's upload id");
+    let bob_root = bob.home_root(stack).await;
+    for key in ["shared.bin", "elsewhere.bin"] {
+        let forged = stack.upload_id(&bob_root, key, data.len() as u64, s3_id);
+        Req::get("write-file", &[("key", key), ("upload_id", &forged)])
+            .token(&bob.id_token)
+            .send(&app)
+            .await
+            .expect(404, Some("not_found"));
+        complete(&app, &bob, key, &forged, &parts)
+            .await
+            .expect(404, Some("not_found"));
+        Req::delete("write-file", &[("key", key), ("upload_id", &forged)])
+            .token(&bob.id_token)
+            .send(&app)
+            .await
+            .expect(404, Some("not_found"));
+    }
     assert!(
         keys_under(stack, &bob.home_root(stack).await)
             .await

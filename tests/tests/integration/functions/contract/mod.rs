@@ -115,7 +115,7 @@ async fn start_upload(walk: &Walk<'_>, key: &str) -> String {
 fn refused_by_every_operation(op: Op) -> Vec<Case> {
     let key = if op == LIST { "prefix" } else { "key" };
     let upload: &[(&str, &str)] =
-        if matches!(op, RESUME | ABORT) { &[("upload_id", "10.8388608.x")] } else { &[] };
+        if matches!(op, RESUME | ABORT) { &[("upload_id", UNISSUED)] } else { &[] };
     let with = |pairs: &[(&str, &str)]| op.with(&[pairs, upload].concat());
     vec![
         with(&[(key, "a")]).by(Nobody).documented(),
@@ -215,12 +215,15 @@ fn local_error_paths(given: &Given) -> Vec<Case> {
         RESUME.with(&[("key", "up.bin"), ("upload_id", upload), ("expires", "x")]).answers(400, "invalid_request"),
         RESUME.with(&[("key", "up.bin"), ("upload_id", "1.2.3")]).answers(400, "invalid_request"),
         RESUME.with(&[("key", "up.bin")]).answers(400, "invalid_request"),
-        RESUME.with(&[("key", "other.bin"), ("upload_id", upload)]).answers(404, "not_found"),
+        // An id is tagged for its key: another key's is refused before any AWS call.
+        RESUME.with(&[("key", "other.bin"), ("upload_id", upload)]).answers(400, "invalid_request"),
+        RESUME.with(&[("key", "up.bin"), ("upload_id", UNISSUED)]).answers(400, "invalid_request"),
         complete("up.bin", upload).body(part_nope).answers(400, "invalid_request"),
         START_OR_COMPLETE.with(&[("key", "up.bin"), ("upload_id", upload), ("expires", "10")])
             .body(r#"{"parts": []}"#).answers(400, "invalid_request"),
         ABORT.with(&[("key", "up.bin"), ("upload_id", upload)]).answers(204, ""),
         ABORT.with(&[("key", "up.bin"), ("upload_id", upload)]).answers(404, "not_found"),
+        RESUME.with(&[("key", "up.bin"), ("upload_id", upload)]).answers(404, "not_found"),
         complete("up.bin", upload).body(part_e).answers(404, "not_found"),
         complete("cond.bin", cond_upload).header("if-match", stale).body(part_e).documented(),
         ABORT.with(&[("key", "cond.bin"), ("upload_id", cond_upload)]).answers(204, ""),
@@ -266,16 +269,20 @@ fn local_error_paths(given: &Given) -> Vec<Case> {
     cases
 }
 
-/// A request of `op` that gets past its local checks to the AWS calls.
-fn reaching_aws(op: Op) -> walk::Request {
+/// An upload id of the right shape that this stack did not issue (its tag is wrong).
+const UNISSUED: &str = "10.8388608.00000000000000000000000000000000.abc";
+
+/// A request of `op` that gets past its local checks to the AWS calls: for resume and
+/// abort, with `upload`, an id the stack issued for `f` in the caller's home.
+fn reaching_aws(op: Op, upload: &str) -> walk::Request {
     match op {
         READ => READ.with(&[("key", "f")]),
         WRITE => WRITE.with(&[("key", "f")]).body("data"),
         START_OR_COMPLETE => START_OR_COMPLETE
             .with(&[("key", "f")])
             .body(r#"{"size": 10}"#),
-        RESUME => RESUME.with(&[("key", "f"), ("upload_id", "10.8388608.abc")]),
-        ABORT => ABORT.with(&[("key", "f"), ("upload_id", "10.8388608.abc")]),
+        RESUME => RESUME.with(&[("key", "f"), ("upload_id", upload)]),
+        ABORT => ABORT.with(&[("key", "f"), ("upload_id", upload)]),
         LIST => LIST.with(&[]),
         _ => DELETE.with(&[("key", "f")]),
     }
@@ -286,6 +293,7 @@ async fn disabled_users_and_refused_credentials_are_documented_for_every_operati
     let stack = Stack::get();
     let contract = Contract::load();
     let user = User::new(stack).await;
+    let upload = stack.upload_id(&user.home_root(stack).await, "f", 10, "abc");
     let disabled = User::new(stack).await;
     stack
         .admin_idp()
@@ -300,10 +308,12 @@ async fn disabled_users_and_refused_credentials_are_documented_for_every_operati
     let mut cases = Vec::new();
     // Credentials that reach nothing: homes under a prefix the role does not cover.
     for op in ALL {
-        cases.push(reaching_aws(op).on(HomeElsewhere).documented());
+        cases.push(reaching_aws(op, &upload).on(HomeElsewhere).documented());
     }
     for op in ALL {
-        let request = reaching_aws(op).by(DisabledUser).on(UserCheckedEachTime);
+        let request = reaching_aws(op, &upload)
+            .by(DisabledUser)
+            .on(UserCheckedEachTime);
         cases.push(request.answers(403, "user_disabled"));
     }
     walk.all(cases).await;
@@ -333,17 +343,23 @@ async fn throttled_and_failing_upstreams_are_documented_for_every_operation() {
     let private = PrivateStack::start().await;
     let stack = private.stack();
     let contract = Contract::load();
-    let walk = Walk::new(&contract, stack, User::new(stack).await);
+    let user = User::new(stack).await;
+    let upload = stack.upload_id(&user.home_root(stack).await, "f", 10, "abc");
+    let walk = Walk::new(&contract, stack, user);
 
     let mut cases = Vec::new();
     // Cognito throttles: each operation with a fresh app (nothing cached).
     for op in ALL {
-        let request = reaching_aws(op).on(Fresh).fault("GetId", Fault::Throttle);
+        let request = reaching_aws(op, &upload)
+            .on(Fresh)
+            .fault("GetId", Fault::Throttle);
         cases.push(request.answers(503, "upstream_throttled"));
     }
     // The token key set cannot be fetched.
     for op in ALL {
-        let request = reaching_aws(op).on(Fresh).fault("jwks", Fault::Error);
+        let request = reaching_aws(op, &upload)
+            .on(Fresh)
+            .fault("jwks", Fault::Error);
         cases.push(request.answers(503, "upstream_unavailable"));
     }
     // S3 fails on every attempt, or throttles.
@@ -352,7 +368,11 @@ async fn throttled_and_failing_upstreams_are_documented_for_every_operation() {
         (Fault::Throttle, "upstream_throttled"),
     ] {
         for (op, operation) in S3_CALLS {
-            cases.push(reaching_aws(op).fault(operation, fault).answers(503, code));
+            cases.push(
+                reaching_aws(op, &upload)
+                    .fault(operation, fault)
+                    .answers(503, code),
+            );
         }
     }
     walk.all(cases).await;

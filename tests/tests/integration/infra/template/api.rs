@@ -191,9 +191,15 @@ fn outputs_are_the_ones_the_e2e_suite_reads() {
             "UserPoolClientId",
             "IdentityPoolId",
             "BucketName",
-            "WebUrl"
+            "WebUrl",
+            "AlarmTopicArn"
         ]),
         "stack outputs"
+    );
+    // Only with AlarmEmail: the alarms' topic.
+    assert_eq!(
+        at(&t, &["Outputs", "AlarmTopicArn", "Condition"]).as_str(),
+        Some("HasAlarms")
     );
 }
 
