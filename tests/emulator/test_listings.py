@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pytest
 
-from harness import Emulator, Stack, client
+from harness import Stack
 
 LARGE_MIB = 300
 LARGE_OBJECTS = 6
@@ -164,7 +164,10 @@ def _fill_randomly(backend: Any, bucket: str, stored: Callable[[str], None], see
 
 def _versions_answer(answer: tuple[Any, ...]) -> tuple[Any, ...]:
     versions, prefixes, markers, next_key, next_version = answer
-    shown = lambda entries: [(e.name, e.version_id, bool(getattr(e, "is_latest", False))) for e in entries]  # noqa: E731
+
+    def shown(entries: list[Any]) -> list[tuple[str, str, bool]]:
+        return [(e.name, e.version_id, bool(getattr(e, "is_latest", False))) for e in entries]
+
     return shown(versions), list(prefixes), shown(markers), next_key, next_version
 
 
