@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv dev test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean preflight-%
+.PHONY: help venv dev dev-clean test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean preflight-%
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,8 +31,11 @@ venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, p
 preflight-%:
 	@scripts/preflight.sh $*
 
-dev: preflight-dev venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/)
+dev: preflight-dev venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/); local data kept in .local/dev-state across restarts
 	@scripts/dev.sh
+
+dev-clean: preflight-dev venv ## make dev from nothing: forget the local data saved in .local/dev-state (same as CLEAN=1 make dev)
+	@CLEAN=1 scripts/dev.sh
 
 test: preflight-test venv ## build, start a private emulator, run every test (the end-to-end suite too, over HTTP), stop it
 	cargo build --workspace --all-targets

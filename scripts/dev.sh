@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # `make dev`: the local stack on a fixed port with two demo users, and the four
 # functions served by `cargo lambda watch` on 127.0.0.1:9000. Ctrl-C stops it all.
+#
+# Local data (objects and their versions, users, Identity IDs) is kept in
+# .local/dev-state/ across restarts: saved there when the stack stops cleanly, resumed
+# at the next start. CLEAN=1 (`make dev-clean`) removes it first and starts from nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec scripts/local-stack.sh --port "${EMULATOR_PORT:-5000}" --env .local/stack.env --demo-users -- scripts/serve-functions.sh
+state=.local/dev-state
+clean_flags=()
+[[ -n ${CLEAN:-} && ${CLEAN} != 0 ]] && clean_flags=(--clean)
+echo "make dev keeps local data in $state/ (saved on Ctrl-C, resumed at the next start); 'make dev-clean' starts from nothing." >&2
+exec scripts/local-stack.sh --port "${EMULATOR_PORT:-5000}" --env .local/stack.env --demo-users \
+  --persist "$state" "${clean_flags[@]}" -- scripts/serve-functions.sh

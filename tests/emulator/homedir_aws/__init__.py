@@ -33,12 +33,15 @@ t. CompleteMultipartUpload checks x-amz-mp-object-size ........... multipart.py
 u. response-* header overrides on HEAD and ranged GET ............ overrides.py
 v. Listings read only the keys under their prefix;
    ListObjectVersions copies no version, no body ................ listings.py
+w. Saved state: what the emulator holds, kept across a restart
+   (--saved-state FILE, make dev) ................................ saved.py, app.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,
 holding an answer back); userpools.py also finds user pools, clients, users and tokens
 for p-s and installs them into moto. Each module's docstring says what moto does and
-what AWS does instead; every correction names the AWS page it follows.
+what AWS does instead; every correction names the AWS page it follows (d, e and w are
+the emulator's own tooling, not AWS behaviours).
 tests/emulator/README.md has the table of behaviours and pages.
 
 Run it with tests/emulator/homedir_emulator.py (app.main).

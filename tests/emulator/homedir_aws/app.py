@@ -20,7 +20,13 @@ d. Control endpoints:
 e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token signing key as
    PKCS#8 PEM; test-only, so tests can forge validly signed tokens that are expired or for
    the wrong audience) and emulator.pid. Prints "ready http://HOST:PORT" once the server
-   answers (--port 0 picks a free port) and stops cleanly on SIGTERM/SIGINT.
+   answers (--port 0 picks a free port) and stops cleanly on SIGTERM/SIGINT: new requests
+   are refused (503) and those in flight finish before anything is saved.
+w. With --saved-state FILE, loads FILE before serving and saves to it on the clean stop
+   (saved.py); one line on stderr says which: "state: fresh (...)", "state: resumed FILE
+   (saved ...): <what>; loaded in S s", then "state: saved FILE: <what>; in S s". A FILE
+   that does not load stops the start (exit status 2, "state: cannot resume ..."),
+   leaving FILE as it was.
 
 The request log shows method, path and status only: never query strings (presigned URLs
 carry session tokens there) nor headers.
@@ -33,6 +39,7 @@ import json
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import urllib.request
@@ -52,6 +59,7 @@ from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_
 from .cors import Cors
 from .faults import FaultError, Faults, fault_response, jwks_fault_status, parse_fault
 from .listings import Listings
+from .saved import SavedStateError, load, save
 from .request import is_signed, read_request
 from .s3 import S3Service
 from .s3auth import AuthenticatedRole
@@ -81,8 +89,30 @@ class HomedirMiddleware:
         self.faults = faults
         self.user_pools = user_pools or UserPoolCorrections()
         self.s3 = S3Service(moto_app, gate)
+        self._flight = threading.Condition()
+        self._in_flight = 0
+        self._stopping = False
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with self._flight:
+            if self._stopping:
+                return json_response(start_response, "503 Service Unavailable", {"error": "the emulator is stopping"})
+            self._in_flight += 1
+        try:
+            return self._serve(environ, start_response)
+        finally:
+            with self._flight:
+                self._in_flight -= 1
+                self._flight.notify_all()
+
+    def stop_serving(self, timeout: float = 10.0) -> bool:
+        """Refuse new requests (503; a kept-alive connection can still bring some after
+        the server stops accepting) and wait for those in flight; False on timeout."""
+        with self._flight:
+            self._stopping = True
+            return self._flight.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = request_path(environ)
         if path == EMULATOR_PATH or path.startswith(EMULATOR_PATH + "/"):
             return self._emulator_endpoint(environ, path, start_response)
@@ -208,6 +238,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, required=True, help="port to listen on (0: pick a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--state-dir", type=Path, help="where to write signing-key.pem and emulator.pid")
+    parser.add_argument(
+        "--saved-state", type=Path, metavar="FILE",
+        help="load FILE at start if it exists, save everything to it on a clean stop (make dev's local data)",
+    )
     parser.add_argument("--home-prefix", default="home", help="S3 prefix of the homes (default home)")
     parser.add_argument(
         "--home-bucket", action="append", default=[],
@@ -222,9 +256,43 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def resume(app: HomedirMiddleware, path: Path) -> bool:
+    """Correction w at start: load the saved state if there is one; False if it does not load."""
+    if not path.exists():
+        _say(f"state: fresh (nothing saved at {path} yet)")
+        return True
+    try:
+        found, saved_at, seconds = load(app, path)
+    except SavedStateError as error:
+        _say(f"state: cannot resume: {error}. The file is left as it is; remove it to start clean.")
+        return False
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(saved_at))
+    _say(f"state: resumed {path} (saved {when}): {found}; loaded in {seconds:.2f} s")
+    return True
+
+
+def keep(app: HomedirMiddleware, path: Path) -> bool:
+    """Correction w at a clean stop: save everything; False if that failed."""
+    if not app.stop_serving():
+        _say("state: requests still running after 10 s; saving anyway")
+    try:
+        found, seconds = save(app, path)
+    except Exception as error:  # say so: the previous save (if any) is still in place
+        _say(f"state: NOT saved to {path}: {type(error).__name__}: {error}")
+        return False
+    _say(f"state: saved {path}: {found}; in {seconds:.2f} s")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     app = build_app(args.credentials_ttl, args.home_prefix, args.home_bucket)
+    if args.saved_state and not resume(app, args.saved_state):
+        return 2
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
     url = f"http://{args.host}:{server.server_port}"
 
@@ -242,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.shutdown()
         serving.join(timeout=5)
+        saved = keep(app, args.saved_state) if args.saved_state else True
         if args.state_dir:
             (args.state_dir / "emulator.pid").unlink(missing_ok=True)
-    return 0
+    return 0 if saved else 1
 

@@ -49,7 +49,8 @@ MOTO_LIST_OBJECT_VERSIONS = S3Backend.list_object_versions
 MOTO_LIST_OBJECTS = S3Backend.list_objects
 """moto's own listings, kept for the tests that pin these answers to moto's."""
 
-_INDEX = "_homedir_sorted_names"
+INDEX_ATTRIBUTE = "_homedir_sorted_names"
+"""Where a key store keeps its index (saved.py leaves it out of a save)."""
 _INDEX_LOCK = threading.Lock()
 
 
@@ -94,7 +95,7 @@ class KeyIndex:
     @staticmethod
     def _sync(store: Any, name: str) -> None:
         with _INDEX_LOCK:
-            names = store.__dict__.get(_INDEX)
+            names = store.__dict__.get(INDEX_ATTRIBUTE)
             if names is None:
                 return
             at = bisect.bisect_left(names, name)
@@ -108,13 +109,13 @@ class KeyIndex:
     @staticmethod
     def names(store: Any) -> list[str]:
         """The live sorted list (read it under no assumption of stability: slice it)."""
-        names = store.__dict__.get(_INDEX)
+        names = store.__dict__.get(INDEX_ATTRIBUTE)
         if names is None:
             with _INDEX_LOCK:
-                names = store.__dict__.get(_INDEX)
+                names = store.__dict__.get(INDEX_ATTRIBUTE)
                 if names is None:
                     names = sorted(dict.keys(store))
-                    store.__dict__[_INDEX] = names
+                    store.__dict__[INDEX_ATTRIBUTE] = names
         return names
 
     @staticmethod
@@ -136,12 +137,6 @@ class KeyIndex:
             if store.getlist(name):
                 return name
         return None
-
-    @staticmethod
-    def forget(store: Any) -> None:
-        """Drop the index (it is rebuilt on first use); for saving the store."""
-        with _INDEX_LOCK:
-            store.__dict__.pop(_INDEX, None)
 
 
 def _end_of(names: list[str], prefix: str, low: int) -> int:
