@@ -1,7 +1,8 @@
-//! The bucket: versions kept and expired, TLS only, private, encrypted, unfinished
-//! uploads aborted, and CORS for the presigned URLs a page uses.
+//! The bucket: versions kept and expired (NoncurrentVersionsToKeep included), TLS only,
+//! private, encrypted, unfinished uploads aborted, and CORS for the presigned URLs a
+//! page uses.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
@@ -17,9 +18,9 @@ fn bucket_versioning_is_on_and_noncurrent_versions_expire_by_parameter() {
         Some("Enabled"),
         "HomeBucket versioning must be Enabled"
     );
-    let rules = at(bucket, &["LifecycleConfiguration", "Rules"])
-        .as_sequence()
-        .expect("a list of rules");
+    // As deployed with the default NoncurrentVersionsToKeep (0): one rule expires old
+    // versions (see noncurrent_versions_to_keep_adds_a_rule_only_when_set for N).
+    let rules = lifecycle_rules(&t, &[]).into_values().collect::<Vec<_>>();
     let expiring: Vec<&Yaml> = rules
         .iter()
         .filter(|r| get(r, "NoncurrentVersionExpiration").is_some())
@@ -38,10 +39,15 @@ fn bucket_versioning_is_on_and_noncurrent_versions_expire_by_parameter() {
         Some("NoncurrentVersionExpirationDays"),
         "noncurrent versions expire after the parameterised number of days"
     );
-    for rule in rules {
+    let limited = lifecycle_rules(&t, &[("NoncurrentVersionsToKeep", "3")]);
+    for rule in rules.iter().chain(limited.values()) {
         assert!(
             get(rule, "ExpirationInDays").is_none() && get(rule, "ExpirationDate").is_none(),
             "no rule expires current files"
+        );
+        assert!(
+            get(rule, "Expiration").is_none() && get(rule, "Transitions").is_none(),
+            "no rule expires or moves current files"
         );
     }
 }
@@ -202,5 +208,113 @@ fn the_default_cors_origins_let_the_stacks_own_page_upload_parts() {
     assert_eq!(
         web_url, api_url,
         "the page is served at the API's root, same origin"
+    );
+}
+
+/// The bucket's lifecycle rules as deployed with `parameters`, by rule id.
+fn lifecycle_rules(t: &Yaml, parameters: &[(&str, &str)]) -> BTreeMap<String, Yaml> {
+    let parameters: BTreeMap<&str, &str> = parameters.iter().copied().collect();
+    let rules = resolve(
+        t,
+        at(props(t, "HomeBucket"), &["LifecycleConfiguration", "Rules"]),
+        &parameters,
+    )
+    .expect("the bucket has lifecycle rules");
+    rules
+        .as_sequence()
+        .expect("a list of rules")
+        .iter()
+        .map(|rule| {
+            let id = at(rule, &["Id"]).as_str().expect("every rule has an Id");
+            (id.to_owned(), rule.clone())
+        })
+        .collect()
+}
+
+/// NoncurrentVersionsToKeep: 0 (the default) keeps every old version for
+/// NoncurrentVersionExpirationDays; N adds a rule that expires a file's old versions
+/// beyond its N newest one day after they become old, and the N newest still live
+/// NoncurrentVersionExpirationDays.
+#[test]
+fn noncurrent_versions_to_keep_adds_a_rule_only_when_set() {
+    let t = template();
+    assert_eq!(
+        declaration(&t, "NoncurrentVersionsToKeep"),
+        yaml("{Type: Number, Default: 0, MinValue: 0, MaxValue: 100}"),
+        "NoncurrentVersionsToKeep: 0 by default, at most S3's 100"
+    );
+    assert_eq!(
+        at(&t, &["Conditions", "KeepsFewerVersions"]),
+        &yaml("!Not [!Equals [!Ref NoncurrentVersionsToKeep, 0]]"),
+        "KeepsFewerVersions: any value but 0"
+    );
+    let always = [
+        "expire-noncurrent-versions",
+        "remove-expired-delete-markers",
+        "abort-incomplete-multipart-uploads",
+    ];
+    let by_default = lifecycle_rules(&t, &[]);
+    assert_eq!(
+        by_default.keys().map(String::as_str).collect::<Vec<_>>(),
+        {
+            let mut ids = always.to_vec();
+            ids.sort();
+            ids
+        },
+        "by default, no rule limits how many old versions a file keeps"
+    );
+    for n in ["1", "5", "100"] {
+        let rules = lifecycle_rules(&t, &[("NoncurrentVersionsToKeep", n)]);
+        for id in always {
+            assert_eq!(
+                rules.get(id),
+                by_default.get(id),
+                "NoncurrentVersionsToKeep {n}: {id} stays as it is"
+            );
+        }
+        assert_eq!(
+            rules.get("expire-noncurrent-versions"),
+            Some(&yaml(
+                "{Id: expire-noncurrent-versions, Status: Enabled, \
+                  NoncurrentVersionExpiration: {NoncurrentDays: !Ref NoncurrentVersionExpirationDays}}"
+            )),
+            "the N newest old versions still live NoncurrentVersionExpirationDays"
+        );
+        assert_eq!(
+            rules.get("limit-noncurrent-versions"),
+            Some(&yaml(&format!(
+                "{{Id: limit-noncurrent-versions, Status: Enabled, \
+                   NoncurrentVersionExpiration: {{NoncurrentDays: 1, NewerNoncurrentVersions: \"{n}\"}}}}"
+            ))),
+            "NoncurrentVersionsToKeep {n}: older versions expire a day after they become old"
+        );
+        assert_eq!(rules.len(), always.len() + 1, "one rule more, no other");
+    }
+    // The rule's count is the parameter itself, not a copy of its value.
+    let raw = at(
+        props(&t, "HomeBucket"),
+        &["LifecycleConfiguration", "Rules"],
+    )
+    .as_sequence()
+    .expect("a list of rules")
+    .iter()
+    .find_map(|rule| match tag_of(rule) {
+        Some((tag, inner)) if tag == "If" => Some(inner.clone()),
+        _ => None,
+    })
+    .expect("the limiting rule is conditional");
+    assert_eq!(raw[0].as_str(), Some("KeepsFewerVersions"));
+    assert_eq!(
+        ref_target(at(
+            &raw[1],
+            &["NoncurrentVersionExpiration", "NewerNoncurrentVersions"]
+        )),
+        Some("NoncurrentVersionsToKeep"),
+        "NewerNoncurrentVersions = !Ref NoncurrentVersionsToKeep"
+    );
+    assert_eq!(
+        ref_target(&raw[2]),
+        Some("AWS::NoValue"),
+        "without it, no rule at all"
     );
 }

@@ -1,9 +1,10 @@
 //! The identity pool and the user pool: authenticated identities only, one provider,
-//! the client and e-mail settings the contract names.
+//! the client and e-mail settings the contract names, and the operator's controls
+//! (SignUpMode, Mfa, RefreshTokenValidityDays, verified email changes).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_yaml::{Mapping, Value as Yaml};
+use serde_yaml::Value as Yaml;
 
 use super::support::*;
 
@@ -144,80 +145,6 @@ fn user_pool_and_client_follow_the_contract() {
     );
 }
 
-/// The value of a condition expression for the given parameter values (the intrinsics
-/// the template's conditions use; anything else fails the test).
-fn condition_holds(t: &Yaml, expression: &Yaml, parameters: &BTreeMap<&str, &str>) -> bool {
-    let (tag, inner) = tag_of(expression)
-        .unwrap_or_else(|| panic!("a condition is an intrinsic, found {expression:?}"));
-    let items = || inner.as_sequence().expect("a list of operands");
-    match tag.as_str() {
-        "Not" => !condition_holds(t, &items()[0], parameters),
-        "And" => items().iter().all(|c| condition_holds(t, c, parameters)),
-        "Or" => items().iter().any(|c| condition_holds(t, c, parameters)),
-        "Condition" => {
-            let name = inner.as_str().expect("a condition name");
-            condition_holds(t, at(t, &["Conditions", name]), parameters)
-        }
-        "Equals" => {
-            let value = |v: &Yaml| -> String {
-                if let Some(name) = ref_target(v) {
-                    let default = get(at(t, &["Parameters", name]), "Default")
-                        .and_then(Yaml::as_str)
-                        .unwrap_or_default();
-                    parameters.get(name).copied().unwrap_or(default).to_owned()
-                } else {
-                    v.as_str()
-                        .unwrap_or_else(|| panic!("unsupported operand {v:?}"))
-                        .to_owned()
-                }
-            };
-            value(&items()[0]) == value(&items()[1])
-        }
-        other => panic!("condition intrinsic !{other} is not supported by this test"),
-    }
-}
-
-/// `value` with every `!If` resolved and `!Ref AWS::NoValue` removed, as CloudFormation
-/// does at deploy time. `!Ref` of a parameter becomes its value.
-fn resolve(t: &Yaml, value: &Yaml, parameters: &BTreeMap<&str, &str>) -> Option<Yaml> {
-    if let Some(target) = ref_target(value) {
-        if target == "AWS::NoValue" {
-            return None;
-        }
-        if let Some(v) = parameters.get(target) {
-            return Some(Yaml::String((*v).to_owned()));
-        }
-        return Some(value.clone());
-    }
-    if let Some((tag, inner)) = tag_of(value) {
-        if tag == "If" {
-            let branches = inner.as_sequence().expect("!If [condition, then, else]");
-            let name = branches[0].as_str().expect("a condition name");
-            let holds = condition_holds(t, at(t, &["Conditions", name]), parameters);
-            return resolve(t, &branches[if holds { 1 } else { 2 }], parameters);
-        }
-        return Some(value.clone());
-    }
-    match value {
-        Yaml::Mapping(map) => {
-            let mut out = Mapping::new();
-            for (k, v) in map {
-                if let Some(v) = resolve(t, v, parameters) {
-                    out.insert(k.clone(), v);
-                }
-            }
-            Some(Yaml::Mapping(out))
-        }
-        Yaml::Sequence(items) => Some(Yaml::Sequence(
-            items
-                .iter()
-                .filter_map(|v| resolve(t, v, parameters))
-                .collect(),
-        )),
-        other => Some(other.clone()),
-    }
-}
-
 fn user_pool_email(t: &Yaml, source_arn: &str, from: &str) -> Yaml {
     let parameters = BTreeMap::from([("SesSourceArn", source_arn), ("SesFromAddress", from)]);
     resolve(
@@ -226,10 +153,6 @@ fn user_pool_email(t: &Yaml, source_arn: &str, from: &str) -> Yaml {
         &parameters,
     )
     .expect("EmailConfiguration is always set")
-}
-
-fn yaml(text: &str) -> Yaml {
-    serde_yaml::from_str(text).unwrap()
 }
 
 #[test]
@@ -273,5 +196,170 @@ fn user_pool_email_is_cognito_default_unless_an_ses_sender_is_given() {
             "{{EmailSendingAccount: DEVELOPER, SourceArn: \"{arn}\", From: \"homedir <no-reply@example.com>\"}}"
         )),
         "an SES identity and a From"
+    );
+}
+
+/// The user pool's settings as deployed with `parameters` (the others at their default).
+fn user_pool(t: &Yaml, parameters: &[(&str, &str)]) -> Yaml {
+    let parameters: BTreeMap<&str, &str> = parameters.iter().copied().collect();
+    resolve(t, props(t, "UserPool"), &parameters).expect("UserPool has properties")
+}
+
+/// SignUpMode: open by default; invite-only makes AdminCreateUser the only way in, and
+/// the page learns which (WEB_SIGN_UP) to offer sign-up or not.
+#[test]
+fn sign_up_is_open_by_default_and_invite_only_leaves_accounts_to_operators() {
+    let t = template();
+    assert_eq!(
+        declaration(&t, "SignUpMode"),
+        yaml("{Type: String, Default: open, AllowedValues: [open, invite-only]}"),
+        "SignUpMode: open (default) or invite-only"
+    );
+    let raw = at(
+        props(&t, "UserPool"),
+        &["AdminCreateUserConfig", "AllowAdminCreateUserOnly"],
+    );
+    assert_eq!(
+        tag_of(raw).map(|(tag, _)| tag).as_deref(),
+        Some("If"),
+        "AllowAdminCreateUserOnly follows SignUpMode"
+    );
+    for (mode, admin_only) in [("open", false), ("invite-only", true)] {
+        assert_eq!(
+            at(
+                &user_pool(&t, &[("SignUpMode", mode)]),
+                &["AdminCreateUserConfig", "AllowAdminCreateUserOnly"]
+            ),
+            &Yaml::Bool(admin_only),
+            "SignUpMode {mode}: AllowAdminCreateUserOnly {admin_only}"
+        );
+    }
+    let (_, defaults, _) = functions(&t)
+        .into_iter()
+        .find(|(id, _, _)| id == "WebFunction")
+        .expect("a WebFunction");
+    assert_eq!(
+        ref_target(at(&defaults, &["Environment", "Variables", "WEB_SIGN_UP"])),
+        Some("SignUpMode"),
+        "the web page's WEB_SIGN_UP is SignUpMode (open or invite-only)"
+    );
+    for (id, effective, _) in functions(&t) {
+        if id != "WebFunction" {
+            assert!(
+                get(at(&effective, &["Environment", "Variables"]), "WEB_SIGN_UP").is_none(),
+                "{id}: only the web page reads WEB_SIGN_UP"
+            );
+        }
+    }
+}
+
+/// Mfa: OFF by default; OPTIONAL and ON offer an authenticator app (TOTP) and nothing
+/// else (no SMS: the stack has no SMS role or origination number).
+#[test]
+fn mfa_is_off_by_default_and_offers_only_an_authenticator_app() {
+    let t = template();
+    assert_eq!(
+        declaration(&t, "Mfa"),
+        yaml(r#"{Type: String, Default: "OFF", AllowedValues: ["OFF", "OPTIONAL", "ON"]}"#),
+        "Mfa: OFF (default), OPTIONAL or ON"
+    );
+    let pool = props(&t, "UserPool");
+    assert_eq!(
+        ref_target(at(pool, &["MfaConfiguration"])),
+        Some("Mfa"),
+        "MfaConfiguration = !Ref Mfa"
+    );
+    for mode in ["OFF", "OPTIONAL", "ON"] {
+        let deployed = user_pool(&t, &[("Mfa", mode)]);
+        assert_eq!(
+            at(&deployed, &["MfaConfiguration"]).as_str(),
+            Some(mode),
+            "Mfa {mode}: the pool's MfaConfiguration"
+        );
+        let enabled = get(&deployed, "EnabledMfas");
+        if mode == "OFF" {
+            assert_eq!(enabled, None, "Mfa OFF: no EnabledMfas");
+        } else {
+            assert_eq!(
+                enabled,
+                Some(&yaml("[SOFTWARE_TOKEN_MFA]")),
+                "Mfa {mode}: an authenticator app (TOTP), the only factor"
+            );
+        }
+    }
+    for absent in ["SmsConfiguration", "SmsAuthenticationMessage"] {
+        assert!(get(pool, absent).is_none(), "no SMS: UserPool.{absent}");
+    }
+}
+
+/// RefreshTokenValidityDays: how long a stolen refresh token gives access. ID and
+/// access tokens live an hour, the life of the credentials they are exchanged for.
+#[test]
+fn refresh_tokens_live_refresh_token_validity_days() {
+    let t = template();
+    assert_eq!(
+        declaration(&t, "RefreshTokenValidityDays"),
+        yaml("{Type: Number, Default: 30, MinValue: 1, MaxValue: 3650}"),
+        "RefreshTokenValidityDays: 30 by default, 1 to 3650"
+    );
+    let client = props(&t, "UserPoolClient");
+    assert_eq!(
+        ref_target(at(client, &["RefreshTokenValidity"])),
+        Some("RefreshTokenValidityDays"),
+        "RefreshTokenValidity = !Ref RefreshTokenValidityDays"
+    );
+    assert_eq!(
+        at(client, &["TokenValidityUnits"]),
+        &yaml("{IdToken: minutes, AccessToken: minutes, RefreshToken: days}"),
+        "the refresh token's validity is in days, the others' in minutes"
+    );
+    for token in ["IdTokenValidity", "AccessTokenValidity"] {
+        assert_eq!(
+            at(client, &[token]).as_u64(),
+            Some(60),
+            "{token}: 60 minutes"
+        );
+    }
+    assert_eq!(
+        get(client, "EnableTokenRevocation"),
+        Some(&Yaml::Bool(true)),
+        "a signed-out client revokes its refresh token"
+    );
+}
+
+/// A new email takes effect only once its code is confirmed: until then the account
+/// keeps its verified address, where reset codes go.
+#[test]
+fn email_changes_take_effect_only_once_verified() {
+    let t = template();
+    let pool = props(&t, "UserPool");
+    let verified_first = strings(
+        at(
+            pool,
+            &[
+                "UserAttributeUpdateSettings",
+                "AttributesRequireVerificationBeforeUpdate",
+            ],
+        ),
+        "AttributesRequireVerificationBeforeUpdate",
+    );
+    assert_eq!(
+        verified_first,
+        ["email"],
+        "email changes need the code sent to the new address"
+    );
+    // Cognito verifies (and so can hold back) only an auto-verified attribute.
+    assert!(
+        strings(
+            at(pool, &["AutoVerifiedAttributes"]),
+            "AutoVerifiedAttributes"
+        )
+        .contains(&"email".to_owned()),
+        "email is auto-verified"
+    );
+    assert_eq!(
+        at(pool, &["AccountRecoverySetting", "RecoveryMechanisms"]),
+        &yaml("[{Name: verified_email, Priority: 1}]"),
+        "password resets go to the verified email only"
     );
 }

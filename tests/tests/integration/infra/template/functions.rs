@@ -237,3 +237,82 @@ fn web_function_gets_the_page_settings_and_little_memory() {
     let memory = at(&effective, &["MemorySize"]).as_u64().expect("a number");
     assert_eq!(memory, 128, "the page is served from memory");
 }
+
+/// The upload id key (write-file's UPLOAD_ID_KEY) is a secret the stack generates, long
+/// enough for the cold start's check, resolved into write-file's environment at
+/// deployment and into no other function's, never shown in an output.
+#[test]
+fn only_write_file_gets_the_upload_id_key_and_the_stack_generates_it() {
+    let t = template();
+    let secrets = resources_of_type(&t, "AWS::SecretsManager::Secret");
+    assert_eq!(
+        secrets
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>(),
+        ["UploadIdKey"],
+        "one secret, the upload id key"
+    );
+    let secret = props(&t, "UploadIdKey");
+    assert!(
+        get(secret, "SecretString").is_none(),
+        "no value in the template: Secrets Manager generates it"
+    );
+    let generated = at(secret, &["GenerateSecretString"]);
+    let length = at(generated, &["PasswordLength"])
+        .as_u64()
+        .expect("a PasswordLength");
+    assert_eq!(length, 64, "64 characters");
+    assert!(
+        length >= homedir::config::MIN_UPLOAD_ID_KEY_CHARS as u64,
+        "at least what write-file's cold start requires"
+    );
+    assert_eq!(
+        get(generated, "ExcludePunctuation"),
+        Some(&Yaml::Bool(true)),
+        "letters and digits only: visible ASCII, as UPLOAD_ID_KEY must be, and nothing a \
+         dynamic reference or a shell could mangle"
+    );
+    for field in ["SecretStringTemplate", "GenerateStringKey"] {
+        assert!(
+            get(generated, field).is_none(),
+            "the secret is the bare string, not JSON: no {field}"
+        );
+    }
+    assert!(
+        get(
+            at(&t, &["Globals", "Function", "Environment", "Variables"]),
+            "UPLOAD_ID_KEY"
+        )
+        .is_none(),
+        "not a global: only write-file gets the key"
+    );
+    let mut holders = Vec::new();
+    for (id, effective, _) in functions(&t) {
+        let Some(value) = get(
+            at(&effective, &["Environment", "Variables"]),
+            "UPLOAD_ID_KEY",
+        ) else {
+            continue;
+        };
+        holders.push(id.clone());
+        assert_eq!(
+            as_placeholder_json(&t, value, &id).unwrap_or_else(|e| panic!("{e}")),
+            Json::String("{{resolve:secretsmanager:${UploadIdKey}:SecretString}}".into()),
+            "{id}: UPLOAD_ID_KEY is the secret's value, resolved at deployment"
+        );
+    }
+    assert_eq!(
+        holders,
+        ["WriteFileFunction"],
+        "only write-file holds the key"
+    );
+    let outputs = serde_json::to_string(
+        &as_placeholder_json(&t, at(&t, &["Outputs"]), "Outputs").unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap();
+    assert!(
+        !outputs.contains("UploadIdKey"),
+        "no output names the secret: {outputs}"
+    );
+}

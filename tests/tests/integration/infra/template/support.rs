@@ -299,3 +299,133 @@ pub(crate) fn strings(value: &Yaml, what: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A scalar as the text CloudFormation compares in `Fn::Equals` (parameters reach a
+/// template as strings, `Number` ones included).
+fn scalar_text(value: &Yaml) -> Option<String> {
+    match value {
+        Yaml::String(s) => Some(s.clone()),
+        Yaml::Number(n) => Some(n.to_string()),
+        Yaml::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The value a parameter has in a deployment given `parameters` (the others keep their
+/// default).
+pub(crate) fn parameter_value(t: &Yaml, name: &str, parameters: &BTreeMap<&str, &str>) -> String {
+    match parameters.get(name) {
+        Some(value) => (*value).to_owned(),
+        None => get(parameter(t, name), "Default")
+            .and_then(scalar_text)
+            .unwrap_or_default(),
+    }
+}
+
+/// Whether the template's condition `name` holds for the given parameter values.
+pub(crate) fn condition(t: &Yaml, name: &str, parameters: &BTreeMap<&str, &str>) -> bool {
+    condition_holds(t, at(t, &["Conditions", name]), parameters)
+}
+
+/// The value of a condition expression for the given parameter values (the intrinsics
+/// the template's conditions use; anything else fails the test).
+pub(crate) fn condition_holds(
+    t: &Yaml,
+    expression: &Yaml,
+    parameters: &BTreeMap<&str, &str>,
+) -> bool {
+    let (tag, inner) = tag_of(expression)
+        .unwrap_or_else(|| panic!("a condition is an intrinsic, found {expression:?}"));
+    let items = || inner.as_sequence().expect("a list of operands");
+    match tag.as_str() {
+        "Not" => !condition_holds(t, &items()[0], parameters),
+        "And" => items().iter().all(|c| condition_holds(t, c, parameters)),
+        "Or" => items().iter().any(|c| condition_holds(t, c, parameters)),
+        "Condition" => condition(t, inner.as_str().expect("a condition name"), parameters),
+        "Equals" => {
+            let value = |v: &Yaml| -> String {
+                match ref_target(v) {
+                    Some(name) => parameter_value(t, name, parameters),
+                    None => scalar_text(v).unwrap_or_else(|| panic!("unsupported operand {v:?}")),
+                }
+            };
+            value(&items()[0]) == value(&items()[1])
+        }
+        other => panic!("condition intrinsic !{other} is not supported by this test"),
+    }
+}
+
+/// `value` with every `!If` resolved and `!Ref AWS::NoValue` removed, as CloudFormation
+/// does at deploy time. `!Ref` of a parameter named in `parameters` becomes its value.
+pub(crate) fn resolve(t: &Yaml, value: &Yaml, parameters: &BTreeMap<&str, &str>) -> Option<Yaml> {
+    if let Some(target) = ref_target(value) {
+        if target == "AWS::NoValue" {
+            return None;
+        }
+        if let Some(v) = parameters.get(target) {
+            return Some(Yaml::String((*v).to_owned()));
+        }
+        return Some(value.clone());
+    }
+    if let Some((tag, inner)) = tag_of(value) {
+        if tag == "If" {
+            let branches = inner.as_sequence().expect("!If [condition, then, else]");
+            let name = branches[0].as_str().expect("a condition name");
+            let holds = condition(t, name, parameters);
+            return resolve(t, &branches[if holds { 1 } else { 2 }], parameters);
+        }
+        return Some(value.clone());
+    }
+    match value {
+        Yaml::Mapping(map) => {
+            let mut out = Mapping::new();
+            for (k, v) in map {
+                if let Some(v) = resolve(t, v, parameters) {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Yaml::Mapping(out))
+        }
+        Yaml::Sequence(items) => Some(Yaml::Sequence(
+            items
+                .iter()
+                .filter_map(|v| resolve(t, v, parameters))
+                .collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+/// Parses YAML text (an expected value).
+pub(crate) fn yaml(text: &str) -> Yaml {
+    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("parse {text:?}: {e}"))
+}
+
+/// The logical ids of the resources deployed only under condition `name`.
+pub(crate) fn resources_under(t: &Yaml, name: &str) -> std::collections::BTreeSet<String> {
+    resources(t)
+        .iter()
+        .filter(|(_, r)| get(r, "Condition").and_then(Yaml::as_str) == Some(name))
+        .map(|(id, _)| id.as_str().expect("logical ids are strings").to_owned())
+        .collect()
+}
+
+/// A parameter's `Type`, `Default`, and its `MinValue`/`MaxValue` or `AllowedValues`,
+/// as one YAML mapping to compare with the expected declaration.
+pub(crate) fn declaration(t: &Yaml, name: &str) -> Yaml {
+    let p = parameter(t, name);
+    let mut out = Mapping::new();
+    for field in [
+        "Type",
+        "Default",
+        "MinValue",
+        "MaxValue",
+        "AllowedValues",
+        "AllowedPattern",
+    ] {
+        if let Some(v) = get(p, field) {
+            out.insert(field.into(), v.clone());
+        }
+    }
+    Yaml::Mapping(out)
+}
