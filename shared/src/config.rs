@@ -58,6 +58,10 @@ pub struct Config {
     /// How long a copy in parts (above `COPY_OBJECT_MAX_BYTES`) may take before it is
     /// aborted, inside the function's timeout.
     pub copy_budget: Duration,
+    /// The size of each part of a copy in parts (`COPY_PART_BYTES`, default 512 MiB,
+    /// from S3's 5 MiB part minimum to its 5 GiB maximum; larger for files that would
+    /// need more than 10,000 parts).
+    pub copy_part_bytes: u64,
     /// How long `write-file` waits for S3 to complete a multipart upload before it
     /// answers 202 (completing: call again) instead of failing: S3 documents that a
     /// completion can take minutes.
@@ -325,6 +329,12 @@ impl Config {
                 S3_MAX_OBJECT_BYTES,
             )?,
             copy_budget: settings.seconds("COPY_BUDGET_SECS", 10, 25)?,
+            copy_part_bytes: settings.number(
+                "COPY_PART_BYTES",
+                512 * 1024 * 1024,
+                5 * 1024 * 1024,
+                S3_MAX_COPY_OBJECT_BYTES,
+            )?,
             complete_wait: Duration::from_secs(settings.number("COMPLETE_WAIT_SECS", 10, 1, 25)?),
             upstream_timeout: Duration::from_secs(settings.number(
                 "UPSTREAM_TIMEOUT_SECS",
@@ -507,6 +517,7 @@ mod tests {
             ("MAX_COPY_BYTES", "0"),
             ("COPY_BUDGET_SECS", "26"),
             ("COMPLETE_WAIT_SECS", "0"),
+            ("COPY_PART_BYTES", "1048576"),
             ("UPLOAD_ID_KEY", "too-short"),
             (
                 "UPLOAD_ID_KEY",

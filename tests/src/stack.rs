@@ -242,6 +242,37 @@ impl User {
             .to_owned()
     }
 
+    /// An S3 client with the user's own identity-pool credentials, as any signed-in
+    /// user can get them (GetCredentialsForIdentity needs only the ID token).
+    pub async fn own_s3(&self, stack: &Stack) -> aws_sdk_s3::Client {
+        let provider = format!(
+            "cognito-idp.{}.amazonaws.com/{}",
+            stack.region(),
+            stack.var("USER_POOL_ID")
+        );
+        let identity_id = self.identity_id(stack).await;
+        let issued = aws_sdk_cognitoidentity::Client::new(&stack.admin_sdk())
+            .get_credentials_for_identity()
+            .identity_id(identity_id)
+            .logins(provider, &self.id_token)
+            .send()
+            .await
+            .expect("GetCredentialsForIdentity");
+        let issued = issued.credentials().expect("credentials");
+        let credentials = aws_credential_types::Credentials::new(
+            issued.access_key_id().expect("an access key"),
+            issued.secret_key().expect("a secret key"),
+            issued.session_token().map(str::to_owned),
+            None,
+            "identity-pool",
+        );
+        let config = aws_sdk_s3::config::Builder::from(&stack.admin_sdk())
+            .credentials_provider(credentials)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// The S3 folder of this user's home.
     pub async fn home_root(&self, stack: &Stack) -> String {
         format!(

@@ -43,7 +43,8 @@ pub struct FolderDeleted {
 pub struct FolderRestored {
     /// Files restored (each as a new version: their history stays).
     pub restored: u64,
-    /// Deleted files left as they are because a file was written at their key since.
+    /// Deleted files not restored: written again while the restore ran (each copy
+    /// requires that no file be there), or named as the API no longer accepts.
     pub skipped: u64,
     /// Where to continue (`cursor`), while deleted files may remain.
     pub next_cursor: Option<String>,

@@ -105,10 +105,9 @@ async fn restore_folder(api: &Api, raw: &str) -> Result<()> {
     )];
     if skipped > 0 {
         lines.push(format!(
-            "left {skipped} file{} as {} (written again since {} deletion)",
+            "left {skipped} deleted file{} as {} (written again meanwhile, or a name the API no longer accepts)",
             plural(skipped),
-            if skipped == 1 { "it is" } else { "they are" },
-            if skipped == 1 { "its" } else { "their" }
+            if skipped == 1 { "it is" } else { "they are" }
         ));
     }
     emit(&lines)

@@ -19,8 +19,6 @@ use super::{Space, s3_error};
 use crate::aws::Failure;
 use crate::error::{Error, Upstream};
 
-/// UploadPartCopy parts: at least 512 MiB, at most 10,000 of them.
-const COPY_PART_BYTES: u64 = 512 * 1024 * 1024;
 const COPY_PARTS_IN_FLIGHT: usize = 8;
 
 /// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/`
@@ -194,7 +192,11 @@ impl Space<'_> {
         upload_id: &str,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        let part_size = source.size.div_ceil(10_000).max(COPY_PART_BYTES);
+        // `COPY_PART_BYTES` parts, at most 10,000 of them.
+        let part_size = source
+            .size
+            .div_ceil(10_000)
+            .max(self.storage.copy_part_bytes);
         let copy_source = self.copy_source(source);
         let parts: Vec<CompletedPart> = futures::stream::iter(0..source.size.div_ceil(part_size))
             .map(|index| {

@@ -69,6 +69,7 @@ pub struct Storage {
     copy_object_max_bytes: u64,
     max_copy_bytes: u64,
     copy_budget: Duration,
+    copy_part_bytes: u64,
     complete_wait: Duration,
     folder_delete_budget: Duration,
     /// Authenticates upload ids; `None` outside `write-file` (see
@@ -96,6 +97,7 @@ impl Storage {
             copy_object_max_bytes: config.copy_object_max_bytes,
             max_copy_bytes: config.max_copy_bytes,
             copy_budget: config.copy_budget,
+            copy_part_bytes: config.copy_part_bytes,
             complete_wait: config.complete_wait,
             folder_delete_budget: config.folder_delete_budget,
             upload_key: config

@@ -262,8 +262,11 @@ impl Space<'_> {
     /// `PUT /write-file?prefix=P/&undelete=1`: the deleted files under `prefix` (a
     /// folder) come back, each as a new version of its newest version that is not a
     /// delete marker (the trash's undelete), at most `limit` of them and within the
-    /// folder budget, in batches of [`RESTORE_PAGE`] listed versions; then a cursor to
-    /// continue from. A file written again since it was deleted is left as it is
+    /// folder budget, in batches of at most [`RESTORE_PAGE`] listed versions (and no
+    /// more than `limit`; a page lists versions, so it may hold fewer deleted files);
+    /// then a cursor to
+    /// continue from. A file written again since it was deleted is no longer in the
+    /// trash and is left as it is; one written while this runs is left too
     /// (`If-None-Match: *` on each copy) and counted as skipped. Restoring is
     /// idempotent: a restored file is no longer in the trash.
     pub async fn restore_folder(
@@ -280,11 +283,16 @@ impl Space<'_> {
         };
         let mut cursor = cursor;
         loop {
+            let remaining = limit
+                .saturating_sub(outcome.restored + outcome.skipped)
+                .max(1);
             let page = self
                 .trash(&VersionsRequest {
                     prefix: prefix.to_owned(),
                     exact: false,
-                    limit: RESTORE_PAGE,
+                    limit: i32::try_from(remaining)
+                        .unwrap_or(RESTORE_PAGE)
+                        .min(RESTORE_PAGE),
                     cursor: cursor.take(),
                 })
                 .await?;

@@ -19,6 +19,10 @@ fn bad_keys(max: usize) -> Vec<String> {
         "a/",
         ".",
         "..",
+        // Bidirectional controls: names that display as something they are not.
+        "rtl\u{202e}exe.txt",
+        "\u{2066}isolate\u{2069}",
+        "a\u{202a}b",
     ]
     .iter()
     .map(|k| (*k).to_owned())

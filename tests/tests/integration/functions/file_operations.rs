@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use homedir_tests::emulator::{Fault, PrivateStack, inject};
+use homedir_tests::emulator::{Fault, PrivateStack, calls, clear_faults, inject, inject_after};
 use homedir_tests::requests::{Req, counting, list_pages, write};
 use homedir_tests::stack::{Stack, User, keys_under, object};
 
@@ -252,6 +252,98 @@ async fn large_sources_are_copied_in_parts() {
     assert_eq!(
         content(stack, &user, "big-copy.txt").await.map(|b| b.len()),
         Some(6000)
+    );
+}
+
+/// A copy in parts whose second part copy fails is aborted: no part of it is left
+/// billed until the lifecycle rule runs, and the answer is a retryable 503. With the
+/// fault gone the same copy succeeds.
+#[tokio::test]
+async fn a_copy_in_parts_that_fails_midway_leaves_no_parts() {
+    let private = PrivateStack::start().await;
+    let stack = private.stack();
+    let app = stack.app(&[
+        ("COPY_OBJECT_MAX_BYTES", "1000"),
+        ("COPY_PART_BYTES", &(5 * 1024 * 1024).to_string()),
+    ]);
+    let user = User::new(stack).await;
+    let root = user.home_root(stack).await;
+    let data = homedir_tests::data::random(12 * homedir_tests::data::MIB);
+    stack
+        .admin_s3()
+        .put_object()
+        .bucket(stack.bucket())
+        .key(format!("{root}big.bin"))
+        .body(data.to_vec().into())
+        .send()
+        .await
+        .expect("a 12 MiB source");
+    inject_after(stack, "UploadPartCopy", Fault::Error, 1, None).await;
+    put_from(&user, "big-copy.bin", "copy_from", "big.bin")
+        .send(&app)
+        .await
+        .expect(503, Some("upstream_unavailable"));
+    let aborted = calls(stack).await;
+    assert!(
+        aborted
+            .iter()
+            .any(|c| c.operation == "AbortMultipartUpload"),
+        "the copy's upload was aborted"
+    );
+    let open = stack
+        .admin_s3()
+        .list_multipart_uploads()
+        .bucket(stack.bucket())
+        .prefix(&root)
+        .send()
+        .await
+        .expect("list uploads");
+    assert!(
+        open.uploads().is_empty(),
+        "no upload left: {:?}",
+        open.uploads()
+    );
+    assert_eq!(content(stack, &user, "big-copy.bin").await, None);
+
+    clear_faults(stack).await;
+    let (copied, made) = counting(
+        &app,
+        put_from(&user, "big-copy.bin", "copy_from", "big.bin").send(&app),
+    )
+    .await;
+    assert_eq!(copied.expect(200, None).json()["size"], data.len());
+    assert_eq!(
+        made.of("UploadPartCopy"),
+        3,
+        "three parts of 5, 5 and 2 MiB"
+    );
+    assert_eq!(
+        content(stack, &user, "big-copy.bin").await.as_deref(),
+        Some(&data[..])
+    );
+}
+
+/// A copy that could not finish inside one request (over MAX_COPY_BYTES) is refused
+/// before anything is created.
+#[tokio::test]
+async fn copies_over_the_limit_are_413_before_any_write() {
+    let stack = Stack::get();
+    let app = stack.app(&[("MAX_COPY_BYTES", "1000")]);
+    let user = User::new(stack).await;
+    write(&app, &user, "big.txt", &"x".repeat(6000)).await;
+    for mode in ["copy_from", "move_from"] {
+        let (refused, made) = counting(
+            &app,
+            put_from(&user, "copied.txt", mode, "big.txt").send(&app),
+        )
+        .await;
+        refused.expect(413, Some("payload_too_large"));
+        assert_eq!(made.of("CopyObject") + made.of("CreateMultipartUpload"), 0);
+    }
+    assert_eq!(content(stack, &user, "copied.txt").await, None);
+    assert!(
+        content(stack, &user, "big.txt").await.is_some(),
+        "the source stays"
     );
 }
 

@@ -382,3 +382,94 @@ async fn a_version_read_costs_one_s3_call_and_a_restore_two() {
     assert_eq!((calls.of("HeadObject"), calls.of("CopyObject")), (1, 1));
     assert_eq!(calls.total(), 2);
 }
+
+/// A deleted folder comes back in one call per batch: every deleted file restored as
+/// a new version of what it was, a file written again since its deletion (no longer in
+/// the trash) left as it is, and a second restore finds nothing left to do.
+#[tokio::test]
+async fn a_deleted_folder_is_restored_in_batches_and_newer_files_are_left_alone() {
+    let stack = Stack::get();
+    let app = stack.app(&[]);
+    let user = User::new(stack).await;
+    for n in 0..25 {
+        write(
+            &app,
+            &user,
+            &format!("trip/photo-{n:02}.txt"),
+            &format!("photo {n}"),
+        )
+        .await;
+    }
+    write(&app, &user, "trip-notes.txt", "not in the folder").await;
+    Req::delete("delete", &[("prefix", "trip/")])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    write(&app, &user, "trip/photo-07.txt", "written again").await;
+
+    let (mut restored, mut skipped, mut calls) = (0, 0, 0);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut pairs = vec![("prefix", "trip/"), ("undelete", "1"), ("limit", "6")];
+        if let Some(c) = &cursor {
+            pairs.push(("cursor", c));
+        }
+        let page = Req::put("write-file", &pairs, "")
+            .token(&user.id_token)
+            .send(&app)
+            .await
+            .expect(200, None)
+            .json();
+        calls += 1;
+        restored += page["restored"].as_u64().expect("restored");
+        skipped += page["skipped"].as_u64().expect("skipped");
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!((restored, skipped), (24, 0));
+    assert!(
+        calls > 2,
+        "the limit cut the work into batches ({calls} calls)"
+    );
+    for n in 0..25 {
+        let expected = if n == 7 {
+            "written again".to_owned()
+        } else {
+            format!("photo {n}")
+        };
+        assert_eq!(
+            read(&app, &user, &format!("trip/photo-{n:02}.txt")).await,
+            expected
+        );
+    }
+    // Each restored file has its history: the first version, the marker, the restore.
+    assert_eq!(versions_of(&app, &user, "trip/photo-00.txt").await.len(), 3);
+    let again = Req::put("write-file", &[("prefix", "trip/"), ("undelete", "1")], "")
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None)
+        .json();
+    assert_eq!(
+        again,
+        serde_json::json!({ "restored": 0, "skipped": 0, "next_cursor": null })
+    );
+    // A folder restore takes no key, body or condition, and needs a folder.
+    for (pairs, code) in [
+        (vec![("prefix", "trip"), ("undelete", "1")], "invalid_key"),
+        (vec![("prefix", "trip/")], "invalid_request"),
+        (
+            vec![("prefix", "trip/"), ("undelete", "1"), ("key", "a")],
+            "invalid_request",
+        ),
+    ] {
+        Req::put("write-file", &pairs, "")
+            .token(&user.id_token)
+            .send(&app)
+            .await
+            .expect(400, Some(code));
+    }
+}

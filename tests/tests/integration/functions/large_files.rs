@@ -7,8 +7,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use homedir_tests::data::{MIB, random, sha256};
+use homedir_tests::emulator::{Fault, PrivateStack, calls, inject, reset_calls};
 use homedir_tests::presigned;
-use homedir_tests::requests::{Reply, Req};
+use homedir_tests::requests::{Reply, Req, counting};
 use homedir_tests::stack::{Stack, User, keys_under, object};
 use serde_json::{Value, json};
 
@@ -610,5 +611,248 @@ async fn starting_and_completing_cost_one_s3_call_each() {
         app.calls().of("UploadPart"),
         0,
         "the parts never pass through the function"
+    );
+}
+
+/// The size declared when an upload starts is the size stored, whatever the client
+/// sends afterwards: an edited plan in the id is refused at resume and completion
+/// before any S3 call, and a larger part sent to S3 with the caller's own credentials
+/// (UploadPart is theirs to call) makes the completion fail, not a larger file.
+#[tokio::test]
+async fn an_upload_stores_exactly_the_declared_size_whatever_the_client_forges() {
+    let stack = Stack::get();
+    let app = stack.app(&[]);
+    let user = User::new(stack).await;
+    let data = random(9 * MIB);
+    let key = "declared.bin";
+    let root = user.home_root(stack).await;
+    let stored_key = format!("{root}{key}");
+    let started = start(&app, &user, key, data.len(), &[]).await;
+    let upload_id = started["upload_id"].as_str().expect("upload_id").to_owned();
+    let fields: Vec<&str> = upload_id.splitn(4, '.').collect();
+    let (tag, s3_id) = (fields[2], fields[3]);
+    let parts = started["parts"].as_array().expect("parts").clone();
+    let honest = upload_parts(&data, 8 * MIB, &parts, 2).await;
+
+    // Plans edited in the id: 5 GiB and 7.5 GiB files, other part sizes.
+    let forged = [
+        format!("{}.{}.{tag}.{s3_id}", 5u64 << 30, fields[1]),
+        format!("{}.{}.{tag}.{s3_id}", 15u64 << 29, 5u64 << 30),
+        format!("{}.{}.{tag}.{s3_id}", fields[0], 16 * MIB),
+    ];
+    for id in &forged {
+        let (resumed, made) = counting(
+            &app,
+            Req::get("write-file", &[("key", key), ("upload_id", id)])
+                .token(&user.id_token)
+                .send(&app),
+        )
+        .await;
+        resumed.expect(400, Some("invalid_request"));
+        assert_eq!(made.of("ListParts"), 0, "refused before S3");
+        let (completed, made) = counting(&app, complete(&app, &user, key, id, &honest)).await;
+        completed.expect(400, Some("invalid_request"));
+        assert_eq!(made.of("CompleteMultipartUpload"), 0);
+    }
+    assert_eq!(object(stack, &stored_key).await, None, "nothing stored");
+
+    // A 10 MiB first part, sent straight to S3 with the user's own credentials: the
+    // parts add up to 11 MiB, not the 9 declared.
+    let bigger = user
+        .own_s3(stack)
+        .await
+        .upload_part()
+        .bucket(stack.bucket())
+        .key(&stored_key)
+        .upload_id(s3_id)
+        .part_number(1)
+        .body(random(10 * MIB).to_vec().into())
+        .send()
+        .await
+        .expect("the role may UploadPart in its own home");
+    let mut swollen = honest.clone();
+    swollen[0]["etag"] = json!(bigger.e_tag().expect("an ETag"));
+    complete(&app, &user, key, &upload_id, &swollen)
+        .await
+        .expect(400, Some("invalid_request"));
+    assert_eq!(object(stack, &stored_key).await, None, "nothing stored");
+
+    // The honest part again, and the upload completes as declared.
+    let again = upload_parts(&data, 8 * MIB, &parts[..1], 1).await;
+    let mut whole = honest.clone();
+    whole[0] = again[0].clone();
+    let done = complete(&app, &user, key, &upload_id, &whole)
+        .await
+        .expect(200, None)
+        .json();
+    assert_eq!(done["size"], data.len());
+    let (stored, _) = object(stack, &stored_key).await.expect("stored");
+    assert_eq!(stored.len(), data.len());
+    assert_eq!(sha256(&stored), sha256(&data));
+}
+
+/// S3 documents that completing an upload can take minutes: a completion that
+/// outlasts COMPLETE_WAIT_SECS is 202, never a failure, and asking again answers 200
+/// with what S3 stored, once; the parts are not sent again.
+#[tokio::test]
+async fn a_slow_completion_is_202_and_asking_again_is_its_success() {
+    let private = PrivateStack::start().await;
+    let stack = private.stack();
+    let app = stack.app(&[("COMPLETE_WAIT_SECS", "1")]);
+    let user = User::new(stack).await;
+    let data = random(9 * MIB);
+    let key = "slow.bin";
+    let stored_key = format!("{}{key}", user.home_root(stack).await);
+    let started = start(&app, &user, key, data.len(), &[]).await;
+    let upload_id = started["upload_id"].as_str().expect("upload_id");
+    let parts = upload_parts(
+        &data,
+        8 * MIB,
+        started["parts"].as_array().expect("parts"),
+        2,
+    )
+    .await;
+
+    inject(
+        stack,
+        "CompleteMultipartUpload",
+        Fault::Delay(Duration::from_secs(3)),
+        Some(1),
+    )
+    .await;
+    let pending = complete(&app, &user, key, upload_id, &parts)
+        .await
+        .expect(202, None);
+    assert_eq!(
+        pending.json(),
+        json!({ "status": "completing", "retry_after": 5 })
+    );
+    assert_eq!(pending.header("retry-after").as_deref(), Some("5"));
+
+    // S3 finishes on its own; the retry recognises the file these parts made.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    reset_calls(stack).await;
+    let done = complete(&app, &user, key, upload_id, &parts)
+        .await
+        .expect(200, None)
+        .json();
+    assert_eq!(done["size"], data.len());
+    let again = complete(&app, &user, key, upload_id, &parts)
+        .await
+        .expect(200, None)
+        .json();
+    assert_eq!(again, done, "the same answer every time");
+    assert!(
+        calls(stack)
+            .await
+            .iter()
+            .all(|c| c.operation != "UploadPart"),
+        "no part was sent again"
+    );
+    let versions = Req::get("list", &[("key", key), ("versions", "1")])
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None)
+        .json();
+    assert_eq!(
+        versions["versions"].as_array().expect("versions").len(),
+        1,
+        "stored once"
+    );
+    assert_eq!(versions["versions"][0]["etag"], done["etag"]);
+    let (stored, _) = object(stack, &stored_key).await.expect("stored");
+    assert_eq!(sha256(&stored), sha256(&data));
+}
+
+/// Links and the 307 serve what a browser would run (HTML, XHTML, SVG, XML,
+/// JavaScript, anything unknown) as an attachment of type application/octet-stream,
+/// through GetObject's signed response overrides; images, video, audio, PDF and plain
+/// text stay inline with their own type.
+#[tokio::test]
+async fn links_never_serve_an_active_type_inline() {
+    let stack = Stack::get();
+    let app = stack.app(&[]);
+    let redirecting = stack.app(&[("MAX_FILE_BYTES", "1")]);
+    let user = User::new(stack).await;
+    let cases = [
+        ("page.html", "text/html; charset=utf-8", false),
+        ("page.xhtml", "application/xhtml+xml", false),
+        ("logo.svg", "image/svg+xml", false),
+        ("feed.xml", "application/xml", false),
+        ("app.js", "text/javascript", false),
+        ("blob", "application/x-whatever", false),
+        ("photo.png", "image/png", true),
+        ("clip.mp4", "video/mp4", true),
+        ("song.mp3", "audio/mpeg", true),
+        ("paper.pdf", "application/pdf", true),
+        ("notes.txt", "text/plain; charset=utf-8", true),
+    ];
+    for (key, content_type, inline) in cases {
+        Req::put("write-file", &[("key", key)], "<script>alert(1)</script>")
+            .header("content-type", content_type)
+            .token(&user.id_token)
+            .send(&app)
+            .await
+            .expect(200, None);
+        let link = Req::get("read-file", &[("key", key), ("link", "1")])
+            .token(&user.id_token)
+            .send(&app)
+            .await
+            .expect(200, None)
+            .json();
+        assert_eq!(
+            link["content_type"], content_type,
+            "the link says the stored type"
+        );
+        let redirect = Req::get("read-file", &[("key", key)])
+            .token(&user.id_token)
+            .send(&redirecting)
+            .await
+            .expect(307, None);
+        let location = redirect.header("location").expect("a Location");
+        for url in [link["url"].as_str().expect("url"), location.as_str()] {
+            let served = presigned::get(url, None).await;
+            assert_eq!(served.status, 200, "{key}");
+            let header = |name: &str| {
+                served
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            if inline {
+                assert_eq!(header("content-type"), content_type, "{key}");
+                assert!(
+                    !header("content-disposition").starts_with("attachment"),
+                    "{key}"
+                );
+            } else {
+                assert_eq!(header("content-type"), "application/octet-stream", "{key}");
+                assert!(
+                    header("content-disposition").starts_with("attachment"),
+                    "{key}"
+                );
+            }
+        }
+    }
+    // Asked as a download, a passive type is an attachment too, with its own type.
+    let download = Req::get(
+        "read-file",
+        &[("key", "photo.png"), ("link", "1"), ("download", "1")],
+    )
+    .token(&user.id_token)
+    .send(&app)
+    .await
+    .expect(200, None)
+    .json();
+    let served = presigned::get(download["url"].as_str().expect("url"), None).await;
+    assert_eq!(served.headers["content-type"], "image/png");
+    assert!(
+        served.headers["content-disposition"]
+            .to_str()
+            .expect("text")
+            .starts_with("attachment; filename=\"photo.png\"")
     );
 }

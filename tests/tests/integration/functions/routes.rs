@@ -182,6 +182,50 @@ async fn unusual_keys_round_trip_exactly() {
     );
 }
 
+/// Queries are decoded the way every mainstream client form-encodes them (Python's
+/// requests, `URLSearchParams`, Go's `url.Values`, Rust's `form_urlencoded`): `+` and
+/// `%20` are a space, `%2B` a plus; a malformed escape is refused, not stored as typed.
+#[tokio::test]
+async fn form_encoded_queries_name_the_files_their_clients_meant() {
+    let stack = Stack::get();
+    let app = stack.app(&[]);
+    let user = User::new(stack).await;
+    let root = user.home_root(stack).await;
+    let put = |raw_query: &str| {
+        Req::new(http::Method::PUT, "write-file", raw_query)
+            .body("x")
+            .token(&user.id_token)
+    };
+    put("key=form+style.txt").send(&app).await.expect(200, None);
+    put("key=percent%20twenty.txt")
+        .send(&app)
+        .await
+        .expect(200, None);
+    put("key=a%2Bplus.txt").send(&app).await.expect(200, None);
+    let form: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("key", "both a+b.txt")
+        .finish();
+    assert_eq!(form, "key=both+a%2Bb.txt", "what a form encoder sends");
+    put(&form).send(&app).await.expect(200, None);
+    put("key=pct%zz")
+        .send(&app)
+        .await
+        .expect(400, Some("invalid_request"));
+    let mut stored = keys_under(stack, &root).await;
+    stored.sort();
+    let mut expected: Vec<String> = [
+        "form style.txt",
+        "percent twenty.txt",
+        "a+plus.txt",
+        "both a+b.txt",
+    ]
+    .iter()
+    .map(|k| format!("{root}{k}"))
+    .collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+}
+
 #[tokio::test]
 async fn list_groups_folders_and_pages_with_a_cursor() {
     let stack = Stack::get();
