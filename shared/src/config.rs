@@ -10,6 +10,11 @@ use std::time::Duration;
 /// base64-encoded with its headers: 6 MB of payload each way, 4/3 for base64.
 pub const LAMBDA_MAX_FILE_BYTES: usize = 4_500_000;
 
+/// The largest file read-file answers inline by default (`MAX_INLINE_READ_BYTES`);
+/// larger ones are a 307 to a presigned GET. Chosen from `make bench`'s inline-versus-
+/// redirect rows (docs/performance.md).
+pub const DEFAULT_MAX_INLINE_READ_BYTES: usize = LAMBDA_MAX_FILE_BYTES;
+
 /// S3's largest object: 5 TiB.
 pub const S3_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 /// CopyObject's largest source: 5 GiB.
@@ -40,8 +45,11 @@ pub struct Config {
     pub jwks_refetch_cooldown: Duration,
     /// Upper bound on users held in each cache.
     pub cache_capacity: u64,
-    /// The largest file the API accepts or returns.
+    /// The largest file the API accepts in one PUT (and, at most, returns inline).
     pub max_file_bytes: usize,
+    /// The largest file read-file answers inline (at most `max_file_bytes`); larger
+    /// ones are a 307 to a presigned GET.
+    pub max_inline_read_bytes: usize,
     /// The largest file a multipart upload may declare: 5 GiB by default, at most
     /// S3's 5 TiB object limit.
     pub max_upload_bytes: u64,
@@ -343,6 +351,12 @@ impl Config {
                 25,
             )?),
             max_file_bytes: settings.max_file_bytes()?,
+            max_inline_read_bytes: settings.number(
+                "MAX_INLINE_READ_BYTES",
+                DEFAULT_MAX_INLINE_READ_BYTES as u64,
+                1,
+                LAMBDA_MAX_FILE_BYTES as u64,
+            )? as usize,
             upload_id_key: settings.upload_id_key()?,
             region,
         })
@@ -518,6 +532,8 @@ mod tests {
             ("COPY_BUDGET_SECS", "26"),
             ("COMPLETE_WAIT_SECS", "0"),
             ("COPY_PART_BYTES", "1048576"),
+            ("MAX_INLINE_READ_BYTES", "0"),
+            ("MAX_INLINE_READ_BYTES", "4500001"),
             ("UPLOAD_ID_KEY", "too-short"),
             (
                 "UPLOAD_ID_KEY",

@@ -66,6 +66,8 @@ pub struct Storage {
     bucket: String,
     home_prefix: String,
     max_file_bytes: usize,
+    /// Files up to this many bytes are read inline (never more than `max_file_bytes`).
+    max_inline_read_bytes: usize,
     copy_object_max_bytes: u64,
     max_copy_bytes: u64,
     copy_budget: Duration,
@@ -94,6 +96,7 @@ impl Storage {
             bucket: config.bucket_name.clone(),
             home_prefix: config.home_prefix.clone(),
             max_file_bytes: config.max_file_bytes,
+            max_inline_read_bytes: config.max_inline_read_bytes.min(config.max_file_bytes),
             copy_object_max_bytes: config.copy_object_max_bytes,
             max_copy_bytes: config.max_copy_bytes,
             copy_budget: config.copy_budget,

@@ -42,7 +42,7 @@ impl Space<'_> {
         version: Option<&VersionId>,
         if_none_match: Option<&str>,
     ) -> Result<Read, Error> {
-        let max = self.storage.max_file_bytes;
+        let max = self.storage.max_inline_read_bytes;
         // Only the first bytes a Lambda response can carry are asked for: a larger
         // file is answered with a redirect, and S3 need not start sending it whole.
         let get = |range: Option<String>| {

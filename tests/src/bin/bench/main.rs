@@ -15,6 +15,7 @@ use homedir_tests::requests::Req;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
 
+mod inline_reads;
 mod large_files;
 
 const FUNCTIONS: [&str; 4] = ["read-file", "write-file", "list", "delete"];
@@ -89,24 +90,45 @@ impl Table {
 async fn main() -> ExitCode {
     let stack = Stack::get();
     let mut table = Table::default();
-    eprintln!("bench: call counts…");
-    let (alice, alice_root) = call_counts(stack, &mut table).await;
-    eprintln!("bench: warm latency ({LATENCY_REQUESTS} requests each)…");
-    warm_latency(stack, &alice, &alice_root, &mut table).await;
-    eprintln!("bench: cold starts ({INIT_STARTS} per function)…");
-    init_times(stack, &mut table).await;
-    binary_sizes(&mut table);
-    eprintln!("bench: peak RSS over {RSS_REQUESTS} warm requests…");
-    peak_rss(stack, &alice, &mut table).await;
-    eprintln!(
-        "bench: {LOAD_USERS} users × {LOAD_OPS_PER_USER} operations, {LOAD_IN_FLIGHT} in flight…"
-    );
-    load(stack, &mut table).await;
-    eprintln!(
-        "bench: 256 MiB up and down, through the API and bare, {} rounds…",
-        large_files::ROUNDS
-    );
-    large_files::large_transfers(stack, &mut table).await;
+    // HOMEDIR_BENCH_ONLY=inline,large (comma-separated sections) runs only those.
+    let only = std::env::var("HOMEDIR_BENCH_ONLY").unwrap_or_default();
+    let run = |section: &str| only.is_empty() || only.split(',').any(|s| s == section);
+    if run("calls") || run("latency") || run("rss") {
+        eprintln!("bench: call counts…");
+        let (alice, alice_root) = call_counts(stack, &mut table).await;
+        if run("latency") {
+            eprintln!("bench: warm latency ({LATENCY_REQUESTS} requests each)…");
+            warm_latency(stack, &alice, &alice_root, &mut table).await;
+        }
+        if run("rss") {
+            eprintln!("bench: peak RSS over {RSS_REQUESTS} warm requests…");
+            peak_rss(stack, &alice, &mut table).await;
+        }
+    }
+    if run("init") {
+        eprintln!("bench: cold starts ({INIT_STARTS} per function)…");
+        init_times(stack, &mut table).await;
+    }
+    if run("sizes") {
+        binary_sizes(&mut table);
+    }
+    if run("load") {
+        eprintln!(
+            "bench: {LOAD_USERS} users × {LOAD_OPS_PER_USER} operations, {LOAD_IN_FLIGHT} in flight…"
+        );
+        load(stack, &mut table).await;
+    }
+    if run("large") {
+        eprintln!(
+            "bench: 256 MiB up and down, through the API and bare, {} rounds…",
+            large_files::ROUNDS
+        );
+        large_files::large_transfers(stack, &mut table).await;
+    }
+    if run("inline") {
+        eprintln!("bench: 1, 2 and 4 MiB read inline and through the 307…");
+        inline_reads::inline_or_redirect(stack, &mut table).await;
+    }
     println!();
     let all_met = table.print();
     println!();
