@@ -330,6 +330,7 @@ pub fn classify(
             Error::Forbidden("the account is disabled or no longer exists".into())
         }
         Some(ErrorCode::Forbidden) => Error::Forbidden(said("access denied")),
+        Some(ErrorCode::NoTeam) => Error::Forbidden(said("your account belongs to no team")),
         Some(ErrorCode::InvalidKey | ErrorCode::InvalidRequest | ErrorCode::PayloadTooLarge) => {
             Error::Invalid(said("the request was refused"))
         }

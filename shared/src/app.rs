@@ -1,7 +1,7 @@
 //! The state every function builds once per cold start, and the request flow that
 //! ties the steps together: [`App::authenticate`] (steps 1–2, local), then
-//! [`App::home`] (steps 3–4, the user check and the credential exchange, then the
-//! caller's space in S3).
+//! [`App::space`] (steps 3–4, the user check and the credential exchange, then the
+//! caller's home or team space in S3).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,12 @@ use aws_types::SdkConfig;
 use aws_types::region::Region;
 use http::HeaderMap;
 
-use crate::auth::{self, Caller, IdentityBroker, TokenVerifier, UserDirectory};
+use homedir_wire::Whoami;
+use homedir_wire::routes::Space as SpaceName;
+
+use crate::auth::{
+    self, Caller, IdentityBroker, Team, TokenVerifier, UserCredentials, UserDirectory,
+};
 use crate::aws::{AwsCalls, Clients, function_credentials};
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
@@ -83,9 +88,12 @@ impl App {
         self.verifier.fetches()
     }
 
-    /// The longest key the API accepts (see [`keys::max_key_bytes`]).
-    pub fn max_key_bytes(&self) -> usize {
-        keys::max_key_bytes(&self.config.home_prefix)
+    /// The longest key the API accepts in `space` (see [`keys::max_key_bytes`]).
+    pub fn max_key_bytes(&self, space: SpaceName) -> usize {
+        match space {
+            SpaceName::Home => keys::max_key_bytes(&self.config.home_prefix),
+            SpaceName::Team => keys::max_team_key_bytes(&self.config.team_prefix),
+        }
     }
 
     pub fn max_file_bytes(&self) -> usize {
@@ -105,18 +113,62 @@ impl App {
     }
 
     /// Steps 3–4: the user check and the credential exchange, concurrently, then the
-    /// caller's home. Warm, this makes no AWS call at all.
-    pub async fn home(&self, caller: &Caller<'_>) -> Result<Space<'_>, Error> {
-        self.home_lasting(caller, Duration::ZERO).await
+    /// caller's `space`. Warm, this makes no AWS call at all. A caller without a team
+    /// asking for the team space is refused before any AWS call (`no_team`).
+    pub async fn space(&self, caller: &Caller<'_>, space: SpaceName) -> Result<Space<'_>, Error> {
+        self.space_lasting(caller, space, Duration::ZERO).await
     }
 
-    /// The caller's home, with credentials still valid `life` from now if Cognito's
-    /// can be (for URLs signed with them; see [`IdentityBroker::credentials_lasting`]).
-    pub async fn home_lasting(
+    /// The caller's `space`, with credentials still valid `life` from now if
+    /// Cognito's can be (for URLs signed with them; see
+    /// [`IdentityBroker::credentials_lasting`]).
+    pub async fn space_lasting(
+        &self,
+        caller: &Caller<'_>,
+        space: SpaceName,
+        life: Duration,
+    ) -> Result<Space<'_>, Error> {
+        let team = team_of(caller, space)?;
+        let credentials = self.credentials(caller, life).await?;
+        Ok(self.storage.space(&credentials, team))
+    }
+
+    /// Two of the caller's spaces with one set of credentials: the destination and
+    /// the source of a copy or move (the same space, or home and team).
+    pub async fn spaces(
+        &self,
+        caller: &Caller<'_>,
+        dest: SpaceName,
+        source: SpaceName,
+    ) -> Result<(Space<'_>, Space<'_>), Error> {
+        let (dest_team, source_team) = (team_of(caller, dest)?, team_of(caller, source)?);
+        let credentials = self.credentials(caller, Duration::ZERO).await?;
+        Ok((
+            self.storage.space(&credentials, dest_team),
+            self.storage.space(&credentials, source_team),
+        ))
+    }
+
+    /// Who the caller is to the API (`GET /list?whoami=1`): their Identity ID, which
+    /// takes the same user check and exchange as any request, and their team.
+    pub async fn whoami(&self, caller: &Caller<'_>) -> Result<Whoami, Error> {
+        let credentials = self.credentials(caller, Duration::ZERO).await?;
+        Ok(Whoami {
+            identity_id: credentials.identity_id.to_string(),
+            team: caller
+                .claims
+                .team
+                .member_of()
+                .map(|team| team.as_str().to_owned()),
+        })
+    }
+
+    /// The user check and the credential exchange, concurrently.
+    async fn credentials(
         &self,
         caller: &Caller<'_>,
         life: Duration,
-    ) -> Result<Space<'_>, Error> {
+    ) -> Result<UserCredentials, Error> {
         let (_, credentials) = tokio::try_join!(
             Box::pin(
                 self.users
@@ -127,6 +179,15 @@ impl App {
                     .credentials_lasting(caller.token, &caller.claims, life)
             ),
         )?;
-        Ok(self.storage.home(&credentials))
+        Ok(credentials)
+    }
+}
+
+/// The team whose space `space` names: none for the home, the caller's team (or
+/// `no_team`) for the team space.
+fn team_of<'c>(caller: &'c Caller<'_>, space: SpaceName) -> Result<Option<&'c Team>, Error> {
+    match space {
+        SpaceName::Home => Ok(None),
+        SpaceName::Team => caller.claims.team.team().map(Some),
     }
 }

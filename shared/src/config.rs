@@ -32,6 +32,9 @@ pub struct Config {
     pub bucket_name: String,
     /// The folder holding every home, without slashes at either end (`home`).
     pub home_prefix: String,
+    /// The folder holding every team's space (`teams`): `<team_prefix>/<team>/`.
+    /// Never the home prefix, nor inside it, nor around it.
+    pub team_prefix: String,
     /// Set locally to point every client and the JWKS fetch at the emulator.
     pub endpoint_url: Option<String>,
     /// How long a successful user check (AdminGetUser) is trusted: the window in
@@ -250,6 +253,33 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         Ok(home_prefix)
     }
 
+    /// `TEAM_PREFIX` (default `teams`): the template's `TeamPrefix`, validated like
+    /// `HOME_PREFIX`, and apart from it: if one were the other or held the other, a
+    /// team's space and a home could name the same keys.
+    pub fn team_prefix(&self) -> Result<String, ConfigError> {
+        let team_prefix = self
+            .get("TEAM_PREFIX")
+            .unwrap_or_else(|| "teams".to_owned());
+        if !is_home_prefix(&team_prefix) {
+            return Err(problem(
+                "TEAM_PREFIX",
+                "must be one or more segments of letters, digits, _ or -, separated by / (at most 100 characters; the template's TeamPrefix pattern)",
+            ));
+        }
+        let home_prefix = self.home_prefix()?;
+        let within =
+            |inner: &str, outer: &str| inner == outer || inner.starts_with(&format!("{outer}/"));
+        if within(&team_prefix, &home_prefix) || within(&home_prefix, &team_prefix) {
+            return Err(problem(
+                "TEAM_PREFIX",
+                format!(
+                    "must be apart from HOME_PREFIX ({home_prefix:?}): neither may be or hold the other"
+                ),
+            ));
+        }
+        Ok(team_prefix)
+    }
+
     /// `AWS_ENDPOINT_URL` (optional, local only): an http(s) URL, without a trailing `/`.
     pub fn endpoint_url(&self) -> Result<Option<String>, ConfigError> {
         let endpoint_url = self
@@ -307,6 +337,7 @@ impl Config {
             user_pool_client_id: settings.user_pool_client_id()?,
             identity_pool_id: settings.identity_pool_id()?,
             bucket_name: settings.bucket_name()?,
+            team_prefix: settings.team_prefix()?,
             home_prefix: settings.home_prefix()?,
             endpoint_url: settings.endpoint_url()?,
             user_check_ttl: settings.seconds("USER_CHECK_TTL_SECS", 60, 3600)?,
@@ -545,6 +576,38 @@ mod tests {
             vars.insert(name, value);
             let error = load(&vars).expect_err(value);
             assert_eq!(error.variable, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn team_prefixes_are_checked_and_kept_apart_from_homes() {
+        assert_eq!(load(&base()).expect("defaults").team_prefix, "teams");
+        for (home, team) in [
+            ("home", "shared"),
+            ("users/homes", "users/teams"),
+            ("home", "homes"),
+        ] {
+            let mut vars = base();
+            vars.insert("HOME_PREFIX", home);
+            vars.insert("TEAM_PREFIX", team);
+            assert_eq!(load(&vars).expect(team).team_prefix, team);
+        }
+        for (home, team) in [
+            ("home", "home"),
+            ("home", "home/teams"),
+            ("teams/home", "teams"),
+            ("home", "te*ms"),
+            ("home", "/teams"),
+            ("home", "teams/"),
+        ] {
+            let mut vars = base();
+            vars.insert("HOME_PREFIX", home);
+            vars.insert("TEAM_PREFIX", team);
+            assert_eq!(
+                load(&vars).expect_err(team).variable,
+                "TEAM_PREFIX",
+                "{home} {team}"
+            );
         }
     }
 

@@ -44,6 +44,9 @@ pub enum Error {
     /// AWS refused the caller's own credentials for this object.
     #[error("access denied")]
     Forbidden,
+    /// The request names the team space and the caller's token carries no team.
+    #[error("{0}")]
+    NoTeam(&'static str),
     #[error("{0}")]
     InvalidKey(String),
     #[error("{0}")]
@@ -117,6 +120,7 @@ impl Error {
             Error::InvalidToken(_) => ErrorCode::InvalidToken,
             Error::UserDisabled => ErrorCode::UserDisabled,
             Error::Forbidden => ErrorCode::Forbidden,
+            Error::NoTeam(_) => ErrorCode::NoTeam,
             Error::InvalidKey(_) => ErrorCode::InvalidKey,
             Error::InvalidRequest(_) => ErrorCode::InvalidRequest,
             Error::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,

@@ -12,6 +12,7 @@ pub enum ErrorCode {
     InvalidToken,
     UserDisabled,
     Forbidden,
+    NoTeam,
     InvalidKey,
     InvalidRequest,
     MethodNotAllowed,
@@ -25,13 +26,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of their statuses.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidKey,
         ErrorCode::InvalidRequest,
         ErrorCode::MissingToken,
         ErrorCode::InvalidToken,
         ErrorCode::UserDisabled,
         ErrorCode::Forbidden,
+        ErrorCode::NoTeam,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PreconditionFailed,
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::UserDisabled => "user_disabled",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NoTeam => "no_team",
             ErrorCode::InvalidKey => "invalid_key",
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -72,7 +75,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidKey | ErrorCode::InvalidRequest => 400,
             ErrorCode::MissingToken | ErrorCode::InvalidToken => 401,
-            ErrorCode::UserDisabled | ErrorCode::Forbidden => 403,
+            ErrorCode::UserDisabled | ErrorCode::Forbidden | ErrorCode::NoTeam => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PreconditionFailed => 412,

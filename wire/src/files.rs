@@ -49,3 +49,13 @@ pub struct FolderRestored {
     /// Where to continue (`cursor`), while deleted files may remain.
     pub next_cursor: Option<String>,
 }
+
+/// `GET /list?whoami=1`: who the caller is to the API, so clients can show which
+/// spaces exist without decoding the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// The caller's Identity ID: their home is `<HomePrefix>/<identity_id>/`.
+    pub identity_id: String,
+    /// The caller's team (`custom:team` in their ID token), if any.
+    pub team: Option<String>,
+}

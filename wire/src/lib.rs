@@ -25,7 +25,7 @@ pub mod routes;
 pub mod uploads;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use files::{FileEntry, FolderDeleted, FolderRestored, Listing, Written};
+pub use files::{FileEntry, FolderDeleted, FolderRestored, Listing, Whoami, Written};
 pub use history::{Trash, TrashEntry, Version, VersionListing};
 pub use links::Link;
 pub use uploads::{CompleteUpload, Completing, Part, PartUrl, StartUpload, Upload, UploadedPart};

@@ -185,6 +185,14 @@ fn every_body_type_has_the_documented_properties() {
     );
     check(
         &doc,
+        "Whoami",
+        Whoami {
+            identity_id: "us-east-1:0f2a7c3e-1111-2222-3333-444455556666".into(),
+            team: some(),
+        },
+    );
+    check(
+        &doc,
         "Completing",
         Completing {
             status: "completing".into(),
@@ -264,4 +272,35 @@ fn every_route_is_a_path_of_the_document() {
             "/{route} is not in openapi.yaml"
         );
     }
+}
+
+#[test]
+fn every_operation_takes_the_space_and_the_spaces_are_the_document_s() {
+    let doc = document();
+    for route in routes::ALL {
+        let path = &doc["paths"][format!("/{route}")];
+        for (method, operation) in path.as_object().expect("a path object") {
+            if method.starts_with("x-") {
+                continue;
+            }
+            let takes_space = operation["parameters"].as_array().is_some_and(|params| {
+                params
+                    .iter()
+                    .any(|p| p["$ref"] == "#/components/parameters/Space")
+            });
+            assert!(takes_space, "{method} /{route} does not document space");
+        }
+    }
+    let documented: Vec<&str> = doc["components"]["schemas"]["SpaceName"]["enum"]
+        .as_array()
+        .expect("SpaceName enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let ours: Vec<&str> = routes::Space::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(documented, ours);
+    assert_eq!(
+        doc["components"]["schemas"]["SpaceName"]["default"],
+        routes::Space::default().as_str()
+    );
 }

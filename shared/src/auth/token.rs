@@ -22,6 +22,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse}
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use super::team::Membership;
 use crate::config::Config;
 use crate::error::{Error, InvalidToken, Upstream};
 
@@ -72,6 +73,8 @@ pub struct Claims {
     pub username: String,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
+    /// The team `custom:team` names, if any (see [`super::team`]).
+    pub team: Membership,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +84,8 @@ struct RawClaims {
     token_use: String,
     #[serde(rename = "cognito:username")]
     username: Option<String>,
+    #[serde(rename = "custom:team")]
+    team: Option<String>,
 }
 
 type KeySet = HashMap<String, Arc<DecodingKey>>;
@@ -159,6 +164,7 @@ impl TokenVerifier {
         }
         Ok(Claims {
             username: claims.username.unwrap_or_else(|| claims.sub.clone()),
+            team: Membership::from_claim(claims.team.as_deref()),
             sub: claims.sub,
             exp: claims.exp,
         })

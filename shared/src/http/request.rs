@@ -15,6 +15,8 @@ use http::{HeaderMap, Method};
 use lambda_http::{Body, Request};
 use percent_encoding::percent_decode_str;
 
+use homedir_wire::routes::Space as SpaceName;
+
 use crate::error::Error;
 use crate::storage::keys::Key;
 use crate::storage::write::WriteCondition;
@@ -64,6 +66,11 @@ impl Query {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
+    }
+
+    /// The names of the parameters given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
     }
 
     pub fn require(&self, name: &str) -> Result<&str, Error> {
@@ -193,6 +200,21 @@ impl Query {
         }
     }
 
+    /// `space=home` (the default) or `space=team`: which of the caller's spaces the
+    /// request works in.
+    pub fn space(&self) -> Result<SpaceName, Error> {
+        self.space_named("space").map(Option::unwrap_or_default)
+    }
+
+    /// A space parameter (`space`, `from_space`): `home` or `team`, if given.
+    pub fn space_named(&self, name: &str) -> Result<Option<SpaceName>, Error> {
+        self.get(name)
+            .map(|raw| {
+                SpaceName::parse(raw).ok_or_else(|| bad(format!("{name} must be home or team")))
+            })
+            .transpose()
+    }
+
     /// A flag parameter: absent, or `1`.
     pub fn flag(&self, name: &str) -> Result<bool, Error> {
         match self.get(name) {
@@ -257,6 +279,38 @@ mod tests {
         assert!(key_of("").is_err(), "a missing key is refused");
         let long = format!("key={}", "a".repeat(MAX_QUERY_BYTES));
         assert!(key_of(&long).is_err());
+    }
+
+    #[test]
+    fn spaces_are_home_by_default_or_named() {
+        let space = |raw| Query::parse(Some(raw), &["space", "from_space"]);
+        assert_eq!(space("").unwrap().space().unwrap(), SpaceName::Home);
+        assert_eq!(
+            space("space=home").unwrap().space().unwrap(),
+            SpaceName::Home
+        );
+        assert_eq!(
+            space("space=team").unwrap().space().unwrap(),
+            SpaceName::Team
+        );
+        assert_eq!(space("").unwrap().space_named("from_space").unwrap(), None);
+        assert_eq!(
+            space("from_space=team")
+                .unwrap()
+                .space_named("from_space")
+                .unwrap(),
+            Some(SpaceName::Team)
+        );
+        for raw in [
+            "space=",
+            "space=Team",
+            "space=teams",
+            "space=home+",
+            "space=acme",
+        ] {
+            let error = space(raw).unwrap().space().expect_err(raw);
+            assert_eq!(error.status_and_code().1, "invalid_request", "{raw}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Copy and move within the caller's home, and the copy under a restore.
+//! Copy and move within one of the caller's spaces or between them (home and team),
+//! and the copy under a restore.
 //!
-//! Both ends are keys under the caller's own root, validated like every key, so a
-//! source outside the home cannot even be named (and IAM refuses it a second time).
+//! Both ends are keys under one of the caller's own roots, validated like every key,
+//! so a source outside them cannot even be named (and IAM refuses it a second time);
+//! both sides are done with the caller's own credentials.
 //! S3 copies server-side: CopyObject up to 5 GiB, UploadPartCopy beyond. The source
 //! is looked at first (HeadObject) for its size, which decides between the two and
 //! is part of the answer (CopyObject's answer does not carry it), and for its ETag,
@@ -33,7 +35,8 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
 /// A source of a copy: one version of one file, as HeadObject saw it.
 #[derive(Debug)]
 pub struct Source {
-    key: Key,
+    /// The full S3 key: a source may lie in another of the caller's spaces.
+    object_key: String,
     version: Option<VersionId>,
     size: u64,
     etag: String,
@@ -95,7 +98,7 @@ impl Space<'_> {
             }
         };
         Ok(Source {
-            key: key.clone(),
+            object_key: self.object_key(key),
             version: version.cloned(),
             size: u64::try_from(head.content_length().unwrap_or(0)).unwrap_or(0),
             etag: head.e_tag().unwrap_or_default().to_owned(),
@@ -108,7 +111,7 @@ impl Space<'_> {
         let path = format!(
             "{}/{}",
             self.bucket(),
-            utf8_percent_encode(&self.object_key(&source.key), COPY_SOURCE)
+            utf8_percent_encode(&source.object_key, COPY_SOURCE)
         );
         match &source.version {
             Some(version) => format!(
@@ -249,37 +252,40 @@ impl Space<'_> {
         .await
     }
 
-    /// `PUT /write-file?key=DEST&copy_from=SRC`.
+    /// `PUT /write-file?key=DEST&copy_from=SRC[&from_space=S]`: `src` in `from` (this
+    /// space, or another of the caller's) copied onto `dest` here.
     pub async fn copy(
         &self,
         dest: &Key,
+        from: &Space<'_>,
         src: &Key,
         source_if_match: Option<&str>,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        let source = self.source(src, None, source_if_match).await?;
+        let source = from.source(src, None, source_if_match).await?;
         self.copy_into(dest, &source, condition).await
     }
 
-    /// `PUT /write-file?key=DEST&move_from=SRC`: the copy, then the source's delete
+    /// `PUT /write-file?key=DEST&move_from=SRC[&from_space=S]`: the copy, then the source's delete
     /// only if it still has the ETag that was copied (S3's conditional delete). A
     /// source changed in between is 412 with the copy kept and the source left as
     /// it is: nothing is lost, and the caller decides.
     pub async fn rename(
         &self,
         dest: &Key,
+        from: &Space<'_>,
         src: &Key,
         source_if_match: Option<&str>,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        if dest == src {
+        if dest == src && self.root() == from.root() {
             return Err(Error::InvalidRequest(
                 "move_from names the file itself".into(),
             ));
         }
-        let source = self.source(src, None, source_if_match).await?;
+        let source = from.source(src, None, source_if_match).await?;
         let written = self.copy_into(dest, &source, condition).await?;
-        match self.delete(src, Some(&source.etag)).await {
+        match from.delete(src, Some(&source.etag)).await {
             Ok(_) => Ok(written),
             Err(Error::PreconditionFailed) => Err(Error::SourceChanged),
             Err(other) => Err(other),

@@ -1,10 +1,10 @@
-//! File keys and list prefixes, relative to the caller's home.
+//! File keys and list prefixes, relative to the root of the caller's space.
 //!
 //! A key is only ever turned into an S3 key by appending it to the caller's own home
 //! root (see [`crate::storage`]); these rules make sure a key can never climb out of that
 //! root or alias another key, whatever bytes the client sends.
 
-use crate::auth::MAX_IDENTITY_ID_BYTES;
+use crate::auth::{MAX_IDENTITY_ID_BYTES, MAX_TEAM_BYTES};
 use crate::error::Error;
 
 /// The longest key S3 accepts (bytes of UTF-8).
@@ -14,6 +14,12 @@ const S3_MAX_KEY_BYTES: usize = 1024;
 /// It does not depend on the caller, so a key valid for one user is valid for all.
 pub fn max_key_bytes(home_prefix: &str) -> usize {
     S3_MAX_KEY_BYTES - home_prefix.len() - 1 - MAX_IDENTITY_ID_BYTES - 1
+}
+
+/// The room left for a relative key in a team's space, once
+/// `<team_prefix>/<team>/` is prepended (the longest team name counts).
+pub fn max_team_key_bytes(team_prefix: &str) -> usize {
+    S3_MAX_KEY_BYTES - team_prefix.len() - 1 - MAX_TEAM_BYTES - 1
 }
 
 /// A validated key of a file, relative to the caller's home.
@@ -150,6 +156,8 @@ mod tests {
     #[test]
     fn room_for_the_home_root_is_reserved() {
         assert_eq!(max_key_bytes("home"), MAX);
+        // teams/ + 63 + /
+        assert_eq!(max_team_key_bytes("teams"), 1024 - 6 - 63 - 1);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! One S3 client is built at cold start *without credentials* ([`Storage`]): the only
 //! way to reach S3 is through a [`Space`], which exists only for credentials Cognito
 //! issued, and whose root is built from what Cognito vouched for — for the home,
-//! `<home_prefix>/<identity id>/`, named after the Identity ID Cognito returned.
+//! `<home_prefix>/<identity id>/`, named after the Identity ID Cognito returned; for
+//! a team's space, `<team_prefix>/<team>/`, named after the verified token's
+//! `custom:team`, the claim the identity pool tags the credentials with.
 //! Every key is appended to that root after validation (see [`keys`]), so there is no
 //! code path from a request to another user's folder; in AWS the role's policy
 //! refuses it a second time.
@@ -21,7 +23,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::Builder as S3ConfigBuilder;
 
-use crate::auth::UserCredentials;
+use crate::auth::{Team, UserCredentials};
 use crate::aws::Failure;
 use crate::config::Config;
 use crate::error::{Error, Upstream};
@@ -42,6 +44,11 @@ use keys::{Key, Prefix};
 /// caller reaches is this root followed by a validated [`Key`] or [`Prefix`].
 pub fn home_root(home_prefix: &str, identity_id: &str) -> String {
     format!("{home_prefix}/{identity_id}/")
+}
+
+/// `<team_prefix>/<team>/`: the root of one team's space, shared by its members.
+pub fn team_root(team_prefix: &str, team: &Team) -> String {
+    format!("{team_prefix}/{}/", team.as_str())
 }
 
 /// The S3 key of `key` in the space whose root is `root` (see [`home_root`]).
@@ -65,6 +72,7 @@ pub struct Storage {
     s3: Client,
     bucket: String,
     home_prefix: String,
+    team_prefix: String,
     max_file_bytes: usize,
     /// Files up to this many bytes are read inline (never more than `max_file_bytes`).
     max_inline_read_bytes: usize,
@@ -95,6 +103,7 @@ impl Storage {
             s3,
             bucket: config.bucket_name.clone(),
             home_prefix: config.home_prefix.clone(),
+            team_prefix: config.team_prefix.clone(),
             max_file_bytes: config.max_file_bytes,
             max_inline_read_bytes: config.max_inline_read_bytes.min(config.max_file_bytes),
             copy_object_max_bytes: config.copy_object_max_bytes,
@@ -114,11 +123,16 @@ impl Storage {
         self.max_file_bytes
     }
 
-    /// The home of the identity `credentials` belong to.
-    pub fn home(&self, credentials: &UserCredentials) -> Space<'_> {
+    /// With `credentials`, the home of the identity they belong to, or with a team,
+    /// that team's space. The team comes from the same token the credentials were
+    /// issued for, whose principal tag is what IAM grants the team space by.
+    pub fn space(&self, credentials: &UserCredentials, team: Option<&Team>) -> Space<'_> {
         Space {
             storage: self,
-            root: home_root(&self.home_prefix, &credentials.identity_id),
+            root: match team {
+                None => home_root(&self.home_prefix, &credentials.identity_id),
+                Some(team) => team_root(&self.team_prefix, team),
+            },
             provider: credentials.provider.clone(),
             credentials_expire: credentials.expires_at,
         }
@@ -126,7 +140,8 @@ impl Storage {
 }
 
 impl Space<'_> {
-    /// The space's root: `<home_prefix>/<identity id>/` for a home.
+    /// The space's root: `<home_prefix>/<identity id>/` for a home,
+    /// `<team_prefix>/<team>/` for a team's space.
     pub fn root(&self) -> &str {
         &self.root
     }

@@ -23,7 +23,11 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
     Ok(serve(app, "delete", async {
         require_method(&request, Method::DELETE)?;
         let caller = app.authenticate(request.headers()).await?;
-        let query = Query::parse(request.uri().query(), &["key", "prefix", "limit", "cursor"])?;
+        let query = Query::parse(
+            request.uri().query(),
+            &["key", "prefix", "limit", "cursor", "space"],
+        )?;
+        let which = query.space()?;
         let if_match = match header_text(request.headers(), "if-match")? {
             Some("") => return Err(Error::InvalidRequest("If-Match is empty".into())),
             other => other,
@@ -37,9 +41,9 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
                     "send key (one file) or prefix (a folder), not both".into(),
                 ));
             }
-            let key = query.key(app.max_key_bytes())?;
-            let home = app.home(&caller).await?;
-            let deleted = home.delete(&key, if_match).await?;
+            let key = query.key(app.max_key_bytes(which))?;
+            let space = app.space(&caller, which).await?;
+            let deleted = space.delete(&key, if_match).await?;
             let mut response = empty_response(StatusCode::NO_CONTENT);
             if let Some(version) = &deleted.version_id {
                 insert(response.headers_mut(), VERSION_ID, version);
@@ -56,7 +60,7 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
                 "If-Match applies to one file, not to a folder".into(),
             ));
         }
-        let prefix = Prefix::parse(raw, app.max_key_bytes())?;
+        let prefix = Prefix::parse(raw, app.max_key_bytes(which))?;
         if prefix.as_str().is_empty() || !prefix.as_str().ends_with('/') {
             return Err(Error::InvalidKey(
                 "a folder to delete is a prefix ending with / (e.g. photos/2024/)".into(),
@@ -64,8 +68,8 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, Handl
         }
         let limit = query.number("limit", 1..=MAX_FOLDER_LIMIT, u64::from(BATCH))?;
         let cursor = query.get("cursor");
-        let home = app.home(&caller).await?;
-        let deleted = home
+        let space = app.space(&caller, which).await?;
+        let deleted = space
             .delete_folder(&prefix, u32::try_from(limit).unwrap_or(BATCH), cursor)
             .await?;
         Ok(json_response(StatusCode::OK, &deleted))

@@ -12,13 +12,16 @@ use crate::http::response::json_response;
 use crate::storage::keys::Prefix;
 use crate::storage::list::ListRequest;
 use crate::storage::versions::{VersionCursor, VersionsRequest};
+use homedir_wire::routes::Space as SpaceName;
 
 const MAX_LIST_LIMIT: i32 = 1000;
 
-/// `GET /list?prefix=P&delimiter=/&limit=N&cursor=C`: one page of the caller's files.
+/// `GET /list?prefix=P&delimiter=/&limit=N&cursor=C[&space=team]`: one page of the
+/// caller's files (in their home, or their team's space).
 /// `&versions=1`: every version and delete marker under `P` (or of exactly one file,
 /// `key=K&versions=1`); `&deleted=1`: the trash, files whose current version is a
-/// delete marker, each with the version an undelete restores.
+/// delete marker, each with the version an undelete restores; `whoami=1`: the
+/// caller's Identity ID and team.
 pub async fn list(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
     Ok(serve(app, "list", async {
         require_method(&request, Method::GET)?;
@@ -33,8 +36,14 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
                 "cursor",
                 "versions",
                 "deleted",
+                "space",
+                "whoami",
             ],
         )?;
+        let which = query.space()?;
+        if query.flag("whoami")? {
+            return whoami(app, &caller, &query).await;
+        }
         let history = match (query.flag("versions")?, query.flag("deleted")?) {
             (true, true) => {
                 return Err(Error::InvalidRequest(
@@ -46,14 +55,14 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
             (false, false) => None,
         };
         if let Some(trash) = history {
-            return history_page(app, &caller, &query, trash).await;
+            return history_page(app, &caller, &query, which, trash).await;
         }
         if query.get("key").is_some() {
             return Err(Error::InvalidRequest(
                 "key applies to versions=1 (one file's versions); list folders with prefix".into(),
             ));
         }
-        let prefix = Prefix::parse(query.get("prefix").unwrap_or(""), app.max_key_bytes())?;
+        let prefix = Prefix::parse(query.get("prefix").unwrap_or(""), app.max_key_bytes(which))?;
         let folders = match query.get("delimiter") {
             None | Some("") => false,
             Some("/") => true,
@@ -64,8 +73,8 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
             .get("cursor")
             .map(ListRequest::parse_cursor)
             .transpose()?;
-        let home = app.home(&caller).await?;
-        let listing = home
+        let space = app.space(&caller, which).await?;
+        let listing = space
             .list(&ListRequest {
                 prefix,
                 folders,
@@ -76,6 +85,16 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
         Ok(json_response(StatusCode::OK, &listing))
     })
     .await)
+}
+
+/// `GET /list?whoami=1`: `{"identity_id","team"}`, and nothing else may be asked.
+async fn whoami(app: &App, caller: &Caller<'_>, query: &Query) -> Result<Response<Body>, Error> {
+    if let Some(name) = query.names().find(|name| *name != "whoami") {
+        return Err(Error::InvalidRequest(format!(
+            "whoami=1 takes no other parameter ({name})"
+        )));
+    }
+    Ok(json_response(StatusCode::OK, &app.whoami(caller).await?))
 }
 
 fn list_limit(query: &Query) -> Result<i32, Error> {
@@ -89,6 +108,7 @@ async fn history_page(
     app: &App,
     caller: &Caller<'_>,
     query: &Query,
+    which: SpaceName,
     trash: bool,
 ) -> Result<Response<Body>, Error> {
     if query.get("delimiter").is_some() {
@@ -107,9 +127,12 @@ async fn history_page(
                 "the trash lists a folder: use prefix".into(),
             ));
         }
-        (Some(_), None) => (query.key(app.max_key_bytes())?.as_str().to_owned(), true),
+        (Some(_), None) => (
+            query.key(app.max_key_bytes(which))?.as_str().to_owned(),
+            true,
+        ),
         (None, raw) => (
-            Prefix::parse(raw.unwrap_or(""), app.max_key_bytes())?
+            Prefix::parse(raw.unwrap_or(""), app.max_key_bytes(which))?
                 .as_str()
                 .to_owned(),
             false,
@@ -122,10 +145,10 @@ async fn history_page(
         limit: list_limit(query)?,
         cursor,
     };
-    let home = app.home(caller).await?;
+    let space = app.space(caller, which).await?;
     Ok(if trash {
-        json_response(StatusCode::OK, &home.trash(&request).await?)
+        json_response(StatusCode::OK, &space.trash(&request).await?)
     } else {
-        json_response(StatusCode::OK, &home.versions(&request).await?)
+        json_response(StatusCode::OK, &space.versions(&request).await?)
     })
 }

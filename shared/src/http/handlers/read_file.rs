@@ -26,9 +26,10 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
         let caller = app.authenticate(request.headers()).await?;
         let query = Query::parse(
             request.uri().query(),
-            &["key", "version", "link", "expires", "download"],
+            &["key", "version", "link", "expires", "download", "space"],
         )?;
-        let key = query.key(app.max_key_bytes())?;
+        let which = query.space()?;
+        let key = query.key(app.max_key_bytes(which))?;
         let version = query.get("version").map(VersionId::parse).transpose()?;
         let link = query.flag("link")?;
         let life =
@@ -45,17 +46,17 @@ pub async fn read_file(app: &App, request: Request) -> Result<Response<Body>, Ha
                     "If-None-Match applies to reading the bytes, not to a link".into(),
                 ));
             }
-            let home = app.home_lasting(&caller, life).await?;
-            let link = home.link(&key, version.as_ref(), life, download).await?;
+            let space = app.space_lasting(&caller, which, life).await?;
+            let link = space.link(&key, version.as_ref(), life, download).await?;
             return Ok(json_response(StatusCode::OK, &link));
         }
-        let home = app.home(&caller).await?;
+        let space = app.space(&caller, which).await?;
         Ok(
-            match home.read(&key, version.as_ref(), if_none_match).await? {
+            match space.read(&key, version.as_ref(), if_none_match).await? {
                 Read::TooLarge { content_type, .. } => {
                     // Signed with credentials that outlive the URL (refreshed if need be).
-                    let home = app.home_lasting(&caller, life).await?;
-                    let signed = home
+                    let space = app.space_lasting(&caller, which, life).await?;
+                    let signed = space
                         .download_url(
                             &key,
                             version.as_ref(),

@@ -29,8 +29,12 @@ pub(super) async fn start_or_complete(
     request: &Request,
     body: Body,
 ) -> Result<Response<Body>, Error> {
-    let query = Query::parse(request.uri().query(), &["key", "upload_id", "expires"])?;
-    let key = query.key(app.max_key_bytes())?;
+    let query = Query::parse(
+        request.uri().query(),
+        &["key", "upload_id", "expires", "space"],
+    )?;
+    let which = query.space()?;
+    let key = query.key(app.max_key_bytes(which))?;
     let body = into_bytes(body);
     match query.get("upload_id") {
         None => {
@@ -44,8 +48,8 @@ pub(super) async fn start_or_complete(
                     app.max_upload_bytes()
                 )));
             }
-            let home = app.home_lasting(caller, life).await?;
-            let upload = home
+            let space = app.space_lasting(caller, which, life).await?;
+            let upload = space
                 .start_upload(&key, start.size, content_type, life)
                 .await?;
             Ok(json_response(StatusCode::CREATED, &upload))
@@ -60,9 +64,9 @@ pub(super) async fn start_or_complete(
             let condition = write_condition(request.headers())?;
             let complete: CompleteUpload =
                 json_body(&body, r#"{"parts": [{"number": 1, "etag": "…"}]}"#)?;
-            let home = app.home(caller).await?;
+            let space = app.space(caller, which).await?;
             Ok(
-                match home
+                match space
                     .complete_upload(&key, &id, &complete.parts, &condition)
                     .await?
                 {
@@ -97,14 +101,15 @@ pub(super) async fn resume(
 ) -> Result<Response<Body>, Error> {
     let query = Query::parse(
         request.uri().query(),
-        &["key", "upload_id", "from_part", "expires"],
+        &["key", "upload_id", "from_part", "expires", "space"],
     )?;
-    let key = query.key(app.max_key_bytes())?;
+    let which = query.space()?;
+    let key = query.key(app.max_key_bytes(which))?;
     let id = UploadId::parse(query.require("upload_id")?, app.max_upload_bytes())?;
     let from = query.number("from_part", 1..=u64::from(MAX_PARTS), 1)?;
     let life = url_life(&query)?;
-    let home = app.home_lasting(caller, life).await?;
-    let upload = home
+    let space = app.space_lasting(caller, which, life).await?;
+    let upload = space
         .resume_upload(&key, &id, u32::try_from(from).unwrap_or(MAX_PARTS), life)
         .await?;
     Ok(json_response(StatusCode::OK, &upload))
@@ -116,11 +121,12 @@ pub(super) async fn abort(
     caller: &Caller<'_>,
     request: &Request,
 ) -> Result<Response<Body>, Error> {
-    let query = Query::parse(request.uri().query(), &["key", "upload_id"])?;
-    let key = query.key(app.max_key_bytes())?;
+    let query = Query::parse(request.uri().query(), &["key", "upload_id", "space"])?;
+    let which = query.space()?;
+    let key = query.key(app.max_key_bytes(which))?;
     let id = UploadId::parse(query.require("upload_id")?, app.max_upload_bytes())?;
-    let home = app.home(caller).await?;
-    home.abort_upload(&key, &id).await?;
+    let space = app.space(caller, which).await?;
+    space.abort_upload(&key, &id).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

@@ -13,13 +13,15 @@ use crate::http::response::{json_response, written_response};
 use crate::storage::keys::{Key, Prefix, VersionId};
 use crate::storage::versions::VersionCursor;
 use crate::storage::write::WriteCondition;
+use homedir_wire::routes::Space as SpaceName;
 
 /// What `Allow` lists for this route.
 const METHODS: &str = "PUT, POST, GET, DELETE";
 
 /// `PUT /write-file?key=K`: stores the body (`If-Match` / `If-None-Match: *` make it
 /// conditional) and answers `{"key","etag","size","version_id"}`; with `restore=V`,
-/// `copy_from=S` or `move_from=S` the content comes from the caller's home instead.
+/// `copy_from=S` or `move_from=S` the content comes from the caller's spaces instead
+/// (`space=team` works in the team's space; `from_space` names the source's).
 /// `POST`, `GET` and `DELETE` start or complete, resume and abort a multipart upload.
 pub async fn write_file(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
     // The body is taken out so it can be moved, not copied, into the upload.
@@ -59,10 +61,13 @@ async fn put(
             "undelete",
             "limit",
             "cursor",
+            "space",
+            "from_space",
         ],
     )?;
+    let which = query.space()?;
     if query.get("prefix").is_some() || query.get("undelete").is_some() {
-        return restore_folder(app, caller, request, &query, body).await;
+        return restore_folder(app, caller, request, &query, which, body).await;
     }
     if let Some(name) = ["limit", "cursor"]
         .into_iter()
@@ -72,23 +77,39 @@ async fn put(
             "{name} applies to a folder restore (prefix=P/&undelete=1)"
         )));
     }
-    let key = query.key(app.max_key_bytes())?;
+    let key = query.key(app.max_key_bytes(which))?;
     let condition = write_condition(request.headers())?;
-    let written = match FromExisting::parse(&query, &key, app.max_key_bytes())? {
+    let written = match FromExisting::parse(&query, &key, which, |s| app.max_key_bytes(s))? {
         Some(operation) => {
             if !into_bytes(body).is_empty() {
                 return Err(Error::InvalidRequest(
                     "a restore, copy or move takes no body".into(),
                 ));
             }
-            let home = app.home(caller).await?;
             match operation {
-                FromExisting::Restore(version) => home.restore(&key, &version, &condition).await?,
-                FromExisting::Copy { source, if_match } => {
-                    home.copy(&key, &source, if_match, &condition).await?
+                FromExisting::Restore(version) => {
+                    let space = app.space(caller, which).await?;
+                    space.restore(&key, &version, &condition).await?
                 }
-                FromExisting::Move { source, if_match } => {
-                    home.rename(&key, &source, if_match, &condition).await?
+                FromExisting::Copy {
+                    from,
+                    source,
+                    if_match,
+                } => {
+                    let (space, from) = app.spaces(caller, which, from).await?;
+                    space
+                        .copy(&key, &from, &source, if_match, &condition)
+                        .await?
+                }
+                FromExisting::Move {
+                    from,
+                    source,
+                    if_match,
+                } => {
+                    let (space, from) = app.spaces(caller, which, from).await?;
+                    space
+                        .rename(&key, &from, &source, if_match, &condition)
+                        .await?
                 }
             }
         }
@@ -102,8 +123,8 @@ async fn put(
                     app.max_file_bytes()
                 )));
             }
-            let home = app.home(caller).await?;
-            home.write(&key, bytes, content_type, &condition).await?
+            let space = app.space(caller, which).await?;
+            space.write(&key, bytes, content_type, &condition).await?
         }
     };
     Ok(written_response(StatusCode::OK, &written))
@@ -116,6 +137,7 @@ async fn restore_folder(
     caller: &Caller<'_>,
     request: &Request,
     query: &Query,
+    which: SpaceName,
     body: Body,
 ) -> Result<Response<Body>, Error> {
     if !query.flag("undelete")? {
@@ -129,6 +151,7 @@ async fn restore_folder(
         "copy_from",
         "move_from",
         "source_if_match",
+        "from_space",
     ]
     .into_iter()
     .find(|n| query.get(n).is_some())
@@ -147,7 +170,7 @@ async fn restore_folder(
             "a folder restore takes no body".into(),
         ));
     }
-    let prefix = Prefix::parse(query.require("prefix")?, app.max_key_bytes())?;
+    let prefix = Prefix::parse(query.require("prefix")?, app.max_key_bytes(which))?;
     if prefix.as_str().is_empty() || !prefix.as_str().ends_with('/') {
         return Err(Error::InvalidKey(
             "a folder to restore is a prefix ending with / (e.g. photos/2024/)".into(),
@@ -155,8 +178,8 @@ async fn restore_folder(
     }
     let limit = query.number("limit", 1..=MAX_FOLDER_RESTORE, DEFAULT_FOLDER_RESTORE)?;
     let cursor = query.get("cursor").map(VersionCursor::parse).transpose()?;
-    let home = app.home(caller).await?;
-    let restored = home.restore_folder(prefix.as_str(), limit, cursor).await?;
+    let space = app.space(caller, which).await?;
+    let restored = space.restore_folder(prefix.as_str(), limit, cursor).await?;
     Ok(json_response(StatusCode::OK, &restored))
 }
 
@@ -164,25 +187,35 @@ async fn restore_folder(
 const DEFAULT_FOLDER_RESTORE: u64 = 1000;
 const MAX_FOLDER_RESTORE: u64 = 10_000;
 
-/// A write whose content comes from the caller's home, not the body.
+/// A write whose content comes from the caller's spaces, not the body.
 enum FromExisting<'q> {
     Restore(VersionId),
     Copy {
+        from: SpaceName,
         source: Key,
         if_match: Option<&'q str>,
     },
     Move {
+        from: SpaceName,
         source: Key,
         if_match: Option<&'q str>,
     },
 }
 
 impl<'q> FromExisting<'q> {
-    /// `restore=V`, `copy_from=S` or `move_from=S` (with `source_if_match=E`), at most
-    /// one of them; `None` when the content is the body.
-    fn parse(query: &'q Query, key: &Key, max_key_bytes: usize) -> Result<Option<Self>, Error> {
-        let source = |raw| Key::parse(raw, max_key_bytes);
+    /// `restore=V`, `copy_from=S` or `move_from=S` (with `source_if_match=E`, and
+    /// `from_space`, by default the destination's `space`), at most one of them;
+    /// `None` when the content is the body.
+    fn parse(
+        query: &'q Query,
+        key: &Key,
+        space: SpaceName,
+        max_key_bytes: impl Fn(SpaceName) -> usize,
+    ) -> Result<Option<Self>, Error> {
         let if_match = query.get("source_if_match");
+        let from_space = query.space_named("from_space")?;
+        let from = from_space.unwrap_or(space);
+        let source = |raw| Key::parse(raw, max_key_bytes(from));
         let operation = match (
             query.get("restore"),
             query.get("copy_from"),
@@ -191,10 +224,12 @@ impl<'q> FromExisting<'q> {
             (None, None, None) => None,
             (Some(version), None, None) => Some(FromExisting::Restore(VersionId::parse(version)?)),
             (None, Some(raw), None) => Some(FromExisting::Copy {
+                from,
                 source: source(raw)?,
                 if_match,
             }),
             (None, None, Some(raw)) => Some(FromExisting::Move {
+                from,
                 source: source(raw)?,
                 if_match,
             }),
@@ -208,7 +243,7 @@ impl<'q> FromExisting<'q> {
             // S3 refuses a copy onto itself (InvalidRequest) whatever the caller meant;
             // say so before any AWS call.
             Some(FromExisting::Copy { source, .. } | FromExisting::Move { source, .. })
-                if source == key =>
+                if source == key && from == space =>
             {
                 Err(Error::InvalidRequest(
                     "a file cannot be copied or moved onto itself".into(),
@@ -220,6 +255,9 @@ impl<'q> FromExisting<'q> {
             Some(FromExisting::Copy { .. } | FromExisting::Move { .. }) => Ok(operation),
             _ if if_match.is_some() => Err(Error::InvalidRequest(
                 "source_if_match applies to copy_from and move_from".into(),
+            )),
+            _ if from_space.is_some() => Err(Error::InvalidRequest(
+                "from_space applies to copy_from and move_from".into(),
             )),
             _ => Ok(operation),
         }

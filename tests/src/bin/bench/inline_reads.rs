@@ -47,7 +47,9 @@ async fn read(function: &Function, key: &str, auth: &str) -> (Vec<u8>, Sample) {
     let lambda = started.elapsed();
     let body = match response["statusCode"].as_u64() {
         Some(307) => {
-            let url = response["headers"]["location"].as_str().expect("a Location");
+            let url = response["headers"]["location"]
+                .as_str()
+                .expect("a Location");
             presigned::get(url, None).await.body.to_vec()
         }
         _ => response_body(&response),
@@ -109,7 +111,10 @@ pub async fn inline_or_redirect(stack: &Stack, table: &mut Table) {
             "(compare)",
             None,
         );
-        verdicts.push((size, inline_client <= redirect_client && inline_lambda <= redirect_lambda));
+        verdicts.push((
+            size,
+            inline_client <= redirect_client && inline_lambda <= redirect_lambda,
+        ));
     }
     // The default inline limit: files up to it read inline, larger ones redirect.
     let default = homedir::config::DEFAULT_MAX_INLINE_READ_BYTES;

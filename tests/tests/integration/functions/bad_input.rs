@@ -3,6 +3,7 @@
 
 use homedir_tests::requests::{Req, query};
 use homedir_tests::stack::{Stack, User, keys_under};
+use homedir_wire::routes::Space;
 use http::Method;
 
 /// Keys the contract refuses with 400 `invalid_key`.
@@ -37,7 +38,7 @@ async fn bad_keys_are_refused_on_every_route_without_any_aws_call() {
     let app = stack.app(&[]);
     let user = User::new(stack).await;
     let root = user.home_root(stack).await;
-    for key in bad_keys(app.max_key_bytes()) {
+    for key in bad_keys(app.max_key_bytes(Space::Home)) {
         let requests = [
             Req::get("read-file", &[("key", &key)]),
             Req::put("write-file", &[("key", &key)], "payload"),
@@ -81,7 +82,7 @@ async fn the_longest_allowed_key_is_accepted() {
     let stack = Stack::get();
     let app = stack.app(&[]);
     let user = User::new(stack).await;
-    let key = "k".repeat(app.max_key_bytes());
+    let key = "k".repeat(app.max_key_bytes(Space::Home));
     Req::put("write-file", &[("key", &key)], "x")
         .token(&user.id_token)
         .send(&app)

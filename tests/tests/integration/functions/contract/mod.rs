@@ -386,6 +386,7 @@ fn every_error() -> Vec<Error> {
         Error::InvalidToken(InvalidToken::Expired),
         Error::UserDisabled,
         Error::Forbidden,
+        Error::NoTeam(""),
         Error::InvalidKey(String::new()),
         Error::InvalidRequest(String::new()),
         Error::MethodNotAllowed { allowed: "GET" },
@@ -403,6 +404,7 @@ fn every_error() -> Vec<Error> {
             | Error::InvalidToken(_)
             | Error::UserDisabled
             | Error::Forbidden
+            | Error::NoTeam(_)
             | Error::InvalidKey(_)
             | Error::InvalidRequest(_)
             | Error::MethodNotAllowed { .. }
