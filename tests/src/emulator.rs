@@ -225,3 +225,40 @@ impl Drop for PrivateStack {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A code the user pool would have e-mailed (`sign_up`, `forgot_password` or
+/// `attribute`), as the emulator keeps it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Code {
+    pub kind: String,
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Codes {
+    codes: Vec<Code>,
+}
+
+/// The codes the pool `pool` holds for `username` (oldest first): what Cognito would
+/// have e-mailed them.
+pub async fn codes(stack: &Stack, pool: &str, username: &str) -> Vec<Code> {
+    let path = format!(
+        "/_homedir/codes?{}",
+        crate::requests::query(&[("pool", pool), ("username", username)])
+    );
+    let body = request(stack, http::Method::GET, &path).await;
+    serde_json::from_slice::<Codes>(&body)
+        .expect("codes JSON")
+        .codes
+}
+
+/// The newest code of `kind` the pool holds for `username`; panics if there is none.
+pub async fn code(stack: &Stack, pool: &str, username: &str, kind: &str) -> String {
+    codes(stack, pool, username)
+        .await
+        .into_iter()
+        .rev()
+        .find(|c| c.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} code for {username}"))
+        .code
+}

@@ -5,7 +5,11 @@
 //! - [`requests`]: requests for the in-process handlers, their responses and the AWS
 //!   calls they cost;
 //! - [`runtime`]: a Lambda Runtime API on loopback that runs the real binaries;
-//! - [`emulator`]: the emulator's own call log;
+//! - [`emulator`]: the emulator's own call log, its faults and the codes its user pools
+//!   would have e-mailed;
+//! - [`served`]: the function binaries served by homedir-gateway for a stack of a
+//!   test's own;
+//! - [`totp`]: the codes of an authenticator app (RFC 6238);
 //! - [`forge`]: forged tokens and keys aimed at another user's home;
 //! - [`presigned`]: plain HTTP to the URLs the API signs, as a client sends it;
 //! - [`data`]: random test data and its digest;
@@ -21,7 +25,9 @@ pub mod forge;
 pub mod presigned;
 pub mod requests;
 pub mod runtime;
+pub mod served;
 pub mod stack;
+pub mod totp;
 
 /// `relative`, a path inside the repository (this crate is its `tests/` folder).
 pub fn repo_path(relative: &str) -> PathBuf {
