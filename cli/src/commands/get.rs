@@ -9,11 +9,11 @@ use http::{Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Empty};
 use tokio::io::AsyncWriteExt;
 
-use super::{base_name, emit};
+use super::{base_name, emit, is_folder};
 use crate::api::{Api, network_error};
 use crate::cli::Get;
 use crate::error::{Error, Result};
-use crate::human::bytes;
+use crate::human::{bytes, visible};
 use crate::progress::Progress;
 
 pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
@@ -38,12 +38,22 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
             path.display()
         )));
     }
-    let reply = api
+    let reply = match api
         .call(Method::GET, routes::READ_FILE)
         .query("key", &args.key)
         .about(&args.key)
         .send()
-        .await?;
+        .await
+    {
+        // `get photos` of the folder photos/: say so, as for `get photos/`.
+        Err(Error::NotFound(_)) if is_folder(api, &format!("{}/", args.key)).await? => {
+            return Err(Error::Usage(format!(
+                "{} is a folder: list it with homedir ls {}/",
+                args.key, args.key
+            )));
+        }
+        other => other?,
+    };
     let mut sink = Sink::open(target.as_deref()).await?;
     let size = if reply.status == StatusCode::TEMPORARY_REDIRECT {
         let location = reply
@@ -59,7 +69,7 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
     match target {
         Some(path) => emit(&[format!(
             "downloaded {} to {} ({})",
-            args.key,
+            visible(&args.key),
             path.display(),
             bytes(size)
         )]),

@@ -38,7 +38,7 @@ use crate::api::Api;
 use crate::auth::{self, Tokens};
 use crate::cli::Put;
 use crate::error::{Error, Result};
-use crate::human::bytes;
+use crate::human::{bytes, visible};
 use crate::progress::Progress;
 use crate::state::{self, FileId, Saved};
 
@@ -79,8 +79,9 @@ pub async fn put(api: &Api, args: Put, quiet: bool) -> Result<()> {
         put_large(api, path, &meta, &key, &content_type, args.if_absent, quiet).await?
     };
     emit(&[format!(
-        "uploaded {} to {key} ({})",
+        "uploaded {} to {} ({})",
         path.display(),
+        visible(&key),
         bytes(written)
     )])
 }
