@@ -70,6 +70,10 @@ pub fn cognito_error<E: ProvideErrorMetadata, R>(
             "an account with that email exists: sign in, or run homedir reset-password".into(),
         ),
         (Some("InvalidPasswordException"), _) => rule(),
+        // At sign-in the code is the authenticator app's, not one that was sent.
+        (Some("CodeMismatchException"), Step::SecondFactor) => Error::Invalid(
+            "that code is not right; enter the current code from your authenticator app".into(),
+        ),
         (Some("CodeMismatchException"), _) => {
             Error::Invalid("that code is not the one sent; check it and try again".into())
         }
@@ -78,6 +82,11 @@ pub fn cognito_error<E: ProvideErrorMetadata, R>(
         }
         (Some("ExpiredCodeException"), _) => Error::Invalid(
             "that code has expired; ask for a new one (homedir confirm --resend, or homedir reset-password again)"
+                .into(),
+        ),
+        (Some("SoftwareTokenMFANotFoundException"), _) => Error::Forbidden(
+            "this stack does not offer authenticator apps (its user pool's TOTP MFA is off); \
+             ask its operator"
                 .into(),
         ),
         (Some("EnableSoftwareTokenMFAException"), _) => {

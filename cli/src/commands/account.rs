@@ -26,7 +26,8 @@ pub async fn login(args: Login) -> Result<()> {
                     Some(code) => code,
                     None => answers.line("Code from your authenticator app: ", "--code")?,
                 };
-                challenge::answer_code(&settings, &email, &session, code.trim()).await?
+                let code = app_code(&code, "--code CODE")?;
+                challenge::answer_code(&settings, &email, &session, code).await?
             }
             SignIn::NewPassword { session } => {
                 emit(&["this is an invitation's temporary password: choose your own".into()])?;
@@ -39,12 +40,25 @@ pub async fn login(args: Login) -> Result<()> {
                 show_key(&email, &secret)?;
                 let holder = Holder::Session(session.as_deref().unwrap_or_default());
                 let code = answers.line("Code the app shows for it: ", "--password-stdin")?;
-                let verified = challenge::verify_key(&settings, &holder, code.trim()).await?;
+                let code = app_code(&code, "its code on the line after the password")?;
+                let verified = challenge::verify_key(&settings, &holder, code).await?;
                 challenge::finish_set_up(&settings, &email, verified.as_deref().unwrap_or_default())
                     .await?
             }
         };
     }
+}
+
+/// An authenticator app's code as typed or read: an empty one (standard input ended
+/// before it) is not sent to Cognito, which would only call it malformed.
+fn app_code<'a>(code: &'a str, how: &str) -> Result<&'a str> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(Error::Usage(format!(
+            "the current code of your authenticator app is needed: give {how}"
+        )));
+    }
+    Ok(code)
 }
 
 /// The email of the command, or asked for.
@@ -179,8 +193,9 @@ pub async fn mfa(password_stdin: bool) -> Result<()> {
     let holder = Holder::AccessToken(&access_token);
     let (secret, _) = challenge::new_key(&settings, &holder).await?;
     show_key(&email, &secret)?;
-    let code = answers.line("Code the app shows for it: ", "--password-stdin")?;
-    challenge::verify_key(&settings, &holder, code.trim()).await?;
+    let code = answers.line("Code the app shows for it: ", "--code-stdin")?;
+    let code = app_code(&code, "--code-stdin with the code on standard input")?;
+    challenge::verify_key(&settings, &holder, code).await?;
     challenge::prefer_key(&settings, &access_token).await?;
     emit(&["the authenticator app is now your second factor at sign-in".into()])
 }
