@@ -295,13 +295,24 @@ impl E2e {
     }
 
     pub(crate) async fn delete_account(&self, user: &Account) {
-        aws_sdk_cognitoidentityprovider::Client::new(&self.admin)
+        self.delete_user(&user.pool_id, &user.email).await;
+    }
+
+    /// Deletes the user `username` of `pool_id` (one a client signed up itself).
+    pub(crate) async fn delete_user(&self, pool_id: &str, username: &str) {
+        self.idp()
             .admin_delete_user()
-            .user_pool_id(&user.pool_id)
-            .username(&user.email)
+            .user_pool_id(pool_id)
+            .username(username)
             .send()
             .await
             .unwrap_or_else(|e| panic!("AdminDeleteUser: {}", DisplayErrorContext(&e)));
+    }
+
+    /// The user pool API with the admin configuration (and, for the unsigned calls a
+    /// client makes, such as REFRESH_TOKEN_AUTH, the same endpoint).
+    pub(crate) fn idp(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.admin)
     }
 }
 
