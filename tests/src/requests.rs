@@ -139,6 +139,14 @@ impl Reply {
             .to_owned()
     }
 
+    /// The `error.message` of an error response.
+    pub fn message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.0
             .headers()

@@ -86,12 +86,15 @@ struct RawClaims {
     username: Option<String>,
     #[serde(rename = "custom:team")]
     team: Option<String>,
+    aud: Option<String>,
 }
 
 type KeySet = HashMap<String, Arc<DecodingKey>>;
 
 /// Verifies Cognito ID tokens of one user pool and app client.
 pub struct TokenVerifier {
+    /// The app client id every ID token's `aud` must be.
+    client_id: String,
     validation: Validation,
     jwks_url: Uri,
     cooldown: Duration,
@@ -114,12 +117,15 @@ impl TokenVerifier {
             .map_err(|_| Error::Internal("the JWKS URL does not parse".into()))?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[config.issuer()]);
-        validation.set_audience(&[&config.user_pool_client_id]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // `aud` is checked after `token_use` (see `verify`): an access token has no
+        // `aud`, and its caller deserves to hear it sent the wrong token.
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         // Cognito and Lambda clocks are NTP-synced; an expired token is expired.
         validation.leeway = 0;
 
         Ok(TokenVerifier {
+            client_id: config.user_pool_client_id.clone(),
             validation,
             jwks_url,
             cooldown: config.jwks_refetch_cooldown,
@@ -158,6 +164,9 @@ impl TokenVerifier {
         let claims = data.claims;
         if claims.token_use != "id" {
             return Err(reject(InvalidToken::TokenUse));
+        }
+        if claims.aud.as_deref() != Some(self.client_id.as_str()) {
+            return Err(reject(InvalidToken::Audience));
         }
         if claims.sub.is_empty() || claims.sub.len() > 128 {
             return Err(reject(InvalidToken::Claims));

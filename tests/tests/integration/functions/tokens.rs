@@ -162,6 +162,26 @@ async fn forged_and_foreign_tokens_are_invalid_with_no_aws_call() {
     )
     .await;
 
+    // Validly signed ID tokens without an `aud`, or with a list of them.
+    let mut no_aud = claims.clone();
+    no_aud.as_object_mut().unwrap().remove("aud");
+    assert_refused(
+        stack,
+        &sign(&no_aud, &ours, &kid),
+        "invalid_token",
+        "no aud",
+    )
+    .await;
+    let mut aud_list = claims.clone();
+    aud_list["aud"] = Value::Array(vec![claims["aud"].clone()]);
+    assert_refused(
+        stack,
+        &sign(&aud_list, &ours, &kid),
+        "invalid_token",
+        "aud list",
+    )
+    .await;
+
     // Validly signed, but not an ID token.
     let mut access_use = claims.clone();
     access_use["token_use"] = Value::String("access".into());
@@ -190,6 +210,16 @@ async fn real_tokens_of_the_wrong_kind_client_or_pool_are_invalid() {
     let stack = Stack::get();
     let user = User::new(stack).await;
     assert_refused(stack, &user.access_token, "invalid_token", "access token").await;
+    // A real access token has no `aud`: it is still told it is not an ID token.
+    let reply = Req::get("list", &[])
+        .token(&user.access_token)
+        .send(&stack.app(&[]))
+        .await;
+    assert!(
+        reply.message().contains("access token?"),
+        "the access token's 401 says what was sent: {}",
+        reply.message()
+    );
 
     // Same pool, an app client the API does not trust: wrong `aud`.
     let other_client = User::in_pool(

@@ -29,6 +29,7 @@ const REGION: &str = "us-east-1";
 const BUCKET: &str = "homedir-test-homebucket-1a2b3c4d5e6f";
 const OTHER_BUCKET: &str = "homedir-other-homebucket-6f5e4d3c2b1a";
 const HOME_PREFIX: &str = "home";
+const TEAM_PREFIX: &str = "teams";
 const IDENTITY_POOL: &str = "us-east-1:aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
 const OTHER_IDENTITY_POOL: &str = "us-east-1:bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb";
 const USER_POOL_ID: &str = "us-east-1_AbC123xyz";
@@ -58,6 +59,7 @@ fn placeholders() -> Vec<(&'static str, String)> {
         ("AWS::URLSuffix", "amazonaws.com".into()),
         ("HomeBucket", BUCKET.into()),
         ("HomePrefix", HOME_PREFIX.into()),
+        ("TeamPrefix", TEAM_PREFIX.into()),
         ("IdentityPool", IDENTITY_POOL.into()),
         ("UserPool.Arn", user_pool_arn(USER_POOL_ID)),
         ("ReadFileLogGroup.Arn", log_group_arn("read-file")),
@@ -152,6 +154,8 @@ struct CaseTable {
     placeholders: BTreeMap<String, String>,
     values: BTreeMap<String, String>,
     identities: BTreeMap<String, String>,
+    /// Identity name → the session tags its credentials carry (absent: none).
+    principal_tags: BTreeMap<String, BTreeMap<String, String>>,
     documents: Vec<String>,
     cases: Vec<S3Case>,
 }
@@ -227,6 +231,12 @@ impl CaseTable {
             };
             context.insert(key.clone(), typed);
         }
+        for (key, value) in self.tags(&case.identity) {
+            context.insert(
+                format!("aws:PrincipalTag/{key}"),
+                ContextValue::String(value.clone()),
+            );
+        }
         if !case.context.contains_key("aws:SecureTransport") {
             context.insert("aws:SecureTransport".into(), ContextValue::Boolean(true));
             context.insert("s3:TlsVersion".into(), ContextValue::Number(1.3));
@@ -234,19 +244,31 @@ impl CaseTable {
         context
     }
 
-    /// A document of the table as IAM sees it for a request by `identity`.
-    fn document(&self, file: &str, identity: &str) -> IAMPolicy {
-        self.parse(file, &policy_text(file), identity)
+    /// The session tags of the identity named `who`.
+    fn tags(&self, who: &str) -> BTreeMap<String, String> {
+        self.principal_tags.get(who).cloned().unwrap_or_default()
     }
 
-    /// `text` (the content of `file`) with the table's placeholders and the caller's
-    /// Identity ID filled in, as an iam-rs policy.
-    fn parse(&self, file: &str, text: &str, identity: &str) -> IAMPolicy {
+    /// A document of the table as IAM sees it for a request by the identity `who`.
+    fn document(&self, file: &str, who: &str) -> IAMPolicy {
+        self.parse(file, &policy_text(file), who)
+    }
+
+    /// `text` (the content of `file`) with the table's placeholders, the caller's
+    /// Identity ID and principal tags filled in, as an iam-rs policy.
+    fn parse(&self, file: &str, text: &str, who: &str) -> IAMPolicy {
+        let identity = self
+            .identities
+            .get(who)
+            .unwrap_or_else(|| panic!("identity {who} is not in `identities`"));
         let mut text = text.to_owned();
         for (name, value) in &self.placeholders {
             text = text.replace(&format!("${{{name}}}"), value);
         }
         text = text.replace(IAM_VARIABLE, identity);
+        let document: Json =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"));
+        let text = with_principal_tags(document, &self.tags(who)).to_string();
         assert!(
             !text.contains("${"),
             "{file}: a placeholder has no value in cases.json:\n{text}"
@@ -267,11 +289,11 @@ impl CaseTable {
     /// The decision for one case: the table's documents together, as S3 evaluates a
     /// same-account request (an explicit deny in any wins; an allow in any grants).
     fn decide(&self, case: &S3Case) -> Decision {
-        let identity = self.identity(case);
+        self.identity(case);
         let documents = self
             .documents
             .iter()
-            .map(|file| self.document(file, identity))
+            .map(|file| self.document(file, &case.identity))
             .collect();
         self.decide_with(case, documents)
     }
@@ -292,6 +314,97 @@ impl CaseTable {
             EvaluationOptions::default(),
         )
     }
+}
+
+/// `${aws:PrincipalTag/K}` in `document` resolved as IAM resolves it for a session
+/// with `tags` (IAM User Guide, "Policy variables with no value":
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value>).
+/// A present tag is its value. For an absent one, a `Resource` (or `NotResource`)
+/// entry holding it matches no resource, so the entry is dropped (a statement left
+/// with none applies to nothing and is dropped too); in a `Condition` value it is
+/// effectively null, which `StringEquals`/`StringLike` never match and
+/// `StringNotEquals`/`StringNotLike` always do: a value no request carries has exactly
+/// that effect. (iam-rs alone would put an empty string there, so `teams//*` would
+/// match `teams//f`.)
+fn with_principal_tags(mut document: Json, tags: &BTreeMap<String, String>) -> Json {
+    const NO_VALUE: &str = "\u{0}no value\u{0}";
+    let resolve = |text: &str| -> Option<String> {
+        let mut out = text.to_owned();
+        while let Some(start) = out.find("${aws:PrincipalTag/") {
+            let end = start + out[start..].find('}')?;
+            let key = &out[start + "${aws:PrincipalTag/".len()..end];
+            let value = tags.get(key)?.clone();
+            out.replace_range(start..=end, &value);
+        }
+        Some(out)
+    };
+    let statements = document["Statement"]
+        .as_array_mut()
+        .expect("Statement list");
+    statements.retain_mut(|statement| {
+        for element in ["Resource", "NotResource"] {
+            let Some(resources) = statement.get_mut(element) else {
+                continue;
+            };
+            let kept: Vec<Json> = match resources {
+                Json::String(one) => vec![Json::String(one.clone())],
+                Json::Array(many) => many.clone(),
+                _ => continue,
+            }
+            .into_iter()
+            .filter_map(|r| r.as_str().and_then(resolve).map(Json::String))
+            .collect();
+            if kept.is_empty() {
+                return false;
+            }
+            *resources = Json::Array(kept);
+        }
+        if let Some(Json::Object(operators)) = statement.get_mut("Condition") {
+            for keys in operators.values_mut() {
+                let Json::Object(keys) = keys else { continue };
+                for values in keys.values_mut() {
+                    let fill = |v: &mut Json| {
+                        if let Json::String(text) = v {
+                            *text = resolve(text).unwrap_or_else(|| NO_VALUE.to_owned());
+                        }
+                    };
+                    match values {
+                        Json::Array(many) => many.iter_mut().for_each(fill),
+                        one => fill(one),
+                    }
+                }
+            }
+        }
+        true
+    });
+    document
+}
+
+#[test]
+fn principal_tags_resolve_as_iam_resolves_them() {
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": ["arn:aws:s3:::b/t/${aws:PrincipalTag/team}/*", "arn:aws:s3:::b/x"]},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/team}",
+         "Condition": {"StringLike": {"s3:prefix": "t/${aws:PrincipalTag/team}/*"}}}
+    ]});
+    let acme = BTreeMap::from([("team".to_owned(), "acme".to_owned())]);
+    let tagged = with_principal_tags(document.clone(), &acme);
+    assert_eq!(
+        tagged["Statement"][0]["Resource"],
+        serde_json::json!(["arn:aws:s3:::b/t/acme/*", "arn:aws:s3:::b/x"])
+    );
+    assert_eq!(
+        tagged["Statement"][1]["Condition"]["StringLike"]["s3:prefix"],
+        "t/acme/*"
+    );
+    let untagged = with_principal_tags(document, &BTreeMap::new());
+    // The resource with the variable matches nothing: only the plain one is left, and
+    // the statement whose only resource held it is gone.
+    assert_eq!(
+        untagged["Statement"],
+        serde_json::json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/x"]}])
+    );
 }
 
 fn meaning(decision: Decision) -> &'static str {
@@ -386,6 +499,17 @@ fn the_shared_table_is_well_formed_and_agrees_with_these_tests() {
     assert_eq!(table.values["bucket"], BUCKET);
     assert_eq!(table.values["other_bucket"], OTHER_BUCKET);
     assert_eq!(table.values["prefix"], HOME_PREFIX);
+    assert_eq!(table.values["team_prefix"], TEAM_PREFIX);
+    assert_eq!(
+        table.placeholders["TeamPrefix"],
+        table.values["team_prefix"]
+    );
+    for who in table.principal_tags.keys() {
+        assert!(
+            table.identities.contains_key(who),
+            "principal_tags names {who}, who is not in `identities`"
+        );
+    }
     assert_eq!(table.placeholders["HomeBucket"], table.values["bucket"]);
     assert_eq!(table.placeholders["HomePrefix"], table.values["prefix"]);
     assert_eq!(table.identities["A"], A);
@@ -410,15 +534,14 @@ fn every_statement_of_the_evaluated_documents_decides_some_case() {
             without["Statement"].as_array_mut().unwrap().remove(index);
             let without = without.to_string();
             let changed = table.cases.iter().any(|case| {
-                let identity = &table.identities[&case.identity];
                 let documents = table
                     .documents
                     .iter()
                     .map(|f| {
                         if f == file {
-                            table.parse(f, &without, identity)
+                            table.parse(f, &without, &case.identity)
                         } else {
-                            table.document(f, identity)
+                            table.document(f, &case.identity)
                         }
                     })
                     .collect();
@@ -607,6 +730,17 @@ trust_cases! {
         COGNITO, "sts:AssumeRole", Some(IDENTITY_POOL), with_authenticated_at(0) => NotApplicable;
     trust_denies_assume_role_with_saml:
         COGNITO, "sts:AssumeRoleWithSAML", Some(IDENTITY_POOL), with_authenticated_at(0) => NotApplicable;
+    // The identity pool's principal tag (team) needs sts:TagSession, on the same
+    // conditions as the role itself (Amazon Cognito Developer Guide, "Using attributes
+    // for access control policy example").
+    trust_allows_this_pool_to_tag_the_session:
+        COGNITO, "sts:TagSession", Some(IDENTITY_POOL), with_authenticated_at(0) => Allow;
+    trust_denies_another_pool_to_tag_the_session:
+        COGNITO, "sts:TagSession", Some(OTHER_IDENTITY_POOL), with_authenticated_at(0) => NotApplicable;
+    trust_denies_guests_to_tag_the_session:
+        COGNITO, "sts:TagSession", Some(IDENTITY_POOL), Amr::Values(vec!["unauthenticated".into()]) => NotApplicable;
+    trust_denies_setting_a_source_identity:
+        COGNITO, "sts:SetSourceIdentity", Some(IDENTITY_POOL), with_authenticated_at(0) => NotApplicable;
 }
 
 #[test]
@@ -767,12 +901,17 @@ function_cases! {
 fn every_permission_policy_file_is_a_valid_iam_policy() {
     // iam-rs's validator wants a Resource in every statement, which a trust policy
     // never has, so the trust policies are only parsed (above), not validated here.
+    let table = case_table();
     for (file, caller) in [
-        ("authenticated-s3-policy.json", Some(A)),
+        ("authenticated-s3-policy.json", Some("A")),
         ("bucket-policy.json", None),
         ("function-policy.json", None),
     ] {
-        let parsed = policy(file, caller);
+        let parsed = match caller {
+            // as IAM sees it for A, whose session carries a team tag
+            Some(who) => table.parse(file, &policy_text(file), who),
+            None => policy(file, None),
+        };
         if let Err(e) = parsed.validate_result() {
             panic!("{file} does not validate: {e}");
         }

@@ -24,3 +24,4 @@ mod functions;
 mod iam;
 mod retention;
 mod support;
+mod teams;
