@@ -90,21 +90,50 @@ impl WebConfig {
     }
 
     /// The Content-Security-Policy: the page's own files only, no inline script or
-    /// style, network access to the API (same origin), Cognito and the bucket.
+    /// style, network access to the API (same origin), Cognito and the bucket; images,
+    /// audio, video and frames (previews) from the bucket's presigned links only.
+    ///
+    /// A preview shows a file from the bucket's origin, never the page's: S3 serves
+    /// only passive types inline there (images but SVG, audio, video, PDF, plain
+    /// text; `homedir::storage::presign`), everything else as an attachment, and the
+    /// page's own origin never frames or runs a stored file. `object-src` stays
+    /// `'none'` (through `default-src`): no plugin content at all.
     pub fn content_security_policy(&self) -> String {
         let mut connect = vec!["'self'".to_owned()];
         // Checked in from_lookup: an http(s) URL.
         if let Ok(origin) = origin_of(&self.cognito_url) {
             connect.push(origin);
         }
+        let mut bucket: Vec<String> = Vec::new();
         for origin in &self.s3_origins {
             if !connect.contains(origin) {
                 connect.push(origin.clone());
             }
+            if !bucket.contains(origin) {
+                bucket.push(origin.clone());
+            }
         }
+        let bucket = bucket.join(" ");
+        let with_bucket = |sources: &str| {
+            if bucket.is_empty() {
+                sources.to_owned()
+            } else if sources.is_empty() {
+                bucket.clone()
+            } else {
+                format!("{sources} {bucket}")
+            }
+        };
+        let media = with_bucket("");
+        let media = if media.is_empty() {
+            "'none'".to_owned()
+        } else {
+            media
+        };
         format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src {}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src {}; \
+             media-src {media}; frame-src {media}; connect-src {}; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+            with_bucket("'self' data:"),
             connect.join(" ")
         )
     }
@@ -179,5 +208,16 @@ mod tests {
             "one origin listed once: {}",
             local.content_security_policy()
         );
+        for part in [
+            "img-src 'self' data: http://127.0.0.1:5000;",
+            "media-src http://127.0.0.1:5000;",
+            "frame-src http://127.0.0.1:5000;",
+        ] {
+            assert!(
+                local.content_security_policy().contains(part),
+                "previews load from the bucket's links only: {part} in {}",
+                local.content_security_policy()
+            );
+        }
     }
 }

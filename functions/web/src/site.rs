@@ -43,8 +43,28 @@ const ASSETS: &[(&str, &[u8], &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "files.js",
+        include_bytes!("../page/files.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "folders.js",
+        include_bytes!("../page/folders.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "place.js",
+        include_bytes!("../page/place.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "transfer.js",
         include_bytes!("../page/transfer.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "ui.js",
+        include_bytes!("../page/ui.js"),
         "text/javascript; charset=utf-8",
     ),
 ];
@@ -54,8 +74,8 @@ const INDEX: &str = include_str!("../page/index.html");
 /// Where `index.html` takes the page's settings.
 const CONFIG_PLACEHOLDER: &str = "{{CONFIG}}";
 
-/// What `web` serves at `/` and under `assets/` (the prefix cargo lambda watch adds
-/// locally, `/lambda-url/web`, is ignored).
+/// What `web` serves at `/` and under `assets/` (the prefix the local gateway adds,
+/// `/lambda-url/web`, is ignored).
 const LOCAL_PREFIX: &str = "/lambda-url/web";
 
 /// One file ready to serve.
@@ -130,9 +150,29 @@ impl Site {
         }
     }
 
-    /// The answer to one request (also used by the tests, without a Lambda runtime).
-    pub fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Body> {
+    /// The answer to one request (also used by the tests, without a Lambda runtime);
+    /// `target` is the path with its query, if any.
+    pub fn respond(&self, method: &Method, target: &str, headers: &HeaderMap) -> Response<Body> {
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (target, None),
+        };
         let mut response = match (self.find(path), method) {
+            // The page's local address without its slash would load the page with its
+            // relative `assets/…` resolved beside it (`/lambda-url/assets/…`, no
+            // function there): a blank page. Send the browser to the address with the
+            // slash, query kept (the fragment, the page's place, stays in the browser).
+            (Some(_), m) if path == LOCAL_PREFIX && (m == Method::GET || m == Method::HEAD) => {
+                let mut response = plain(StatusCode::PERMANENT_REDIRECT, "the page is at web/\n");
+                let location = match query {
+                    Some(query) => format!("{LOCAL_PREFIX}/?{query}"),
+                    None => format!("{LOCAL_PREFIX}/"),
+                };
+                if let Ok(location) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+                response
+            }
             (None, _) => plain(StatusCode::NOT_FOUND, "not found\n"),
             (Some(_), m) if m != Method::GET && m != Method::HEAD => {
                 let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -206,7 +246,11 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 
 /// The `web` function's handler: the page, its files, 404 or 405; one log line.
 pub async fn serve(site: &Site, request: Request) -> Result<Response<Body>, HandlerError> {
-    let response = site.respond(request.method(), request.uri().path(), request.headers());
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().path(), |target| target.as_str());
+    let response = site.respond(request.method(), target, request.headers());
     tracing::info!(
         route = "web",
         method = %request.method(),
@@ -301,7 +345,9 @@ pub(crate) mod tests {
                 "default-src 'none'",
                 "script-src 'self'",
                 "style-src 'self'",
-                "img-src 'self' data:",
+                "img-src 'self' data: https://b.s3.eu-west-1.amazonaws.com https://b.s3.amazonaws.com;",
+                "media-src https://b.s3.eu-west-1.amazonaws.com https://b.s3.amazonaws.com;",
+                "frame-src https://b.s3.eu-west-1.amazonaws.com https://b.s3.amazonaws.com;",
                 "frame-ancestors 'none'",
                 "base-uri 'none'",
                 "form-action 'self'",
@@ -360,6 +406,11 @@ pub(crate) mod tests {
             assert_eq!(refused.status(), 405, "{method}");
             assert_eq!(refused.headers()[header::ALLOW], "GET, HEAD");
         }
+        assert_eq!(
+            get(&site, Method::GET, "/?x=1").headers()[header::ETAG],
+            etag,
+            "a query changes nothing"
+        );
         let mut conditional = HeaderMap::new();
         conditional.insert(header::IF_NONE_MATCH, etag.clone());
         let not_modified = site.respond(&Method::GET, "/", &conditional);
@@ -367,5 +418,35 @@ pub(crate) mod tests {
         assert!(matches!(not_modified.body(), Body::Empty));
         conditional.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
         assert_eq!(site.respond(&Method::GET, "/", &conditional).status(), 200);
+    }
+
+    #[test]
+    fn the_local_address_without_its_slash_is_sent_to_the_page() {
+        let site = site();
+        for (target, location) in [
+            ("/lambda-url/web", "/lambda-url/web/"),
+            ("/lambda-url/web?a=b%2Fc", "/lambda-url/web/?a=b%2Fc"),
+        ] {
+            for method in [Method::GET, Method::HEAD] {
+                let response = get(&site, method.clone(), target);
+                assert_eq!(response.status(), 308, "{method} {target}");
+                assert_eq!(response.headers()[header::LOCATION], location);
+                assert!(
+                    response.headers()[header::CONTENT_SECURITY_POLICY]
+                        .to_str()
+                        .unwrap()
+                        .contains("default-src 'none'")
+                );
+            }
+        }
+        assert_eq!(get(&site, Method::POST, "/lambda-url/web").status(), 405);
+        for page in ["/lambda-url/web/", "/", ""] {
+            assert_eq!(get(&site, Method::GET, page).status(), 200, "{page}");
+        }
+        // Its assets, where the page with the slash asks for them.
+        assert_eq!(
+            get(&site, Method::GET, "/lambda-url/web/assets/files.js").status(),
+            200
+        );
     }
 }
