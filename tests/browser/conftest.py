@@ -49,13 +49,15 @@ def browser(downloads: Path) -> Iterator[Any]:
     for flag in (
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1100,760", f"--user-data-dir={profile}",
+        "--disable-dev-shm-usage", "--window-size=1280,800", f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
         "safebrowsing.enabled": False,
+        # Bulk downloads save one file after another: allowed once, as a person would.
+        "profile.default_content_setting_values.automatic_downloads": 1,
     })
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
@@ -65,6 +67,20 @@ def browser(downloads: Path) -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def faults() -> Iterator[Any]:
+    """Emulator faults for one test (delays, errors), all reset when it ends."""
+    from helpers import emulator
+
+    def inject(operation: str, kind: str, **more: Any) -> None:
+        emulator("/_homedir/faults", "POST", {"operation": operation, "kind": kind, **more})
+
+    try:
+        yield inject
+    finally:
+        emulator("/_homedir/faults/reset", "POST")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -128,7 +128,68 @@ def visible_controls(driver: WebDriver) -> list[str]:
 
 
 def names_listed(driver: WebDriver) -> list[str]:
-    return [row.find_element(By.CSS_SELECTOR, "th").text for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr")]
+    """The names the listing shows, in order; a folder's with its "/" (a search result's
+    with its path)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#rows tr')].map(r => r.dataset.name + (r.dataset.kind === 'folder' ? '/' : ''))")
+
+
+def listed(driver: WebDriver, names: list[str], what: str = "the listing", timeout: float = WAIT) -> None:
+    """Waits until the listing shows exactly `names` (in any order) and is not loading."""
+    wait_for(f"{what}: {sorted(names)}", lambda: sorted(names_listed(driver)) == sorted(names) and not busy(driver),
+             timeout=timeout)
+
+
+def busy(driver: WebDriver) -> bool:
+    return driver.execute_script(
+        "return document.getElementById('listing').getAttribute('aria-busy') === 'true'"
+        " || !document.getElementById('progress').hidden")
+
+
+def row_of(driver: WebDriver, name: str) -> WebElement:
+    """The listing's row of `name` (a folder's without its "/")."""
+    def find() -> WebElement | None:
+        for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr"):
+            if row.get_attribute("data-name") == name:
+                return row
+        return None
+    return wait_for(f"the row of {name!r}", find)
+
+
+def row_action(driver: WebDriver, name: str, label: str) -> None:
+    """Clicks one of a row's quick actions (shown on hover or focus), e.g. "Download"."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    row = row_of(driver, name)
+    ActionChains(driver).move_to_element(row).perform()
+    labelled(driver, f"{label} {name}").click()
+
+
+def menu_action(driver: WebDriver, name: str, item: str) -> None:
+    """Opens a row's actions menu ("More actions for NAME") and picks `item`."""
+    labelled(driver, f"More actions for {name}").click()
+    wait_for("the actions menu", lambda: by_id(driver, "menu").is_displayed())
+    for element in by_id(driver, "menu").find_elements(By.CSS_SELECTOR, "[role=menuitem]"):
+        if element.text == item:
+            element.click()
+            return
+    raise AssertionError(f"no {item!r} in the menu: {by_id(driver, 'menu').text!r}")
+
+
+def transfers(driver: WebDriver, state: str) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, f"#transfers-list li.{state}")
+
+
+def viewport(driver: WebDriver, width: int, height: int) -> None:
+    """Sizes the window so that the page itself (the viewport) is width × height."""
+    outer = driver.get_window_size()
+    inner = driver.execute_script("return [innerWidth, innerHeight]")
+    driver.set_window_size(width + outer["width"] - inner[0], height + outer["height"] - inner[1])
+    wait_for(f"a {width}×{height} viewport",
+             lambda: driver.execute_script("return [innerWidth, innerHeight]") == [width, height], timeout=10)
+
+
+def idle(driver: WebDriver) -> None:
+    wait_for("the page to finish what it does", lambda: not busy(driver))
 
 
 def status_text(driver: WebDriver) -> str:
@@ -163,7 +224,7 @@ def sign_in(driver: WebDriver, email: str, password: str) -> None:
 
 def signed_in_as(driver: WebDriver, email: str) -> None:
     wait_for("the file view", lambda: by_id(driver, "files-view").is_displayed())
-    assert by_id(driver, "account-email").text == email
+    assert by_id(driver, "account-email").get_attribute("textContent") == email
     wait_for("the listing", lambda: by_id(driver, "listing").get_attribute("aria-busy") is None)
 
 

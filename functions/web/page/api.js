@@ -1,5 +1,6 @@
-// The homedir API, same origin as the page. Keys travel percent-encoded in the query
-// string (a space as %20: `+` is a literal plus to the API).
+// The homedir API, same origin as the page. Keys travel in the query string, which
+// the API decodes the way forms encode it (URLSearchParams: `+` and %20 are a space,
+// %2B a plus sign), so every query here is built by URLSearchParams.
 
 /** A failed API call: the HTTP status, the API's error code and words for people. */
 export class ApiError extends Error {
@@ -10,9 +11,9 @@ export class ApiError extends Error {
   }
 }
 
-// The API's error codes (README, "Errors"), in words. Never the raw body.
+// The API's error codes (docs/api.md, "Errors"), in words. Never the raw body.
 const MESSAGES = {
-  invalid_key: "That name cannot be used: no empty, \".\" or \"..\" parts, no leading or trailing \"/\".",
+  invalid_key: "That name cannot be used: no empty, \".\" or \"..\" parts, no \"/\" at either end, no control or text-direction characters.",
   invalid_request: "The request was refused as malformed.",
   missing_token: "Your session has ended. Sign in again.",
   invalid_token: "Your session has ended. Sign in again.",
@@ -21,7 +22,7 @@ const MESSAGES = {
   not_found: "That file no longer exists.",
   method_not_allowed: "The service does not offer that operation.",
   precondition_failed: "The file changed in the meantime. Refresh and try again.",
-  payload_too_large: "That file is too large.",
+  payload_too_large: "That file is too large for this operation.",
   upstream_throttled: "The service is busy. Try again in a moment.",
   upstream_unavailable: "The service is unavailable right now. Try again in a moment.",
   internal: "Something went wrong on the server.",
@@ -31,15 +32,40 @@ export function describeStatus(status, code) {
   return MESSAGES[code] || `The service answered with an error (HTTP ${status}).`;
 }
 
+/** `name=value&…` for the values that are set, form-encoded. */
 export function encodeQuery(params) {
-  return Object.entries(params)
-    .filter(([, value]) => value !== undefined && value !== null)
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
-    .join("&");
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== false) query.append(name, String(value));
+  }
+  return query.toString();
+}
+
+const sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new DOMException("aborted", "AbortError"));
+      },
+      { once: true },
+    );
+  });
+export { sleep };
+
+/** Runs `work(item)` over `items`, `limit` at a time; stops taking new items once `signal` aborts. */
+export async function pool(items, limit, work, signal) {
+  const queue = [...items];
+  const worker = async () => {
+    while (queue.length && !signal?.aborted) await work(queue.shift());
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
 }
 
 export class Api {
-  /** `apiBase` is "" behind API Gateway (/list) and /lambda-url under cargo lambda watch (/lambda-url/list/). */
+  /** `apiBase` is "" behind API Gateway (/list) and /lambda-url locally (/lambda-url/list/). */
   constructor(config, auth, onSignedOut) {
     this.base = config.apiBase || "";
     this.auth = auth;
@@ -83,30 +109,94 @@ export class Api {
     return (await this.call(method, route, params, options)).json();
   }
 
-  /** Every page of a listing, following next_cursor. */
-  async all(params, field) {
+  /** One page of a listing. */
+  page(params, signal) {
+    return this.json("GET", "list", params, { signal });
+  }
+
+  /** Every page of a listing, following next_cursor; `onPage(items)` after each. */
+  async all(params, field, { signal, onPage } = {}) {
     const items = { files: [], folders: [], versions: [] };
     let cursor;
     do {
-      const page = await this.json("GET", "list", { ...params, cursor });
+      const page = await this.page({ ...params, cursor }, signal);
       for (const name of ["files", "folders", "versions"]) {
         if (page[name]) items[name].push(...page[name]);
       }
+      onPage?.(field ? items[field] : items, page);
       cursor = page.next_cursor;
-    } while (cursor);
+    } while (cursor && !signal?.aborted);
     return field ? items[field] : items;
   }
 
-  /** Deletes everything under `prefix`, batch after batch; resolves to the count. */
-  async deleteFolder(prefix, onBatch) {
+  /** The file `key` as the listing shows it ({key, size, etag, last_modified}), or null. */
+  async stat(key, signal) {
+    // The key itself sorts first among the keys it is a prefix of.
+    const page = await this.page({ prefix: key, limit: 1 }, signal);
+    const file = page.files?.[0];
+    return file && file.key === key ? file : null;
+  }
+
+  /** Deletes the file `key` if it exists (If-Match: *): the delete marker's version, or null if it was gone. */
+  async deleteFile(key) {
+    try {
+      const response = await this.call("DELETE", "delete", { key }, { headers: { "If-Match": "*" } });
+      return response.headers.get("x-version-id") || "";
+    } catch (error) {
+      if (error.code === "precondition_failed") return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Undoes the delete of `key` that wrote the delete marker `marker`: the newest version
+   * before it comes back (as a new version). False when the file changed since (the
+   * marker is no longer its current state) or has nothing to restore.
+   */
+  async undeleteFile(key, marker) {
+    const versions = await this.all({ key, versions: 1 }, "versions");
+    const current = versions.find((v) => v.latest);
+    if (!current?.deleted || (marker && current.version_id !== marker)) return false;
+    const before = versions.find((v) => !v.deleted);
+    if (!before) return false;
+    try {
+      await this.json("PUT", "write-file", { key, restore: before.version_id }, { headers: { "If-None-Match": "*" } });
+      return true;
+    } catch (error) {
+      if (error.code === "precondition_failed") return false;
+      throw error;
+    }
+  }
+
+  /** Deletes everything under `prefix`, batch after batch; `onBatch(total)`; resolves to the count. */
+  async deleteFolder(prefix, onBatch, signal) {
     let deleted = 0;
     let cursor;
     do {
-      const page = await this.json("DELETE", "delete", { prefix, cursor });
+      const page = await this.json("DELETE", "delete", { prefix, cursor }, { signal });
       deleted += page.deleted;
       onBatch?.(deleted);
       cursor = page.next_cursor;
-    } while (cursor);
+    } while (cursor && !signal?.aborted);
     return deleted;
+  }
+
+  /** Restores the deleted files under `prefix` (the API's folder restore), batch after batch. */
+  async restoreFolder(prefix, onBatch, signal) {
+    const total = { restored: 0, skipped: 0 };
+    let cursor;
+    do {
+      const page = await this.json("PUT", "write-file", { prefix, undelete: 1, cursor }, { signal });
+      total.restored += page.restored;
+      total.skipped += page.skipped;
+      onBatch?.(total);
+      cursor = page.next_cursor;
+    } while (cursor && !signal?.aborted);
+    return total;
+  }
+
+  /** A presigned GET of `key`: {url, expires_at, size, etag, content_type, version_id}. */
+  link(key, { expires, download, version } = {}) {
+    return this.json("GET", "read-file", { key, version, link: 1, expires, download: download ? 1 : undefined });
   }
 }

@@ -1,123 +1,22 @@
 // The page: the account (sign-in with a second factor, sign-up with an emailed code,
-// a forgotten password reset), folders with breadcrumbs, uploads (picker and
-// drag-and-drop) with a progress bar per file, download, rename, delete, folder
-// delete, versions with restore, and the trash with undelete. Every element is built
-// with the DOM API (text, never HTML), so a file name can never become markup.
+// a forgotten password reset), then the file manager (files.js). Every element is
+// built with the DOM API (text, never HTML), so a file name can never become markup.
 
-import { Api, ApiError } from "./api.js";
+import { Api } from "./api.js";
 import { Auth, otpauthUri } from "./auth.js";
-import { download, upload } from "./transfer.js";
+import { initFiles, leaveFiles, showFiles as showFileManager } from "./files.js";
+import { $, attempt, fail, say } from "./ui.js";
 
 const config = JSON.parse(document.getElementById("homedir-config").textContent);
-const $ = (id) => document.getElementById(id);
 
 const auth = new Auth(config);
 const api = new Api(config, auth, () => showSignIn("Your session has ended. Sign in again."));
 
-const state = { view: "files", prefix: "", versionsOf: null };
+/** Says what happened; an empty text clears the line (an error stays). */
+const status = (text) => say(text);
+const showError = (error) => fail(error);
 
-// ------------------------------------------------------------------ small helpers
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "onclick") node.addEventListener("click", value);
-    else if (name === "text") node.textContent = value;
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
-function button(label, onclick, { ariaLabel, className } = {}) {
-  return el("button", { type: "button", onclick, "aria-label": ariaLabel, class: className, text: label });
-}
-
-function formatSize(bytes) {
-  if (bytes === undefined || bytes === null) return "";
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} ${value === 1 ? "byte" : "bytes"}` : `${value.toFixed(value < 100 ? 1 : 0)} ${units[unit]}`;
-}
-
-function formatTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
-}
-
-function status(text) {
-  $("status").textContent = text;
-}
-
-function showError(error) {
-  const box = $("error");
-  if (!error) {
-    box.hidden = true;
-    box.textContent = "";
-    return;
-  }
-  box.textContent = error instanceof Error ? error.message : String(error);
-  box.hidden = false;
-}
-
-/** Runs an action, showing what went wrong in words. */
-async function attempt(action) {
-  showError(null);
-  try {
-    return await action();
-  } catch (error) {
-    if (error?.name === "AbortError") return undefined;
-    showError(error instanceof ApiError || error instanceof Error ? error : new Error("Something went wrong."));
-    return undefined;
-  }
-}
-
-/** A modal question; resolves to the text typed (or "" for a plain confirmation), or null. */
-function ask({ title, text = "", label = "", value = "", ok = "OK" }) {
-  const dialog = $("prompt");
-  $("prompt-title").textContent = title;
-  $("prompt-text").textContent = text;
-  $("prompt-label").textContent = label;
-  $("prompt-field").hidden = !label;
-  $("prompt-ok").textContent = ok;
-  const input = $("prompt-input");
-  input.value = value;
-  return new Promise((resolve) => {
-    const finish = (answer) => {
-      $("prompt-form").removeEventListener("submit", onSubmit);
-      $("prompt-cancel").removeEventListener("click", onCancel);
-      dialog.removeEventListener("cancel", onCancel);
-      dialog.close();
-      resolve(answer);
-    };
-    const onSubmit = (event) => {
-      event.preventDefault();
-      finish(label ? input.value.trim() : "");
-    };
-    const onCancel = (event) => {
-      event.preventDefault();
-      finish(null);
-    };
-    $("prompt-form").addEventListener("submit", onSubmit);
-    $("prompt-cancel").addEventListener("click", onCancel);
-    dialog.addEventListener("cancel", onCancel);
-    dialog.showModal();
-    if (label) {
-      input.focus();
-      // Select the name without its extension, as file managers do.
-      const dot = value.lastIndexOf(".");
-      input.setSelectionRange(0, dot > 0 ? dot : value.length);
-    } else {
-      $("prompt-ok").focus();
-    }
-  });
-}
+initFiles({ api, auth, config });
 
 // ------------------------------------------------------------------ the account
 //
@@ -192,12 +91,15 @@ function backToSignIn(email, message = "") {
   status(message);
 }
 
-function showSignIn(message) {
+function showSignIn(message, { forgetPlace = false } = {}) {
   auth.forget();
   flow.step = null;
+  leaveFiles({ forgetPlace });
+  document.body.classList.remove("signed-in");
+  document.title = "homedir";
   showStep("sign-in-form");
-  showError(message ? new Error(message) : null);
   status("");
+  showError(message ? new Error(message) : null);
 }
 
 async function showFiles() {
@@ -205,17 +107,17 @@ async function showFiles() {
   $("account").hidden = false;
   $("account-email").textContent = auth.email;
   $("files-view").hidden = false;
-  await setView(state.view);
+  document.body.classList.add("signed-in");
+  await showFileManager();
 }
 
+/** Signed in: the place the URL names (a reload after the session ended returns there), else Home. */
 async function enterHome() {
   clearSecrets();
   flow.step = null;
-  state.prefix = "";
-  state.view = "files";
   status(`Signed in as ${auth.email}.`);
   await showFiles();
-  $("files-title").focus();
+  $("upload").focus();
 }
 
 /** After the password (or a challenge's answer): the home, or the next step Cognito asks for. */
@@ -424,297 +326,9 @@ $("sign-out").addEventListener("click", async () => {
   $("sign-out").disabled = true;
   const revoked = await auth.signOut();
   $("sign-out").disabled = false;
-  showSignIn();
+  showSignIn("", { forgetPlace: true });
   status(revoked ? "Signed out." : "Signed out here; Cognito could not be reached to end the session everywhere, so it ends when it expires.");
 });
-
-// ------------------------------------------------------------------ listing
-
-function setView(view) {
-  state.view = view;
-  state.versionsOf = null;
-  $("versions-panel").hidden = true;
-  $("show-files").setAttribute("aria-pressed", String(view === "files"));
-  $("show-trash").setAttribute("aria-pressed", String(view === "trash"));
-  $("toolbar").hidden = view !== "files";
-  $("files-title").textContent = view === "files" ? "Files" : "Trash";
-  return refresh();
-}
-
-function go(prefix) {
-  state.prefix = prefix;
-  state.versionsOf = null;
-  $("versions-panel").hidden = true;
-  return refresh();
-}
-
-function renderBreadcrumbs() {
-  const list = $("breadcrumbs");
-  list.replaceChildren();
-  const parts = state.prefix.split("/").filter(Boolean);
-  const crumbs = [["Home", ""]];
-  parts.forEach((part, i) => crumbs.push([part, parts.slice(0, i + 1).join("/") + "/"]));
-  crumbs.forEach(([name, prefix], i) => {
-    const last = i === crumbs.length - 1;
-    list.append(
-      el(
-        "li",
-        {},
-        last
-          ? el("span", { "aria-current": "location", text: name })
-          : button(name, () => attempt(() => go(prefix)), { ariaLabel: i === 0 ? "Home folder" : `Folder ${name}` }),
-      ),
-    );
-  });
-}
-
-async function refresh() {
-  renderBreadcrumbs();
-  $("listing").setAttribute("aria-busy", "true");
-  try {
-    if (state.view === "trash") await renderTrash();
-    else await renderFolder();
-  } finally {
-    $("listing").removeAttribute("aria-busy");
-  }
-}
-
-async function renderFolder() {
-  const { files, folders } = await api.all({ prefix: state.prefix, delimiter: "/" });
-  const rows = [];
-  for (const folder of folders) {
-    const name = folder.slice(state.prefix.length).replace(/\/$/, "");
-    rows.push(
-      el(
-        "tr",
-        { class: "folder" },
-        el("th", { scope: "row" }, button(`${name}/`, () => attempt(() => go(folder)), { ariaLabel: `Open folder ${name}`, className: "name" })),
-        el("td", { class: "num" }),
-        el("td", { class: "when" }),
-        el("td", { class: "actions" }, button("Delete folder", () => attempt(() => deleteFolder(folder, name)), { ariaLabel: `Delete folder ${name}` })),
-      ),
-    );
-  }
-  for (const file of files) {
-    const name = file.key.slice(state.prefix.length);
-    const get = () => attempt(() => download(api, file.key, { size: file.size, maxFileBytes: config.maxFileBytes }));
-    rows.push(
-      el(
-        "tr",
-        { "data-key": file.key },
-        el("th", { scope: "row" }, button(name, get, { ariaLabel: `Download ${name}`, className: "name" })),
-        el("td", { class: "num", text: formatSize(file.size) }),
-        el("td", { class: "when", text: formatTime(file.last_modified) }),
-        el(
-          "td",
-          { class: "actions" },
-          button("Download", get, { ariaLabel: `Download ${name}` }),
-          button("Rename", () => attempt(() => rename(file.key, name)), { ariaLabel: `Rename ${name}` }),
-          button("Versions", () => attempt(() => showVersions(file.key)), { ariaLabel: `Versions of ${name}` }),
-          button("Delete", () => attempt(() => remove(file.key, name)), { ariaLabel: `Delete ${name}` }),
-        ),
-      ),
-    );
-  }
-  $("rows").replaceChildren(...rows);
-  $("empty").textContent = "This folder is empty.";
-  $("empty").hidden = rows.length > 0;
-  $("listing-caption").textContent = `Folder ${state.prefix || "Home"}: ${folders.length} folders, ${files.length} files`;
-}
-
-async function renderTrash() {
-  const files = await api.all({ prefix: state.prefix, deleted: 1 }, "files");
-  const rows = files.map((file) => {
-    const name = file.key.slice(state.prefix.length);
-    return el(
-      "tr",
-      { "data-key": file.key },
-      el("th", { scope: "row", class: "name-text", text: name }),
-      el("td", { class: "num", text: formatSize(file.size) }),
-      el("td", { class: "when", text: `deleted ${formatTime(file.deleted_at)}` }),
-      el(
-        "td",
-        { class: "actions" },
-        file.version_id
-          ? button("Restore", () => attempt(() => undelete(file, name)), { ariaLabel: `Restore ${name}` })
-          : null,
-      ),
-    );
-  });
-  $("rows").replaceChildren(...rows);
-  $("empty").textContent = "The trash is empty.";
-  $("empty").hidden = rows.length > 0;
-  $("listing-caption").textContent = `Trash of ${state.prefix || "Home"}: ${files.length} files`;
-}
-
-// ------------------------------------------------------------------ file operations
-
-async function rename(key, name) {
-  const typed = await ask({ title: `Rename ${name}`, label: "New name", value: name, ok: "Rename" });
-  if (!typed || typed === name) return;
-  const destination = state.prefix + typed;
-  // If-None-Match: * — never overwrite another file by renaming onto it.
-  await api.json("PUT", "write-file", { key: destination, move_from: key }, { headers: { "If-None-Match": "*" } }).catch((error) => {
-    if (error.code === "precondition_failed") {
-      throw new ApiError(412, error.code, `A file named ${typed} already exists here, or ${name} changed meanwhile.`);
-    }
-    throw error;
-  });
-  status(`Renamed ${name} to ${typed}.`);
-  await refresh();
-}
-
-async function remove(key, name) {
-  await api.call("DELETE", "delete", { key });
-  status(`Deleted ${name}. It stays in the trash for a while.`);
-  await refresh();
-}
-
-async function deleteFolder(prefix, name) {
-  const ok = await ask({
-    title: `Delete folder ${name}?`,
-    text: "Every file in it goes to the trash, where each can be restored for a while.",
-    ok: "Delete folder",
-  });
-  if (ok === null) return;
-  const count = await api.deleteFolder(prefix, (n) => status(`Deleting ${name}: ${n} files so far…`));
-  status(`Deleted folder ${name} (${count} ${count === 1 ? "file" : "files"}).`);
-  await refresh();
-}
-
-async function undelete(file, name) {
-  await api.json("PUT", "write-file", { key: file.key, restore: file.version_id });
-  status(`Restored ${name}.`);
-  await refresh();
-}
-
-async function showVersions(key) {
-  state.versionsOf = key;
-  const name = key.split("/").pop();
-  const versions = await api.all({ key, versions: 1 }, "versions");
-  $("versions-title").textContent = `Versions of ${name}`;
-  const items = versions.map((version) => {
-    const label = version.deleted ? `deleted ${formatTime(version.last_modified)}` : `${formatTime(version.last_modified)}, ${formatSize(version.size)}`;
-    const when = formatTime(version.last_modified);
-    return el(
-      "li",
-      {},
-      el("span", { class: "version-text", text: label }),
-      version.latest ? el("span", { class: "badge", text: "current" }) : null,
-      el(
-        "span",
-        { class: "actions" },
-        version.deleted
-          ? null
-          : button("Download", () => attempt(() => download(api, key, { size: version.size, version: version.version_id, maxFileBytes: config.maxFileBytes })), {
-              ariaLabel: `Download the version of ${when}`,
-            }),
-        version.deleted || version.latest
-          ? null
-          : button(
-              "Restore",
-              () =>
-                attempt(async () => {
-                  await api.json("PUT", "write-file", { key, restore: version.version_id });
-                  status(`Restored the version of ${when} of ${name}.`);
-                  await refresh();
-                  await showVersions(key);
-                }),
-              { ariaLabel: `Restore the version of ${when}` },
-            ),
-      ),
-    );
-  });
-  $("versions").replaceChildren(...items);
-  $("versions-panel").hidden = false;
-  $("versions-title").setAttribute("tabindex", "-1");
-  $("versions-title").focus();
-}
-
-$("close-versions").addEventListener("click", () => {
-  const key = state.versionsOf;
-  state.versionsOf = null;
-  $("versions-panel").hidden = true;
-  const row = [...document.querySelectorAll("#rows tr")].find((tr) => tr.dataset.key === key);
-  (row?.querySelector("button") || $("files-title")).focus();
-});
-
-// ------------------------------------------------------------------ uploads
-
-async function uploadAll(files) {
-  if (!files.length) return;
-  showError(null);
-  const prefix = state.prefix;
-  let done = 0;
-  const failed = [];
-  await Promise.all(
-    [...files].map(async (file) => {
-      const progress = el("progress", { max: String(Math.max(file.size, 1)), value: "0", "aria-label": `Uploading ${file.name}` });
-      const note = el("span", { class: "upload-note", text: "waiting…" });
-      const item = el("li", {}, el("span", { class: "upload-name", text: file.name }), progress, note);
-      $("uploads").append(item);
-      try {
-        await upload(api, file, prefix + file.name, {
-          maxFileBytes: config.maxFileBytes,
-          onProgress: (sent) => {
-            progress.value = sent;
-            note.textContent = `${formatSize(sent)} of ${formatSize(file.size)}`;
-          },
-        });
-        progress.value = Math.max(file.size, 1);
-        note.textContent = "uploaded";
-        item.classList.add("done");
-        done++;
-      } catch (error) {
-        note.textContent = error.message || "failed";
-        item.classList.add("failed");
-        failed.push(file.name);
-      }
-    }),
-  );
-  status(failed.length ? `Uploaded ${done} files; ${failed.length} failed: ${failed.join(", ")}.` : `Uploaded ${done} ${done === 1 ? "file" : "files"}.`);
-  if (failed.length) showError(new Error(`Could not upload ${failed.join(", ")}; see the list of uploads.`));
-  if (state.view === "files" && state.prefix === prefix) await attempt(refresh);
-}
-
-$("upload").addEventListener("click", () => $("file-input").click());
-$("file-input").addEventListener("change", () => {
-  const files = [...$("file-input").files];
-  $("file-input").value = "";
-  uploadAll(files);
-});
-
-const zone = $("drop-zone");
-zone.addEventListener("dragover", (event) => {
-  if (state.view !== "files" || !event.dataTransfer?.types.includes("Files")) return;
-  event.preventDefault();
-  event.dataTransfer.dropEffect = "copy";
-  zone.classList.add("dragging");
-});
-zone.addEventListener("dragleave", (event) => {
-  if (!zone.contains(event.relatedTarget)) zone.classList.remove("dragging");
-});
-zone.addEventListener("drop", (event) => {
-  zone.classList.remove("dragging");
-  if (state.view !== "files") return;
-  event.preventDefault();
-  uploadAll([...(event.dataTransfer?.files || [])]);
-});
-
-$("new-folder").addEventListener("click", () =>
-  attempt(async () => {
-    const name = await ask({ title: "New folder", label: "Folder name", ok: "Create" });
-    if (!name) return;
-    const clean = name.replace(/^\/+|\/+$/g, "");
-    if (!clean) return;
-    await go(`${state.prefix}${clean}/`);
-    status(`Folder ${clean}: it exists once a file is uploaded into it.`);
-  }),
-);
-
-$("refresh").addEventListener("click", () => attempt(refresh).then(() => status("Refreshed.")));
-$("show-files").addEventListener("click", () => attempt(() => setView("files")));
-$("show-trash").addEventListener("click", () => attempt(() => setView("trash")));
 
 // ------------------------------------------------------------------ start
 

@@ -149,6 +149,15 @@ export class Auth {
     return this.session?.email ?? "";
   }
 
+  /** The user pool's `sub` of the signed-in user (stable when the email changes), or "". */
+  get userId() {
+    try {
+      return decodeClaims(this.session?.idToken || "").sub || "";
+    } catch {
+      return "";
+    }
+  }
+
   async #call(target, body, step) {
     let response;
     try {
