@@ -65,6 +65,16 @@ impl Stack {
         self.var("BUCKET_NAME")
     }
 
+    /// The folder of the team spaces (`TEAM_PREFIX`, `teams` unless the stack says).
+    pub fn team_prefix(&self) -> &str {
+        self.vars.get("TEAM_PREFIX").map_or("teams", String::as_str)
+    }
+
+    /// The S3 folder of `team`'s space.
+    pub fn team_root(&self, team: &str) -> String {
+        format!("{}/{team}/", self.team_prefix())
+    }
+
     /// The environment a function gets: the stack's settings, its own credentials.
     pub fn function_env(&self) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = [
@@ -80,6 +90,9 @@ impl Stack {
         .iter()
         .map(|k| ((*k).to_owned(), self.var(k).to_owned()))
         .collect();
+        if let Some(prefix) = self.vars.get("TEAM_PREFIX") {
+            env.push(("TEAM_PREFIX".to_owned(), prefix.clone()));
+        }
         env.extend([
             (
                 "AWS_ACCESS_KEY_ID".to_owned(),
@@ -280,6 +293,49 @@ impl User {
             stack.var("HOME_PREFIX"),
             self.identity_id(stack).await
         )
+    }
+
+    /// A new user whose `custom:team` an operator set to `team`, signed in after it.
+    pub async fn in_team(stack: &Stack, team: &str) -> User {
+        let mut user = User::new(stack).await;
+        user.set_team(stack, Some(team)).await;
+        user
+    }
+
+    /// What an operator does (AdminUpdateUserAttributes, or AdminDeleteUserAttributes
+    /// for `None`), then a new sign-in: the team reaches the user with their next token.
+    pub async fn set_team(&mut self, stack: &Stack, team: Option<&str>) {
+        let idp = stack.admin_idp();
+        match team {
+            Some(team) => {
+                idp.admin_update_user_attributes()
+                    .user_pool_id(stack.var("USER_POOL_ID"))
+                    .username(&self.email)
+                    .user_attributes(
+                        AttributeType::builder()
+                            .name("custom:team")
+                            .value(team)
+                            .build()
+                            .expect("attribute"),
+                    )
+                    .send()
+                    .await
+                    .expect("AdminUpdateUserAttributes custom:team");
+            }
+            None => {
+                idp.admin_delete_user_attributes()
+                    .user_pool_id(stack.var("USER_POOL_ID"))
+                    .username(&self.email)
+                    .user_attribute_names("custom:team")
+                    .send()
+                    .await
+                    .expect("AdminDeleteUserAttributes custom:team");
+            }
+        }
+        let (id_token, access_token) =
+            sign_in(stack, stack.var("USER_POOL_CLIENT_ID"), &self.email).await;
+        self.id_token = id_token;
+        self.access_token = access_token;
     }
 
     /// A fresh pair of tokens for the same user (a new sign-in).
