@@ -9,8 +9,9 @@
 //!   (no stack needed).
 //!
 //! Test names are module paths, so a folder or a module is a filter:
-//! `scripts/local-stack.sh -- cargo nextest run -p homedir-tests --test integration functions::routes::`,
-//! or offline `cargo nextest run -p homedir-tests --test integration infra::`.
+//! `scripts/local-stack.sh -- cargo nextest run --workspace -E 'test(/^functions::routes::/)'`,
+//! or offline `cargo nextest run --workspace -E 'test(/^infra::/)'` (`--workspace`, not
+//! `-p`: another feature set rebuilds the AWS SDK).
 //! The harness they share is the `homedir_tests` library (`tests/src`); the
 //! end-to-end suite (`tests/tests/e2e`, run by `tests/e2e.sh`) is a binary of its own.
 
