@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
+use homedir_wire::routes::Space;
 use homedir_wire::{ErrorBody, ErrorCode};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
@@ -150,6 +151,25 @@ impl Call<'_> {
     pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
         self.query.push((name.to_owned(), value.into()));
         self
+    }
+
+    /// The space the request works in: `space=team` for the team's; nothing for the
+    /// home, the API's default (a home request is what it always was).
+    pub fn space(self, space: Space) -> Self {
+        match space {
+            Space::Home => self,
+            Space::Team => self.query("space", space.as_str()),
+        }
+    }
+
+    /// The space a copy or move takes its source from, when it is not the
+    /// destination's (`from_space`; call after [`Call::space`] with the destination's).
+    pub fn source_space(self, source: Space, destination: Space) -> Self {
+        if source == destination {
+            self
+        } else {
+            self.query("from_space", source.as_str())
+        }
     }
 
     pub fn header(mut self, name: HeaderName, value: &str) -> Self {
@@ -330,7 +350,9 @@ pub fn classify(
             Error::Forbidden("the account is disabled or no longer exists".into())
         }
         Some(ErrorCode::Forbidden) => Error::Forbidden(said("access denied")),
-        Some(ErrorCode::NoTeam) => Error::Forbidden(said("your account belongs to no team")),
+        Some(ErrorCode::NoTeam) => Error::Forbidden(said(
+            "your account belongs to no team; an operator adds people to teams",
+        )),
         Some(ErrorCode::InvalidKey | ErrorCode::InvalidRequest | ErrorCode::PayloadTooLarge) => {
             Error::Invalid(said("the request was refused"))
         }
@@ -412,6 +434,27 @@ mod tests {
     }
 
     #[test]
+    fn no_team_is_forbidden_in_the_api_s_words() {
+        let e = classify_body(
+            403,
+            r#"{"error":{"code":"no_team","message":"your account belongs to no team; an operator adds you to one"}}"#,
+            Some("q3/a.txt"),
+        );
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            (
+                "your account belongs to no team; an operator adds you to one",
+                5
+            )
+        );
+        let e = classify_body(403, r#"{"error":{"code":"no_team","message":""}}"#, None);
+        assert_eq!(
+            e.to_string(),
+            "your account belongs to no team; an operator adds people to teams"
+        );
+    }
+
+    #[test]
     fn raw_bodies_never_reach_the_message() {
         let e = classify_body(500, "<html>{\"raw\":1}</html>", None);
         assert_eq!(e.to_string(), "the service failed (500)");
@@ -431,6 +474,42 @@ mod tests {
         assert_eq!(
             call.url(),
             "http://h/list/?prefix=a%20b%2Bc%2F%C3%BC%3F%23%25"
+        );
+    }
+
+    #[test]
+    fn the_team_space_is_named_and_the_home_is_the_default() {
+        let api = Api::new(Settings {
+            api_url: "http://h/{route}/".into(),
+            ..Settings::default()
+        })
+        .unwrap();
+        let list = |space| {
+            api.call(Method::GET, homedir_wire::routes::LIST)
+                .space(space)
+                .query("prefix", "q3/")
+                .url()
+        };
+        assert_eq!(list(Space::Home), "http://h/list/?prefix=q3%2F");
+        assert_eq!(list(Space::Team), "http://h/list/?space=team&prefix=q3%2F");
+        let copy = |from, to| {
+            api.call(Method::PUT, homedir_wire::routes::WRITE_FILE)
+                .space(to)
+                .source_space(from, to)
+                .url()
+        };
+        assert_eq!(copy(Space::Home, Space::Home), "http://h/write-file/");
+        assert_eq!(
+            copy(Space::Team, Space::Team),
+            "http://h/write-file/?space=team"
+        );
+        assert_eq!(
+            copy(Space::Home, Space::Team),
+            "http://h/write-file/?space=team&from_space=home"
+        );
+        assert_eq!(
+            copy(Space::Team, Space::Home),
+            "http://h/write-file/?from_space=team"
         );
     }
 }

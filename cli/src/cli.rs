@@ -4,12 +4,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::remote::Remote;
+
 /// homedir: your files in your homedir stack, from the command line.
 ///
 /// Configure once (`homedir config --stack NAME`, or `homedir config --local` against
 /// `make dev`), sign in (`homedir login`), then use ls, get, put, rm, mv, cp, versions
-/// and restore. Exit codes: 0 ok, 1 no such file, 2 signed out, 3 not configured,
-/// 4 precondition failed, 5 forbidden, 6 invalid request, 7 unavailable, 8 local file
+/// and restore; `homedir whoami` says who you are and which team you belong to.
+///
+/// Remote paths: KEY (or home:KEY) is a file or folder in your home; team:KEY is one in
+/// your team's space, shared by every member (team: alone is its top level), e.g.
+/// `homedir put report.pdf team:q3/`, `homedir cp notes.txt team:`. A home file whose
+/// name starts with team: is home:team:NAME; local files are never remote paths.
+///
+/// Exit codes: 0 ok, 1 no such file, 2 signed out, 3 not configured, 4 precondition
+/// failed, 5 forbidden (also: no team), 6 invalid request, 7 unavailable, 8 local file
 /// error, 9 service error, 64 usage, 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "homedir", version)]
@@ -42,7 +51,8 @@ pub enum Command {
     Mfa(Mfa),
     /// Say where the stack is (saved in the config directory); no option: show it.
     Config(Config),
-    /// List a folder: folders first, then files with their sizes.
+    /// List a folder (team:FOLDER in the team's space): folders first, then files
+    /// with their sizes.
     Ls(Ls),
     /// Download a file (to FILE, to its own name, or to standard output with -).
     Get(Get),
@@ -50,14 +60,17 @@ pub enum Command {
     Put(Put),
     /// Delete a file, or a folder with -r (everything deleted stays restorable).
     Rm(Rm),
-    /// Rename a file (a copy, then the source's delete).
+    /// Rename a file (a copy, then the source's delete), also between your home and
+    /// the team's space.
     Mv(Transfer),
-    /// Copy a file within your home.
+    /// Copy a file, within a space or between your home and the team's space.
     Cp(Transfer),
     /// Bring back an earlier version of a file, or undelete it.
     Restore(Restore),
     /// List the versions of one file, newest first.
     Versions(Versions),
+    /// Show who you are signed in as: email, Identity ID and team.
+    Whoami,
 }
 
 #[derive(Debug, Args)]
@@ -139,8 +152,8 @@ pub struct Config {
 
 #[derive(Debug, Args)]
 pub struct Ls {
-    /// The folder to list (default: your home's top level).
-    pub prefix: Option<String>,
+    /// The folder to list (default: your home's top level; team: the team's).
+    pub prefix: Option<Remote>,
     /// Also show each file's last modification time and ETag.
     #[arg(short, long)]
     pub long: bool,
@@ -154,8 +167,8 @@ pub struct Ls {
 
 #[derive(Debug, Args)]
 pub struct Get {
-    /// The file in your home (e.g. docs/report.pdf).
-    pub key: String,
+    /// The file: docs/report.pdf in your home, team:docs/report.pdf in the team's space.
+    pub key: Remote,
     /// Where to write it: a file, a directory, or - for standard output (default: the
     /// key's last segment in the current directory). An existing file is replaced, as
     /// cp replaces one (written whole to a temporary file first), unless --no-clobber.
@@ -169,9 +182,10 @@ pub struct Get {
 pub struct Put {
     /// The local file to upload.
     pub file: PathBuf,
-    /// The key to write (default: the file's name). A key ending in / is a folder: the
-    /// file's name is appended.
-    pub key: Option<String>,
+    /// The key to write (default: the file's name in your home). A key ending in / is
+    /// a folder, and so is team: alone: the file's name is appended. team:KEY writes to
+    /// the team's space.
+    pub key: Option<Remote>,
     /// Only create: fail (exit 4) if the key already exists, checked before anything is
     /// sent and again when the upload completes (If-None-Match: *).
     #[arg(long)]
@@ -183,8 +197,8 @@ pub struct Put {
 
 #[derive(Debug, Args)]
 pub struct Rm {
-    /// A file in your home, or with -r a folder (ending with /).
-    pub key: String,
+    /// A file (team:KEY in the team's space), or with -r a folder (ending with /).
+    pub key: Remote,
     /// Delete the folder KEY and everything under it.
     #[arg(short, long)]
     pub recursive: bool,
@@ -196,10 +210,11 @@ pub struct Rm {
 
 #[derive(Debug, Args)]
 pub struct Transfer {
-    /// The file in your home to move or copy.
-    pub source: String,
-    /// The destination key; ending in / it is a folder and the source's name is kept.
-    pub destination: String,
+    /// The file to move or copy (team:KEY: from the team's space).
+    pub source: Remote,
+    /// The destination key (team:KEY: in the team's space); ending in /, or team: alone,
+    /// it is a folder and the source's name is kept.
+    pub destination: Remote,
     /// Fail (exit 4) if the destination already exists.
     #[arg(long)]
     pub if_absent: bool,
@@ -208,8 +223,8 @@ pub struct Transfer {
 #[derive(Debug, Args)]
 pub struct Restore {
     /// The file to restore, or with -r a folder (ending with /) whose deleted files to
-    /// bring back.
-    pub key: String,
+    /// bring back; team:KEY in the team's space.
+    pub key: Remote,
     /// The version to restore (see `homedir versions KEY`). Default: for a deleted
     /// file, its last version (undelete); otherwise the version before the current one.
     pub version: Option<String>,
@@ -221,8 +236,8 @@ pub struct Restore {
 
 #[derive(Debug, Args)]
 pub struct Versions {
-    /// The file whose versions to list.
-    pub key: String,
+    /// The file whose versions to list (team:KEY in the team's space).
+    pub key: Remote,
 }
 
 #[cfg(test)]
@@ -265,7 +280,7 @@ mod tests {
         let Command::Put(p) = cli.command else {
             panic!()
         };
-        assert_eq!((p.key.as_deref(), p.if_absent), (Some("docs/"), true));
+        assert_eq!((p.key, p.if_absent), (Some(Remote::home("docs/")), true));
 
         let cli = parse(&["rm", "-r", "photos/", "-v"]).unwrap();
         assert!(cli.verbose);
@@ -284,5 +299,60 @@ mod tests {
         };
         assert_eq!(r.version, None);
         assert!(parse(&["mv", "a"]).is_err());
+    }
+
+    #[test]
+    fn remote_paths_are_read_where_commands_take_them_and_local_ones_are_not() {
+        use homedir_wire::routes::Space;
+        let team = |key: &str| Remote::new(Space::Team, key);
+        let Command::Put(p) = parse(&["put", "team:x", "team:q3/"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (p.file, p.key),
+            (PathBuf::from("team:x"), Some(team("q3/")))
+        );
+        let Command::Get(g) = parse(&["get", "team:q3/a.pdf", "team:b"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (g.key, g.target),
+            (team("q3/a.pdf"), Some(PathBuf::from("team:b")))
+        );
+        let Command::Cp(c) = parse(&["cp", "notes.txt", "team:"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (c.source, c.destination),
+            (Remote::home("notes.txt"), team(""))
+        );
+        let Command::Mv(m) = parse(&["mv", "team:a.txt", "home:b.txt"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (m.source, m.destination),
+            (team("a.txt"), Remote::home("b.txt"))
+        );
+        let Command::Ls(l) = parse(&["ls", "team:"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(l.prefix, Some(team("")));
+        let Command::Rm(r) = parse(&["rm", "-r", "team:old/"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(r.key, team("old/"));
+        let Command::Restore(r) = parse(&["restore", "-r", "team:old/"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(r.key, team("old/"));
+        let Command::Versions(v) = parse(&["versions", "team:q3/a.pdf"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(v.key, team("q3/a.pdf"));
+        assert!(matches!(
+            parse(&["whoami"]).unwrap().command,
+            Command::Whoami
+        ));
+        assert!(parse(&["whoami", "x"]).is_err());
     }
 }

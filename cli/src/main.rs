@@ -10,6 +10,7 @@ mod error;
 mod human;
 mod progress;
 mod prompt;
+mod remote;
 mod state;
 mod store;
 

@@ -1,6 +1,7 @@
 //! What an interrupted `put` leaves behind so the next `put` of the same file resumes:
-//! `uploads.json` in the config directory maps a file (destination key, local size
-//! and modification time, the API and the account) to its multipart upload ID. The
+//! `uploads.json` in the config directory maps a file (destination key and its space,
+//! local size and modification time, the API and the account) to its multipart upload
+//! ID: a home upload and a team upload of the same key never mix. The
 //! upload ID carries the plan (size and part size), so nothing else is needed: the
 //! API's resume route says which parts S3 already holds. Once every part is sent,
 //! their ETags are saved too: from then on only the completion is ever repeated (S3
@@ -11,9 +12,11 @@
 use std::collections::BTreeMap;
 
 use homedir_wire::Part;
+use homedir_wire::routes::Space;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::remote::Remote;
 use crate::store;
 
 const FILE: &str = "uploads.json";
@@ -23,7 +26,8 @@ const FILE: &str = "uploads.json";
 pub struct FileId {
     pub api_url: String,
     pub email: String,
-    pub key: String,
+    /// The destination: a key in one of the spaces.
+    pub key: Remote,
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub mtime_ns: u128,
@@ -32,11 +36,17 @@ pub struct FileId {
 impl FileId {
     /// One line per field: none of them may contain a newline that would make two
     /// different files collide (a key with a control character is refused by the API).
+    /// A home upload has the five lines it always had (one saved by an earlier version
+    /// still resumes); a team upload a sixth, its space.
     fn entry(&self) -> String {
-        format!(
+        let entry = format!(
             "{}\n{}\n{}\n{}\n{}",
-            self.api_url, self.email, self.key, self.size, self.mtime_ns
-        )
+            self.api_url, self.email, self.key.key, self.size, self.mtime_ns
+        );
+        match self.key.space {
+            Space::Home => entry,
+            Space::Team => format!("{entry}\n{}", Space::Team.as_str()),
+        }
     }
 }
 
@@ -111,10 +121,22 @@ mod tests {
         FileId {
             api_url: "http://h/{route}/".into(),
             email: "a@example.com".into(),
-            key: key.into(),
+            key: Remote::parse(key),
             size,
             mtime_ns,
         }
+    }
+
+    #[test]
+    fn a_home_entry_keeps_its_old_form_and_a_team_entry_names_its_space() {
+        assert_eq!(
+            file("big.bin", 100, 7).entry(),
+            "http://h/{route}/\na@example.com\nbig.bin\n100\n7"
+        );
+        assert_eq!(
+            file("team:big.bin", 100, 7).entry(),
+            "http://h/{route}/\na@example.com\nbig.bin\n100\n7\nteam"
+        );
     }
 
     /// One test (the config directory is process-wide).
@@ -142,6 +164,17 @@ mod tests {
         assert_eq!(id(&file("big.bin", 101, 7)), None, "another size");
         assert_eq!(id(&file("big.bin", 100, 8)), None, "another mtime");
         assert_eq!(id(&file("other.bin", 100, 7)), None, "another key");
+        assert_eq!(id(&file("team:big.bin", 100, 7)), None, "another space");
+        let team = file("team:big.bin", 100, 7);
+        remember(&team, "100.8.team", 1_000).unwrap();
+        assert_eq!(id(&team).as_deref(), Some("100.8.team"));
+        assert_eq!(id(&a).as_deref(), Some("100.8.abc"), "the home's own");
+        forget(&team).unwrap();
+        assert_eq!(
+            id(&a).as_deref(),
+            Some("100.8.abc"),
+            "forgetting one keeps the other"
+        );
         // An old entry is dropped when another is saved much later.
         let b = file("b.bin", 1, 1);
         remember(&b, "1.1.b", 1_000 + KEEP_SECS + 1).unwrap();

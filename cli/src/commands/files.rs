@@ -10,43 +10,49 @@ use super::{base_name, emit, folder, into_folder, is_folder};
 use crate::api::Api;
 use crate::cli::{Rm, Transfer};
 use crate::error::{Error, Result};
+use crate::remote::Remote;
 
 pub async fn rm(api: &Api, args: Rm) -> Result<()> {
+    let at = args.key;
     if args.recursive {
-        return rm_folder(api, &args.key).await;
+        return rm_folder(api, &at).await;
     }
-    if args.key.ends_with('/') {
+    if at.is_top() {
         return Err(Error::Usage(format!(
-            "{} is a folder: use homedir rm -r {}",
-            args.key, args.key
+            "rm needs a file, or with -r a folder; it does not delete the whole of {}",
+            at.space_name()
+        )));
+    }
+    if at.key.ends_with('/') {
+        return Err(Error::Usage(format!(
+            "{at} is a folder: use homedir rm -r {at}"
         )));
     }
     // `If-Match: *`: S3 deletes only an existing current version, so a missing file is
     // a 412 that writes nothing (no delete marker in its history), not a deletion.
     let deleted = api
         .call(Method::DELETE, routes::DELETE)
-        .query("key", &args.key)
+        .space(at.space)
+        .query("key", &at.key)
         .header(IF_MATCH, "*")
-        .about(&args.key)
+        .about(&at.to_string())
         .send()
         .await;
     match deleted {
         Ok(_) => emit(&[format!(
-            "deleted {} (restore it with: homedir restore {})",
-            args.key, args.key
+            "deleted {at} (restore it with: homedir restore {at})"
         )]),
         Err(Error::Precondition(_) | Error::NotFound(_)) => {
-            let as_folder = format!("{}/", args.key);
+            let as_folder = at.with_key(format!("{}/", at.key));
             if is_folder(api, &as_folder).await? {
                 return Err(Error::Usage(format!(
-                    "{} is a folder: use homedir rm -r {as_folder}",
-                    args.key
+                    "{at} is a folder: use homedir rm -r {as_folder}"
                 )));
             }
             if args.force {
-                emit(&[format!("no such file: {} (nothing deleted)", args.key)])
+                emit(&[format!("no such file: {at} (nothing deleted)")])
             } else {
-                Err(Error::NotFound(args.key))
+                Err(Error::NotFound(at.to_string()))
             }
         }
         Err(other) => Err(other),
@@ -55,19 +61,21 @@ pub async fn rm(api: &Api, args: Rm) -> Result<()> {
 
 /// Deletes a folder in as many calls as the API needs (it answers within its time
 /// budget with a cursor while files remain).
-async fn rm_folder(api: &Api, raw: &str) -> Result<()> {
-    let prefix = folder(Some(raw));
-    if prefix.is_empty() {
-        return Err(Error::Usage(
-            "rm -r needs a folder; it does not delete the whole home".into(),
-        ));
+async fn rm_folder(api: &Api, at: &Remote) -> Result<()> {
+    let prefix = at.with_key(folder(Some(&at.key)));
+    if prefix.is_top() {
+        return Err(Error::Usage(format!(
+            "rm -r needs a folder; it does not delete the whole of {}",
+            at.space_name()
+        )));
     }
     let mut deleted = 0u64;
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
             .call(Method::DELETE, routes::DELETE)
-            .query("prefix", &prefix);
+            .space(prefix.space)
+            .query("prefix", &prefix.key);
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
         }
@@ -79,7 +87,7 @@ async fn rm_folder(api: &Api, raw: &str) -> Result<()> {
         }
     }
     if deleted == 0 {
-        return Err(Error::NotFound(prefix));
+        return Err(Error::NotFound(prefix.to_string()));
     }
     emit(&[format!(
         "deleted {deleted} file{} under {prefix} (see homedir ls --deleted {prefix})",
@@ -93,26 +101,32 @@ pub enum Kind {
     Copy,
 }
 
+/// Within a space, or across (`from_space`): a copy from the home into the team's
+/// space, or back, is done by the API with the caller's own credentials.
 pub async fn transfer(api: &Api, args: Transfer, kind: Kind) -> Result<()> {
-    let destination = into_folder(&args.destination, base_name(&args.source));
+    let source = args.source;
+    let destination = args
+        .destination
+        .with_key(into_folder(&args.destination.key, base_name(&source.key)));
     let (parameter, verb) = match kind {
         Kind::Move => ("move_from", "moved"),
         Kind::Copy => ("copy_from", "copied"),
     };
     let mut call = api
         .call(Method::PUT, routes::WRITE_FILE)
-        .query("key", &destination)
-        .query(parameter, &args.source)
-        .about(&args.source);
+        .space(destination.space)
+        .source_space(source.space, destination.space)
+        .query("key", &destination.key)
+        .query(parameter, &source.key)
+        .about(&source.to_string());
     if args.if_absent {
         call = call.header(IF_NONE_MATCH, "*").on_precondition(match kind {
             Kind::Copy => format!("{destination} already exists (--if-absent)"),
             Kind::Move => format!(
-                "{destination} already exists (--if-absent), or {} changed during the move; nothing was lost",
-                args.source
+                "{destination} already exists (--if-absent), or {source} changed during the move; nothing was lost"
             ),
         });
     }
     call.send().await?;
-    emit(&[format!("{verb} {} to {destination}", args.source)])
+    emit(&[format!("{verb} {source} to {destination}")])
 }

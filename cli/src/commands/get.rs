@@ -13,21 +13,21 @@ use super::{base_name, emit, is_folder};
 use crate::api::{Api, network_error};
 use crate::cli::Get;
 use crate::error::{Error, Result};
-use crate::human::{bytes, visible};
+use crate::human::bytes;
 use crate::progress::Progress;
 
 pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
-    if args.key.ends_with('/') {
+    let at = args.key;
+    if at.key.ends_with('/') || at.is_top() {
         return Err(Error::Usage(format!(
-            "{} is a folder: list it with homedir ls {}",
-            args.key, args.key
+            "{at} is a folder: list it with homedir ls {at}"
         )));
     }
     let to_stdout = args.target.as_deref() == Some(Path::new("-"));
     let target = if to_stdout {
         None
     } else {
-        Some(target_path(args.target.as_deref(), &args.key)?)
+        Some(target_path(args.target.as_deref(), &at.key)?)
     };
     if args.no_clobber
         && let Some(path) = &target
@@ -40,16 +40,16 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
     }
     let reply = match api
         .call(Method::GET, routes::READ_FILE)
-        .query("key", &args.key)
-        .about(&args.key)
+        .space(at.space)
+        .query("key", &at.key)
+        .about(&at.to_string())
         .send()
         .await
     {
         // `get photos` of the folder photos/: say so, as for `get photos/`.
-        Err(Error::NotFound(_)) if is_folder(api, &format!("{}/", args.key)).await? => {
+        Err(Error::NotFound(_)) if is_folder(api, &at.with_key(format!("{}/", at.key))).await? => {
             return Err(Error::Usage(format!(
-                "{} is a folder: list it with homedir ls {}/",
-                args.key, args.key
+                "{at} is a folder: list it with homedir ls {at}/"
             )));
         }
         other => other?,
@@ -60,7 +60,7 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
             .header("location")
             .ok_or_else(|| Error::Service("a redirect without a Location".into()))?
             .to_owned();
-        download(api, &location, &args.key, &mut sink, quiet).await?
+        download(api, &location, &at.to_string(), &mut sink, quiet).await?
     } else {
         sink.write(&reply.body).await?;
         reply.body.len() as u64
@@ -68,8 +68,7 @@ pub async fn get(api: &Api, args: Get, quiet: bool) -> Result<()> {
     sink.finish().await?;
     match target {
         Some(path) => emit(&[format!(
-            "downloaded {} to {} ({})",
-            visible(&args.key),
+            "downloaded {at} to {} ({})",
             path.display(),
             bytes(size)
         )]),

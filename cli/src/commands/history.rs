@@ -18,48 +18,55 @@ use super::{emit, folder};
 use crate::api::Api;
 use crate::cli::{Restore, Versions};
 use crate::error::{Error, Result};
+use crate::remote::Remote;
 
 pub async fn versions(api: &Api, args: Versions) -> Result<()> {
     let versions = all_versions(api, "key", &args.key).await?;
     if versions.is_empty() {
-        return Err(Error::NotFound(args.key));
+        return Err(Error::NotFound(args.key.to_string()));
     }
     emit(
         &versions
             .iter()
-            .map(|v| version_line(v, false))
+            .map(|v| version_line(v, None))
             .collect::<Vec<_>>(),
     )
 }
 
 pub async fn restore(api: &Api, args: Restore) -> Result<()> {
+    let at = args.key;
     if args.recursive {
-        return restore_folder(api, &args.key).await;
+        return restore_folder(api, &at).await;
     }
-    if args.key.ends_with('/') {
+    if at.is_top() {
         return Err(Error::Usage(format!(
-            "{} is a folder: use homedir restore -r {}",
-            args.key, args.key
+            "restore needs a file, or with -r a folder; it does not restore the whole of {}",
+            at.space_name()
+        )));
+    }
+    if at.key.ends_with('/') {
+        return Err(Error::Usage(format!(
+            "{at} is a folder: use homedir restore -r {at}"
         )));
     }
     let version = match args.version {
         Some(version) => version,
         None => {
-            let history = all_versions(api, "key", &args.key).await?;
-            choose(&history, &args.key)?.version_id.clone()
+            let history = all_versions(api, "key", &at).await?;
+            choose(&history, &at.to_string())?.version_id.clone()
         }
     };
     let written: Written = api
         .call(Method::PUT, routes::WRITE_FILE)
-        .query("key", &args.key)
+        .space(at.space)
+        .query("key", &at.key)
         .query("restore", &version)
-        .about(&args.key)
+        .about(&at.to_string())
         .send()
         .await?
         .json()?;
     emit(&[format!(
-        "restored {} to version {version}{}",
-        args.key,
+        "restored {at} to version {version}{}",
         written
             .version_id
             .map(|v| format!(" (now its current version {v})"))
@@ -68,19 +75,21 @@ pub async fn restore(api: &Api, args: Restore) -> Result<()> {
 }
 
 /// `restore -r P/`: the folder's deleted files, in as many calls as the API needs.
-async fn restore_folder(api: &Api, raw: &str) -> Result<()> {
-    let prefix = folder(Some(raw));
-    if prefix.is_empty() {
-        return Err(Error::Usage(
-            "restore -r needs a folder (ending with /); it does not restore the whole home".into(),
-        ));
+async fn restore_folder(api: &Api, at: &Remote) -> Result<()> {
+    let prefix = at.with_key(folder(Some(&at.key)));
+    if prefix.is_top() {
+        return Err(Error::Usage(format!(
+            "restore -r needs a folder (ending with /); it does not restore the whole of {}",
+            at.space_name()
+        )));
     }
     let (mut restored, mut skipped) = (0u64, 0u64);
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
             .call(Method::PUT, routes::WRITE_FILE)
-            .query("prefix", &prefix)
+            .space(prefix.space)
+            .query("prefix", &prefix.key)
             .query("undelete", "1");
         if let Some(c) = &cursor {
             call = call.query("cursor", c);

@@ -9,20 +9,25 @@ use crate::api::Api;
 use crate::cli::Ls;
 use crate::error::{Error, Result};
 use crate::human::{bytes, date, visible};
+use crate::remote::Remote;
 use http::Method;
 
+/// Names in a folder are shown relative to it, as ls(1) shows them; whole keys (a file
+/// listed by its name, versions, the trash) as remote paths that can be typed back
+/// (`team:q3/a.pdf` in the team's space).
 pub async fn ls(api: &Api, args: Ls) -> Result<()> {
-    let prefix = folder(args.prefix.as_deref());
+    let at = args.prefix.unwrap_or_else(|| Remote::home(""));
+    let prefix = folder(Some(&at.key));
     if args.versions {
-        let versions = all_versions(api, "prefix", &prefix).await?;
+        let versions = all_versions(api, "prefix", &at.with_key(prefix.as_str())).await?;
         let lines = versions
             .iter()
-            .map(|v| version_line(v, true))
+            .map(|v| version_line(v, Some(&at.with_key(v.key.as_str()))))
             .collect::<Vec<_>>();
         return emit(&lines);
     }
     if args.deleted {
-        return trash(api, &prefix).await;
+        return trash(api, &at.with_key(prefix)).await;
     }
     let mut folders = Vec::new();
     let mut files = Vec::new();
@@ -30,6 +35,7 @@ pub async fn ls(api: &Api, args: Ls) -> Result<()> {
     loop {
         let mut call = api
             .call(Method::GET, routes::LIST)
+            .space(at.space)
             .query("prefix", &prefix)
             .query("delimiter", "/");
         if let Some(c) = &cursor {
@@ -45,13 +51,15 @@ pub async fn ls(api: &Api, args: Ls) -> Result<()> {
     }
     if folders.is_empty() && files.is_empty() {
         // Not a folder: the file of that name, or nothing at all.
-        let raw = args.prefix.as_deref().unwrap_or_default();
         if prefix.is_empty() {
             return Ok(());
         }
-        return match find_file(api, raw.trim_end_matches('/')).await? {
-            Some(file) if !raw.ends_with('/') => emit(&[file_line(&file, args.long, &file.key)]),
-            _ => Err(Error::NoSuchPath(raw.to_owned())),
+        let file = at.with_key(at.key.trim_end_matches('/'));
+        return match find_file(api, &file).await? {
+            Some(found) if !at.key.ends_with('/') => {
+                emit(&[file_line(&found, args.long, &file.to_string())])
+            }
+            _ => Err(Error::NoSuchPath(at.to_string())),
         };
     }
     let name = |key: &str| key.strip_prefix(prefix.as_str()).unwrap_or(key).to_owned();
@@ -85,16 +93,17 @@ fn file_line(f: &FileEntry, long: bool, name: &str) -> String {
 }
 
 /// Every version under a prefix (`by` = "prefix") or of one key (`by` = "key").
-pub(super) async fn all_versions(api: &Api, by: &str, value: &str) -> Result<Vec<Version>> {
+pub(super) async fn all_versions(api: &Api, by: &str, at: &Remote) -> Result<Vec<Version>> {
     let mut versions = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
             .call(Method::GET, routes::LIST)
-            .query(by, value)
+            .space(at.space)
+            .query(by, &at.key)
             .query("versions", "1");
         if by == "key" {
-            call = call.about(value);
+            call = call.about(&at.to_string());
         }
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
@@ -108,8 +117,8 @@ pub(super) async fn all_versions(api: &Api, by: &str, value: &str) -> Result<Vec
     }
 }
 
-/// `SIZE  DATE  VERSION  STATE  [KEY]`.
-pub(super) fn version_line(v: &Version, with_key: bool) -> String {
+/// `SIZE  DATE  VERSION  STATE  [KEY]`, the key as a remote path (`Some`: its space's).
+pub(super) fn version_line(v: &Version, key: Option<&Remote>) -> String {
     let size = match (v.deleted, v.size) {
         (true, _) => "-".to_owned(),
         (false, size) => bytes(size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0)),
@@ -125,20 +134,20 @@ pub(super) fn version_line(v: &Version, with_key: bool) -> String {
         date(v.last_modified.as_deref()),
         v.version_id
     );
-    if with_key {
-        format!("{line}  {}", visible(&v.key))
-    } else {
-        line.trim_end().to_owned()
+    match key {
+        Some(key) => format!("{line}  {key}"),
+        None => line.trim_end().to_owned(),
     }
 }
 
-async fn trash(api: &Api, prefix: &str) -> Result<()> {
+async fn trash(api: &Api, folder: &Remote) -> Result<()> {
     let mut lines = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut call = api
             .call(Method::GET, routes::LIST)
-            .query("prefix", prefix)
+            .space(folder.space)
+            .query("prefix", &folder.key)
             .query("deleted", "1");
         if let Some(c) = &cursor {
             call = call.query("cursor", c);
@@ -150,7 +159,7 @@ async fn trash(api: &Api, prefix: &str) -> Result<()> {
                 bytes(f.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0)),
                 date(f.deleted_at.as_deref()),
                 f.version_id,
-                visible(&f.key)
+                folder.with_key(f.key.as_str())
             )
         }));
         match page.next_cursor {

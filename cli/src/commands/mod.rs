@@ -8,6 +8,7 @@ mod get;
 mod history;
 mod ls;
 mod put;
+mod whoami;
 
 use std::io::Write;
 
@@ -18,6 +19,7 @@ use crate::api::Api;
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::remote::Remote;
 
 pub async fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
@@ -37,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Cp(args) => files::transfer(&api()?, args, files::Kind::Copy).await,
         Command::Restore(args) => history::restore(&api()?, args).await,
         Command::Versions(args) => history::versions(&api()?, args).await,
+        Command::Whoami => whoami::whoami(&api()?).await,
     }
 }
 
@@ -60,30 +63,32 @@ fn emit(lines: &[String]) -> Result<()> {
     }
 }
 
-/// The file `key`, if there is one: the first key listed under it as a prefix is the
+/// The file `at`, if there is one: the first key listed under it as a prefix is the
 /// key itself if it exists (keys list in byte order and a key sorts before its
 /// extensions). One listing.
-async fn find_file(api: &Api, key: &str) -> Result<Option<FileEntry>> {
+async fn find_file(api: &Api, at: &Remote) -> Result<Option<FileEntry>> {
     let listing: Listing = api
         .call(Method::GET, routes::LIST)
-        .query("prefix", key)
+        .space(at.space)
+        .query("prefix", &at.key)
         .query("limit", "1")
         .send()
         .await?
         .json()?;
-    Ok(listing.files.into_iter().next().filter(|f| f.key == key))
+    Ok(listing.files.into_iter().next().filter(|f| f.key == at.key))
 }
 
-/// Whether `key` is a file.
-async fn exists(api: &Api, key: &str) -> Result<bool> {
-    Ok(find_file(api, key).await?.is_some())
+/// Whether `at` is a file.
+async fn exists(api: &Api, at: &Remote) -> Result<bool> {
+    Ok(find_file(api, at).await?.is_some())
 }
 
-/// Whether `folder` (ending with `/`) holds any file.
-async fn is_folder(api: &Api, folder: &str) -> Result<bool> {
+/// Whether `folder` (its key ending with `/`) holds any file.
+async fn is_folder(api: &Api, folder: &Remote) -> Result<bool> {
     let listing: Listing = api
         .call(Method::GET, routes::LIST)
-        .query("prefix", folder)
+        .space(folder.space)
+        .query("prefix", &folder.key)
         .query("limit", "1")
         .send()
         .await?
@@ -96,9 +101,12 @@ fn base_name(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
 }
 
-/// A destination that names a folder (ends with `/`) gets `name` appended.
+/// A destination that names a folder (ends with `/`, or is a space's top level, as
+/// `team:` alone) gets `name` appended.
 fn into_folder(destination: &str, name: &str) -> String {
-    if destination.ends_with('/') {
+    if destination.is_empty() || destination == "/" {
+        name.to_owned()
+    } else if destination.ends_with('/') {
         format!("{destination}{name}")
     } else {
         destination.to_owned()
@@ -124,6 +132,8 @@ mod tests {
         assert_eq!(base_name("c.txt"), "c.txt");
         assert_eq!(into_folder("docs/", "c.txt"), "docs/c.txt");
         assert_eq!(into_folder("docs/d.txt", "c.txt"), "docs/d.txt");
+        assert_eq!(into_folder("", "c.txt"), "c.txt", "team: alone");
+        assert_eq!(into_folder("/", "c.txt"), "c.txt", "team:/");
         assert_eq!(folder(None), "");
         assert_eq!(folder(Some("/")), "");
         assert_eq!(folder(Some("photos")), "photos/");

@@ -3,7 +3,8 @@
 //! [`PARALLEL_PARTS`] at a time (see [`parts`]), with one progress display for the whole file.
 //!
 //! **Resuming.** The upload ID is saved (see [`crate::state`]) before the first part
-//! leaves, keyed by the key, the file's size and mtime, the API and the account. If the
+//! leaves, keyed by the key and its space, the file's size and mtime, the API and the
+//! account (a home upload and a team upload of the same key never mix). If the
 //! run is interrupted (Ctrl-C, a lost network, a closed laptop), the next `put` of the
 //! same unchanged file asks the API which parts S3 already holds
 //! (`GET /write-file?upload_id=`) and sends only the others. An upload that no longer
@@ -38,8 +39,9 @@ use crate::api::Api;
 use crate::auth::{self, Tokens};
 use crate::cli::Put;
 use crate::error::{Error, Result};
-use crate::human::{bytes, visible};
+use crate::human::bytes;
 use crate::progress::Progress;
+use crate::remote::Remote;
 use crate::state::{self, FileId, Saved};
 
 /// The largest body one `PUT /write-file` accepts (the API's `MAX_FILE_BYTES`).
@@ -65,9 +67,9 @@ pub async fn put(api: &Api, args: Put, quiet: bool) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| Error::Usage(format!("{} has no file name", path.display())))?;
-    let key = match args.key.as_deref() {
-        None => name.clone(),
-        Some(key) => into_folder(key, &name),
+    let key = match &args.key {
+        None => Remote::home(name.as_str()),
+        Some(at) => at.with_key(into_folder(&at.key, &name)),
     };
     let content_type = args
         .content_type
@@ -79,9 +81,8 @@ pub async fn put(api: &Api, args: Put, quiet: bool) -> Result<()> {
         put_large(api, path, &meta, &key, &content_type, args.if_absent, quiet).await?
     };
     emit(&[format!(
-        "uploaded {} to {} ({})",
+        "uploaded {} to {key} ({})",
         path.display(),
-        visible(&key),
         bytes(written)
     )])
 }
@@ -89,7 +90,7 @@ pub async fn put(api: &Api, args: Put, quiet: bool) -> Result<()> {
 async fn put_small(
     api: &Api,
     path: &Path,
-    key: &str,
+    key: &Remote,
     content_type: &str,
     if_absent: bool,
 ) -> Result<u64> {
@@ -99,7 +100,8 @@ async fn put_small(
     let size = body.len() as u64;
     let mut call = api
         .call(Method::PUT, routes::WRITE_FILE)
-        .query("key", key)
+        .space(key.space)
+        .query("key", &key.key)
         .header(CONTENT_TYPE, content_type)
         .body(Bytes::from(body));
     if if_absent {
@@ -115,7 +117,7 @@ async fn put_large(
     api: &Api,
     path: &Path,
     meta: &std::fs::Metadata,
-    key: &str,
+    key: &Remote,
     content_type: &str,
     if_absent: bool,
     quiet: bool,
@@ -125,7 +127,7 @@ async fn put_large(
     let id = FileId {
         api_url: api.settings.api_url.clone(),
         email: tokens.email,
-        key: key.to_owned(),
+        key: key.clone(),
         size,
         mtime_ns: mtime_ns(meta),
     };
@@ -201,7 +203,7 @@ async fn finish(
     if_absent: bool,
     quiet: bool,
 ) -> Result<()> {
-    let key = id.key.as_str();
+    let key = &id.key;
     let started = std::time::Instant::now();
     let mut said = false;
     let mut failures = 0u32;
@@ -244,7 +246,7 @@ async fn finish(
 }
 
 /// Whether `key` is a file (see [`super::exists`]).
-async fn exists(api: &Api, key: &str) -> Result<bool> {
+async fn exists(api: &Api, key: &Remote) -> Result<bool> {
     super::exists(api, key).await
 }
 
@@ -286,7 +288,7 @@ async fn open_upload(
 async fn send_parts(
     api: &Api,
     path: &Path,
-    key: &str,
+    key: &Remote,
     mut upload: Upload,
     quiet: bool,
 ) -> Result<Vec<Part>> {

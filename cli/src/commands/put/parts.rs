@@ -22,6 +22,7 @@ use super::upload::resume;
 use crate::api::{Api, network_error};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::remote::Remote;
 
 /// Tries per part (fresh URLs after the first failure).
 const PART_TRIES: u32 = 4;
@@ -32,7 +33,7 @@ const SLICE: usize = 64 * 1024;
 /// What one part's upload needs.
 pub(super) struct PartJob<'a> {
     pub api: &'a Api,
-    pub key: &'a str,
+    pub key: &'a Remote,
     pub upload_id: &'a str,
     pub part_size: u64,
     pub file: Arc<std::fs::File>,

@@ -9,10 +9,12 @@ use http::{Method, StatusCode};
 
 use crate::api::Api;
 use crate::error::Result;
+use crate::remote::Remote;
 
-pub(super) async fn start(api: &Api, key: &str, size: u64, content_type: &str) -> Result<Upload> {
+pub(super) async fn start(api: &Api, at: &Remote, size: u64, content_type: &str) -> Result<Upload> {
     api.call(Method::POST, routes::WRITE_FILE)
-        .query("key", key)
+        .space(at.space)
+        .query("key", &at.key)
         .json(&StartUpload {
             size,
             content_type: Some(content_type.to_owned()),
@@ -24,15 +26,16 @@ pub(super) async fn start(api: &Api, key: &str, size: u64, content_type: &str) -
 
 pub(super) async fn resume(
     api: &Api,
-    key: &str,
+    at: &Remote,
     upload_id: &str,
     from_part: u32,
 ) -> Result<Upload> {
     api.call(Method::GET, routes::WRITE_FILE)
-        .query("key", key)
+        .space(at.space)
+        .query("key", &at.key)
         .query("upload_id", upload_id)
         .query("from_part", from_part.to_string())
-        .about(key)
+        .about(&at.to_string())
         .send()
         .await?
         .json()
@@ -46,25 +49,26 @@ pub(super) enum Completed {
 }
 
 /// Completes the upload with `parts` (numbers and ETags, in order); with
-/// `if_absent`, only if `key` does not exist yet.
+/// `if_absent`, only if `at` does not exist yet.
 pub(super) async fn complete(
     api: &Api,
-    key: &str,
+    at: &Remote,
     upload_id: &str,
     parts: Vec<Part>,
     if_absent: bool,
 ) -> Result<Completed> {
     let mut call = api
         .call(Method::POST, routes::WRITE_FILE)
-        .query("key", key)
+        .space(at.space)
+        .query("key", &at.key)
         .query("upload_id", upload_id)
         .json(&CompleteUpload { parts });
     if if_absent {
         call = call
             .header(IF_NONE_MATCH, "*")
-            .on_precondition(format!("{key} already exists (--if-absent)"));
+            .on_precondition(format!("{at} already exists (--if-absent)"));
     }
-    let reply = call.about(key).send().await?;
+    let reply = call.about(&at.to_string()).send().await?;
     if reply.status != StatusCode::ACCEPTED {
         return Ok(Completed::Stored);
     }
@@ -75,10 +79,11 @@ pub(super) async fn complete(
 }
 
 /// Best effort: the bucket's lifecycle rule aborts what this misses.
-pub(super) async fn abort(api: &Api, key: &str, upload_id: &str) {
+pub(super) async fn abort(api: &Api, at: &Remote, upload_id: &str) {
     let aborted = api
         .call(Method::DELETE, routes::WRITE_FILE)
-        .query("key", key)
+        .space(at.space)
+        .query("key", &at.key)
         .query("upload_id", upload_id)
         .send()
         .await;
