@@ -143,6 +143,49 @@ def test_policy_variables_in_resources_and_condition_values() -> None:
     assert decide(allow(resource="arn:aws:s3:::bucket/home/${?}/f")) == IMPLICIT_DENY  # a literal `?`
 
 
+def test_a_principal_tag_is_a_variable_and_a_context_key() -> None:
+    """${aws:PrincipalTag/K} is the session tag K's value, and aws:PrincipalTag/K is in the
+    request context for conditions (IAM User Guide, "IAM policy elements: Variables and
+    tags"; AWS global condition context keys, aws:PrincipalTag/tag-key)."""
+    statement = allow(resource="arn:aws:s3:::bucket/teams/${aws:PrincipalTag/team}/*",
+                      Condition={"StringLike": {"aws:PrincipalTag/team": "ac*"}})
+    acme = {"aws:PrincipalTag/team": "acme"}
+    assert decide(statement, resource="arn:aws:s3:::bucket/teams/acme/f", context=acme) == ALLOW
+    assert decide(statement, resource="arn:aws:s3:::bucket/teams/acme-2/f", context=acme) == IMPLICIT_DENY
+    assert decide(statement, resource="arn:aws:s3:::bucket/teams/globex/f",
+                  context={"aws:PrincipalTag/team": "globex"}) == IMPLICIT_DENY  # the condition
+    # Tag keys are case-insensitive, like every context key.
+    assert decide(statement, resource="arn:aws:s3:::bucket/teams/acme/f",
+                  context={"aws:principaltag/TEAM": "acme"}) == ALLOW
+
+
+def test_a_principal_tag_with_no_value_follows_iams_rule() -> None:
+    """A variable with no value (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_policies_variables.html#policy-vars-no-value): in a Resource it matches no
+    resource (not even the key it would form with an empty value); in a Condition value,
+    StringEquals / StringLike do not match and StringNotEquals / StringNotLike do."""
+    in_resource = allow(resource="arn:aws:s3:::bucket/teams/${aws:PrincipalTag/team}/*")
+    assert decide(in_resource, resource="arn:aws:s3:::bucket/teams//f") == IMPLICIT_DENY
+    assert decide(in_resource, resource="arn:aws:s3:::bucket/teams/${aws:PrincipalTag/team}/f") == IMPLICIT_DENY
+    # Another resource of the same statement still matches.
+    both = allow(resource=["arn:aws:s3:::bucket/teams/${aws:PrincipalTag/team}/*", "arn:aws:s3:::bucket/x"])
+    assert decide(both, resource="arn:aws:s3:::bucket/x") == ALLOW
+    context = {"k": "v"}
+    for operator, expected in (("StringEquals", False), ("StringLike", False),
+                               ("StringNotEquals", True), ("StringNotLike", True)):
+        assert cond({operator: {"k": "${aws:PrincipalTag/team}"}}, context) is expected, operator
+        assert cond({operator: {"k": ["${aws:PrincipalTag/team}", "w"]}}, context) is expected, operator
+    # The tag itself as a condition key: Null sees it absent, a negated operator holds.
+    assert cond({"Null": {"aws:PrincipalTag/team": "true"}}, {}) is True
+    assert cond({"Null": {"aws:PrincipalTag/team": "false"}}, {}) is False
+    assert cond({"StringNotLike": {"aws:PrincipalTag/team": ["", "*/*"]}}, {}) is True
+    # An empty tag is a value: present for Null, and matched by "".
+    empty = {"aws:PrincipalTag/team": ""}
+    assert cond({"Null": {"aws:PrincipalTag/team": "false"}}, empty) is True
+    assert cond({"StringNotLike": {"aws:PrincipalTag/team": ["", "*/*"]}}, empty) is False
+    assert decide(in_resource, resource="arn:aws:s3:::bucket/teams//f", context=empty) == ALLOW
+
+
 # --------------------------------------------------------------------------
 # Condition operators
 # --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import Emulator, Stack, client, code_of_kind, codes, unique
+from harness import Emulator, Stack, claims_of, client, code_of_kind, codes, unique
 
 PASSWORD = "Homedir-Test-1"
 NEW_PASSWORD = "Homedir-Test-2"
@@ -368,6 +368,140 @@ def test_update_user_attributes_writes_only_the_clients_write_attributes(
         AccessToken=token, UserAttributes=[{"Name": "email_verified", "Value": "true"}]))[0] == \
         "NotAuthorizedException"
     assert attribute(idp, pool, email, "custom:team") is None
+
+
+@pytest.fixture(scope="module")
+def team_pool(idp: Any) -> dict[str, str]:
+    """A pool like the template's: email usernames, `custom:team` (String, 1-63
+    characters); the template's app client (reads email, email_verified, custom:team;
+    writes email), a client with no Read/WriteAttributes, one that reads only email, and
+    one that may also write custom:team."""
+    pool = idp.create_user_pool(
+        PoolName=unique("teams"), UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+                {"Name": "team", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "63"}}],
+    )["UserPool"]["Id"]
+    flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+    def app_client(name: str, **settings: Any) -> str:
+        return idp.create_user_pool_client(UserPoolId=pool, ClientName=name, ExplicitAuthFlows=flows,
+                                           **settings)["UserPoolClient"]["ClientId"]
+
+    return {
+        "pool": pool,
+        "app": app_client("app", ReadAttributes=["email", "email_verified", "custom:team"],
+                          WriteAttributes=["email"]),
+        "default": app_client("default"),
+        "email_only": app_client("email-only", ReadAttributes=["email"]),
+        "writer": app_client("writer", WriteAttributes=["email", "custom:team"]),
+    }
+
+
+def team_member(idp: Any, pool: str, team: str | None, **extra: str) -> str:
+    """A confirmed user created by the administrator, with custom:team = team."""
+    email = new_email()
+    attributes = {"email": email, "email_verified": "true", **extra}
+    if team is not None:
+        attributes["custom:team"] = team
+    idp.admin_create_user(UserPoolId=pool, Username=email, MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": n, "Value": v} for n, v in attributes.items()])
+    idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
+    return email
+
+
+def id_claims(idp: Any, client_id: str, email: str) -> dict[str, Any]:
+    return claims_of(sign_in(idp, client_id, email)["AuthenticationResult"]["IdToken"])
+
+
+def test_id_tokens_carry_only_the_attributes_their_client_reads(idp: Any, team_pool: dict[str, str]) -> None:
+    email = team_member(idp, team_pool["pool"], "acme", name="Ann")
+    app = id_claims(idp, team_pool["app"], email)
+    assert (app["custom:team"], app["email"], app["email_verified"]) == ("acme", email, True)
+    assert "name" not in app
+    # No ReadAttributes: the standard attributes and the verified flags, no custom one.
+    default = id_claims(idp, team_pool["default"], email)
+    assert (default["name"], default["email_verified"]) == ("Ann", True)
+    assert "custom:team" not in default
+    email_only = id_claims(idp, team_pool["email_only"], email)
+    assert email_only["email"] == email
+    assert not {"custom:team", "email_verified", "name"} & set(email_only)
+    # A refreshed ID token reads the same way.
+    refresh = sign_in(idp, team_pool["app"], email)["AuthenticationResult"]["RefreshToken"]
+    refreshed = idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=team_pool["app"],
+                                  AuthParameters={"REFRESH_TOKEN": refresh})["AuthenticationResult"]["IdToken"]
+    assert claims_of(refreshed)["custom:team"] == "acme" and "name" not in claims_of(refreshed)
+
+
+def test_only_an_administrator_sets_a_team_the_client_may_not_write(
+    emulator: Emulator, idp: Any, team_pool: dict[str, str]
+) -> None:
+    unauthorized = ("NotAuthorizedException", "A client attempted to write unauthorized attribute")
+    pool, app = team_pool["pool"], team_pool["app"]
+    email = new_email()
+    signing_up = [{"Name": "email", "Value": email}, {"Name": "custom:team", "Value": "acme"}]
+    assert failure(lambda: idp.sign_up(ClientId=app, Username=email, Password=PASSWORD,
+                                       UserAttributes=signing_up)) == unauthorized
+    assert failure(lambda: idp.admin_get_user(UserPoolId=pool, Username=email))[0] == "UserNotFoundException"
+    # Created by the administrator with a team; the user's own token cannot change it.
+    email = team_member(idp, pool, "acme")
+    token = sign_in(idp, app, email)["AuthenticationResult"]["AccessToken"]
+    assert failure(lambda: idp.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "custom:team", "Value": "globex"}])) == unauthorized
+    assert attribute(idp, pool, email, "custom:team") == "acme"
+    # The administrator moves the user, and the next token says so; then removes the team.
+    idp.admin_update_user_attributes(UserPoolId=pool, Username=email,
+                                     UserAttributes=[{"Name": "custom:team", "Value": "globex"}])
+    assert id_claims(idp, app, email)["custom:team"] == "globex"
+    idp.admin_delete_user_attributes(UserPoolId=pool, Username=email, UserAttributeNames=["custom:team"])
+    assert "custom:team" not in id_claims(idp, app, email)
+    # A client whose WriteAttributes list it may write it.
+    writer_email = new_email()
+    idp.sign_up(ClientId=team_pool["writer"], Username=writer_email, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": writer_email}, {"Name": "custom:team", "Value": "acme"}])
+    assert attribute(idp, pool, writer_email, "custom:team") == "acme"
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("x" * 64, "custom:team: String must be no longer than 63 characters"),
+    ("", "custom:team: String must be no shorter than 1 characters"),
+])
+def test_custom_attribute_values_keep_to_the_schemas_length(
+    idp: Any, team_pool: dict[str, str], value: str, problem: str
+) -> None:
+    refused = ("InvalidParameterException", f"Attributes did not conform to the schema: {problem}")
+    pool = team_pool["pool"]
+    email = team_member(idp, pool, "acme")
+    team = [{"Name": "custom:team", "Value": value}]
+    assert failure(lambda: idp.admin_update_user_attributes(UserPoolId=pool, Username=email,
+                                                            UserAttributes=team)) == refused
+    assert attribute(idp, pool, email, "custom:team") == "acme"
+    created = new_email()
+    assert failure(lambda: idp.admin_create_user(
+        UserPoolId=pool, Username=created, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": created}, *team])) == refused
+    assert failure(lambda: idp.admin_get_user(UserPoolId=pool, Username=created))[0] == "UserNotFoundException"
+    assert failure(lambda: idp.sign_up(ClientId=team_pool["writer"], Username=created, Password=PASSWORD,
+                                       UserAttributes=[{"Name": "email", "Value": created}, *team])) == refused
+    # The bounds themselves are allowed.
+    for allowed in ("x" * 63, "a"):
+        idp.admin_update_user_attributes(UserPoolId=pool, Username=email,
+                                         UserAttributes=[{"Name": "custom:team", "Value": allowed}])
+        assert attribute(idp, pool, email, "custom:team") == allowed
+
+
+def test_an_attribute_the_pool_does_not_have_is_refused(idp: Any, team_pool: dict[str, str]) -> None:
+    pool = team_pool["pool"]
+    email = team_member(idp, pool, None)
+    assert failure(lambda: idp.admin_update_user_attributes(
+        UserPoolId=pool, Username=email, UserAttributes=[{"Name": "custom:tenant", "Value": "acme"}])) == (
+        "InvalidParameterException",
+        "Attributes did not conform to the schema: Type for attribute {custom:tenant} could not be determined",
+    )
+    # A standard attribute the pool's Schema did not list is still one it has.
+    idp.admin_update_user_attributes(UserPoolId=pool, Username=email,
+                                     UserAttributes=[{"Name": "given_name", "Value": "Ann"}])
+    assert attribute(idp, pool, email, "given_name") == "Ann"
 
 
 def test_a_new_email_is_unverified_until_its_code_is_given(emulator: Emulator, idp: Any, pool: str, app: str) -> None:

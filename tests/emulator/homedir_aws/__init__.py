@@ -28,7 +28,8 @@ p. User pool codes: sign-up, password reset, attribute verification
 q. TOTP MFA: per-user secrets, RFC 6238 codes, the MFA challenges,
    expiring sessions ............................................. totp.py
 r. RevokeToken (moto lacks it) ................................... revocation.py
-s. App clients write only their WriteAttributes .................. attributes.py
+s. App clients write only their WriteAttributes, ID tokens carry only
+   their ReadAttributes, values keep to the schema ............. attributes.py
 t. CompleteMultipartUpload checks x-amz-mp-object-size ........... multipart.py
 u. response-* header overrides on HEAD and ranged GET ............ overrides.py
 v. Listings read only the keys under their prefix;

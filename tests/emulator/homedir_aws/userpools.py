@@ -228,8 +228,12 @@ class UserPoolCorrections:
         self.revocation = TokenRevocation()
 
     def install(self) -> None:
+        from . import attributes
+
         CognitoIdpBackend._validate_password = _validate_password
-        handlers = {**self.codes.handlers(), **self.totp.handlers(), **self.revocation.handlers()}
+        attributes.install()
+        handlers = {**self.codes.handlers(), **self.totp.handlers(), **self.revocation.handlers(),
+                    **attributes.handlers()}
         for name, handler in handlers.items():
             original = getattr(CognitoIdpResponse, name, None)
             setattr(CognitoIdpResponse, name, _bind(handler, original))
