@@ -141,11 +141,12 @@ pub struct Config {
     #[arg(long, requires = "stack")]
     pub region: Option<String>,
     /// `make dev`: read the settings it writes (default .local/stack.env) and use the
-    /// functions under cargo lambda watch.
+    /// functions it serves on 127.0.0.1.
     #[arg(long, value_name = "ENV_FILE", num_args = 0..=1,
           default_missing_value = ".local/stack.env")]
     pub local: Option<PathBuf>,
-    /// With --local: the port of cargo lambda watch (default $WATCH_PORT or 9000).
+    /// With --local: the port `make dev` serves the functions on (default $WATCH_PORT
+    /// or 9000).
     #[arg(long, requires = "local")]
     pub port: Option<u16>,
 }

@@ -131,7 +131,7 @@ pub fn api_url_template(url: &str) -> String {
     }
 }
 
-/// The local URL template of `make dev`: the functions under `cargo lambda watch`.
+/// The local URL template of `make dev`: the functions under `homedir-gateway`.
 pub fn local_api_url(port: u16) -> String {
     format!("http://127.0.0.1:{port}/lambda-url/{{route}}/")
 }

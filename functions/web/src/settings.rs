@@ -21,7 +21,7 @@ pub struct WebConfig {
     /// (`https://cognito-idp.<region>.amazonaws.com/`; the emulator locally).
     pub cognito_url: String,
     /// `WEB_API_BASE`: the path before each route, `` behind API Gateway (`/list`),
-    /// `/lambda-url` under cargo lambda watch (`/lambda-url/list/`).
+    /// `/lambda-url` under the local gateway, `homedir-gateway` (`/lambda-url/list/`).
     pub api_base: String,
     /// `WEB_S3_ORIGINS`: the origins of the presigned URLs the API hands out,
     /// space-separated, for the policy's connect-src (part uploads).

@@ -371,7 +371,7 @@ pub(crate) mod tests {
         assert_eq!(
             get(&site, Method::GET, "/lambda-url/web/").headers()[header::ETAG],
             etag,
-            "the same page under cargo lambda watch"
+            "the same page under the local gateway's /lambda-url/web/"
         );
         let js = get(&site, Method::GET, "/lambda-url/web/assets/app.js");
         assert_eq!(js.status(), 200);

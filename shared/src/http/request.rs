@@ -102,7 +102,8 @@ fn bad(message: String) -> Error {
 }
 
 /// Refuses any method but `expected` (API Gateway routes only one, but the function
-/// may be invoked directly, e.g. by `cargo lambda watch`).
+/// may be invoked directly, or locally through `homedir-gateway`, which passes every
+/// method on).
 pub fn require_method(request: &Request, expected: Method) -> Result<(), Error> {
     if request.method() == expected {
         return Ok(());
