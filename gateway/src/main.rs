@@ -100,7 +100,7 @@ async fn run() -> Result<(), String> {
         let binary = options.bin_dir.join(name);
         if !binary.is_file() {
             return Err(format!(
-                "no {}: build the functions first (cargo build -p {name})",
+                "no {}: build the functions first (cargo build --workspace --bins)",
                 binary.display()
             ));
         }
