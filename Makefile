@@ -24,14 +24,14 @@ $(VENV)/.installed: tests/emulator/requirements.txt tests/browser/requirements.t
 	@$(VENV)/bin/pip install --disable-pip-version-check -q $(addprefix -r ,$^) >&2
 	@touch $@
 
-venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda, boto3, pytest, selenium)
+venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda for make build and bench, boto3, pytest, selenium)
 
 # What a verb needs that the project cannot install itself: checked in a second,
 # before any build; stops with the install command (scripts/preflight.sh).
 preflight-%:
 	@scripts/preflight.sh $*
 
-dev: preflight-dev venv ## run locally: emulator + demo users + cargo lambda watch on 127.0.0.1:9000 (the page at /lambda-url/web/); local data kept in .local/dev-state across restarts
+dev: preflight-dev venv ## run locally: emulator + demo users + the functions under homedir-gateway on 127.0.0.1:9000 (the page at /lambda-url/web/); local data kept in .local/dev-state across restarts
 	@scripts/dev.sh
 
 dev-clean: preflight-dev venv ## make dev from nothing: forget the local data saved in .local/dev-state (same as CLEAN=1 make dev)
@@ -58,7 +58,7 @@ deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
 e2e: venv ## the end-to-end suite against a deployed stack (STACK_NAME=..., default homedir)
 	tests/e2e.sh
 
-e2e-local: venv ## the same end-to-end suite against a private local stack served by cargo lambda watch
+e2e-local: venv ## the same end-to-end suite against a private local stack served by homedir-gateway
 	tests/e2e.sh --local
 
 fuzz: venv ## long randomized runs: schemathesis (random seed) against a private local stack, then fuzz/run.sh if present

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make dev`: the local stack on a fixed port with two demo users, and the four
-# functions served by `cargo lambda watch` on 127.0.0.1:9000. Ctrl-C stops it all.
+# `make dev`: the local stack on a fixed port with two demo users, and the four API
+# functions and the web page served by homedir-gateway on 127.0.0.1:9000
+# (scripts/serve-functions.sh). Ctrl-C stops it all.
 #
 # Local data (objects and their versions, users, Identity IDs) is kept in
 # .local/dev-state/ across restarts: saved there when the stack stops cleanly, resumed

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the local functions' environment (the web page's too) as KEY=VALUE lines (for
-# homedir-gateway's --env-file# watch --env-file`): the stack's settings, taken from the environment that
+# homedir-gateway's --env-file): the stack's settings, taken from the environment that
 # scripts/local-stack.sh exported, and the function role's own local credentials,
 # which the emulator refuses every S3 call, as AWS refuses the real role.
 set -euo pipefail
