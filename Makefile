@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv dev dev-clean test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token clean preflight-%
+.PHONY: help venv dev dev-clean test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token team clean preflight-%
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ bench: preflight-bench venv ## performance figures against the local emulator, e
 token: venv ## print a fresh ID token: make token EMAIL=you@example.com [PASSWORD=...]
 	@test -n "$(EMAIL)" || { echo "usage: make token EMAIL=you@example.com [PASSWORD=...]" >&2; exit 2; }
 	@$(PY) scripts/id_token.py "$(EMAIL)" $(if $(PASSWORD),"$(PASSWORD)")
+
+team: venv ## put a local user in a team (make dev running): make team EMAIL=you@example.com TEAM=acme; TEAM= takes them out
+	@test -n "$(EMAIL)" -a "$(origin TEAM)" != undefined || { echo "usage: make team EMAIL=you@example.com TEAM=name   (TEAM= with nothing takes the user out of their team)" >&2; exit 2; }
+	@$(PY) scripts/team.py "$(EMAIL)" "$(TEAM)"
 
 clean: ## remove build output, virtualenvs and local state
 	rm -rf target .aws-sam .local $(VENV) .venv-lint .venv-contract
