@@ -1,12 +1,15 @@
 """schemathesis hooks for tests/contract/schemathesis.sh.
 
-`cargo lambda watch` turns a request body with a textual Content-Type (text/*, JSON)
-into the string body of a Lambda event, and answers a body that is not UTF-8 with
-its own 500 before any function runs (`{"type":"https://httpstatuses.com/500",...}`).
-API Gateway does not: it hands Lambda such a body base64-encoded. So such a body is
-made UTF-8 here (invalid bytes replaced) before it is sent: the request stays as
-malformed for the function as schemathesis meant it (not JSON, or the wrong type),
-and what answers is the function, not the local tool.
+A request body with a textual Content-Type (text/*, JSON) that is not UTF-8 is made
+UTF-8 here (invalid bytes replaced) before it is sent: the request stays as malformed
+for the function as schemathesis meant it (not JSON, or the wrong type).
+
+This was a workaround for `cargo lambda watch`, which served the functions locally
+before homedir-gateway: it turned such a body into the string body of a Lambda event
+and answered a body that was not UTF-8 with its own 500 before any function ran.
+homedir-gateway hands the function every body base64-encoded, so such a body reaches
+the function as sent: the hook is no longer needed (the bounded run and a --fuzz run
+without it, non-UTF-8 JSON and text bodies among their requests, passed), and can go.
 """
 
 import schemathesis

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# schemathesis against the four functions as `cargo lambda watch` serves them: every
+# schemathesis against the four functions as homedir-gateway serves them: every
 # operation of openapi.yaml, positive and negative data (mode all), with a real ID token
 # of a user it provisions in the local user pool. Zero failures or it exits non-zero.
 #
 #   tests/contract/schemathesis.sh BASE_URL [--fuzz] [-- SCHEMATHESIS-ARGS...]
 #
 # BASE_URL   where the functions are served, http://127.0.0.1:PORT/lambda-url
-#            (cargo lambda watch: http://127.0.0.1:PORT/lambda-url/<function>/).
+#            (homedir-gateway: http://127.0.0.1:PORT/lambda-url/<function>/).
 # The stack's settings come from the environment, as scripts/local-stack.sh exports them
 # (USER_POOL_ID, USER_POOL_CLIENT_ID, AWS_REGION, AWS_ENDPOINT_URL; HOMEDIR_STACK_ENV).
 #
@@ -20,11 +20,12 @@
 # tests/contract/requirements.txt (every package pinned: a seed means the same requests
 # on every machine) and reinstalled only when that file changes.
 #
-# Paths: openapi.yaml documents `/read-file`, as API Gateway routes it; cargo lambda
-# watch serves a function at `/lambda-url/<function>/` and, checked with its 1.9.2, at
-# `/lambda-url/<function>` (no trailing slash) too, passing the same query to it. So
-# BASE_URL + the document's paths reach the functions as they are. tests/contract/
-# hooks.py only keeps non-UTF-8 text bodies from tripping cargo lambda itself.
+# Paths: openapi.yaml documents `/read-file`, as API Gateway routes it; homedir-gateway
+# serves a function at `/lambda-url/<function>/` and at `/lambda-url/<function>` (no
+# trailing slash) alike, passing the same query to it. So BASE_URL + the document's
+# paths reach the functions as they are. tests/contract/hooks.py makes non-UTF-8 text
+# bodies UTF-8, a workaround for cargo lambda watch, which served the functions before
+# the gateway (see there).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -86,7 +87,7 @@ else
   args=(--seed "$seed" --max-examples "$MAX_EXAMPLES"
         --phases examples,coverage,fuzzing)
 fi
-# The functions must answer first (cargo lambda watch may still be starting them).
+# The functions must answer first (the gateway starts each one at its first request).
 for route in read-file write-file list delete; do
   for _ in $(seq 1 300); do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X PATCH "$base_url/$route?key=warm-up" || true)

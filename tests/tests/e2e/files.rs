@@ -73,9 +73,11 @@ async fn a_512_kib_binary_body_round_trips_with_its_content_type() {
 async fn a_write_without_content_type_reads_back_as_octet_stream() {
     let e2e = E2e::start().await;
     let user = e2e.user().await;
-    // API Gateway base64-encodes a body without Content-Type, so any bytes pass;
-    // `cargo lambda watch` passes such a body as text and answers 500 itself when it
-    // is not UTF-8, so locally the untyped body is text.
+    // API Gateway base64-encodes a body without Content-Type, so any bytes pass.
+    // Locally the untyped body is text: a leftover from `cargo lambda watch`, which
+    // passed such a body as text and answered 500 itself when it was not UTF-8.
+    // homedir-gateway base64-encodes every body: the deployed bytes round-trip through
+    // it as well.
     let body: Vec<u8> = match e2e.target {
         Target::Deployed => vec![0, 1, 2, 0xff, 0xfe],
         Target::Local => b"plain bytes, no type".to_vec(),

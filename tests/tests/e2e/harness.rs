@@ -42,7 +42,7 @@ fn config() -> &'static Config {
         assert!(
             !url_template.is_empty(),
             "HOMEDIR_E2E_URL is not set: the end-to-end suite needs a running homedir. \
-             Run `make e2e-local` (local stack + cargo lambda watch) or `make e2e` \
+             Run `make e2e-local` (local stack + homedir-gateway) or `make e2e` \
              (a deployed stack), or set HOMEDIR_E2E_URL to a URL template with {{route}}, \
              e.g. https://abc.execute-api.us-east-1.amazonaws.com/{{route}}"
         );

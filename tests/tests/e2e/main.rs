@@ -1,6 +1,6 @@
 //! The end-to-end suite: the four routes over real HTTP(S), against either a deployed
 //! stack (through API Gateway and its Cognito JWT authorizer) or the local stack
-//! served by `cargo lambda watch`, and S3 called directly with a user's own identity
+//! served by `homedir-gateway`, and S3 called directly with a user's own identity
 //! pool credentials (`direct_credentials`). Run it with `make e2e-local` or `make e2e`
 //! (tests/e2e.sh), never bare: it needs a running homedir.
 //!
