@@ -160,6 +160,7 @@ def row_action(driver: WebDriver, name: str, label: str) -> None:
     """Clicks one of a row's quick actions (shown on hover or focus), e.g. "Download"."""
     from selenium.webdriver.common.action_chains import ActionChains
     row = row_of(driver, name)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
     ActionChains(driver).move_to_element(row).perform()
     labelled(driver, f"{label} {name}").click()
 

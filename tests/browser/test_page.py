@@ -175,6 +175,17 @@ def tab_through(driver: WebDriver, count: int) -> dict[str, str]:
     return reached
 
 
+def lifetime(seconds: int) -> str:
+    """How the page says how long a link lives (ui.js lifetime)."""
+    def count(n: int, one: str) -> str:
+        return f"{n} {one if n == 1 else one + 's'}"
+    if seconds >= 3600 and seconds % 3600 < 60:
+        return count(round(seconds / 3600), "hour")
+    if seconds >= 120:
+        return count(round(seconds / 60), "minute")
+    return count(seconds, "second")
+
+
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -442,6 +453,495 @@ def test_alice_manages_her_files_and_bob_sees_none(
     shot(driver, artefacts, "10-bob-empty")
 
     assert csp_violations(driver) == [], "the page never hits its Content-Security-Policy"
+
+
+def rows_in_view(driver: WebDriver) -> int:
+    """Rows of the listing wholly visible without scrolling."""
+    return driver.execute_script(
+        """const box = document.getElementById('table-wrap').getBoundingClientRect();
+           const bottom = Math.min(box.bottom, innerHeight);
+           return [...document.querySelectorAll('#rows tr')].filter(r => {
+             const b = r.getBoundingClientRect(); return b.top >= box.top && b.bottom <= bottom; }).length""")
+
+
+def select(driver: WebDriver, name: str, shift: bool = False) -> None:
+    box = labelled(driver, f"Select {name}")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    if shift:
+        ActionChains(driver).key_down(Keys.SHIFT).click(box).key_up(Keys.SHIFT).perform()
+    else:
+        box.click()
+
+
+def selected(driver: WebDriver) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#rows tr.selected')].map(r => r.dataset.name)")
+
+
+def url_selection(driver: WebDriver) -> list[str]:
+    fragment = urllib.parse.urlsplit(driver.current_url).fragment
+    return urllib.parse.parse_qs(fragment.partition("?")[2]).get("select", [])
+
+
+def pick_folder(driver: WebDriver, *path: str, ok: str) -> None:
+    """In the open folder picker: from where it opened, into each folder of `path`, then `ok`."""
+    wait_for("the folder picker", lambda: by_id(driver, "picker").is_displayed())
+    for name in path:
+        wait_for(f"{name} in the picker", lambda: by_id(driver, "picker").find_elements(
+            By.CSS_SELECTOR, f"button[aria-label='Open folder {name}']"))
+        by_id(driver, "picker").find_element(By.CSS_SELECTOR, f"button[aria-label='Open folder {name}']").click()
+    wait_for(f"the picker's {ok!r}", lambda: by_id(driver, "picker-ok").text == ok and by_id(driver, "picker-ok").is_enabled())
+    by_id(driver, "picker-ok").click()
+    wait_for("the picker closed", lambda: not by_id(driver, "picker").is_displayed())
+
+
+def test_fifty_files_at_once(
+    page: WebDriver, artefacts: Path, fresh_downloads: Path, local_files: Path, faults: Callable[..., None],
+) -> None:
+    driver = page
+    signed_in(driver, "fifty")
+    names = [f"report-{i:02}.txt" for i in range(1, 51)]
+    for i, name in enumerate(names, 1):
+        (local_files / name).write_text("r" * (i * 7))
+    upload(driver, *(local_files / name for name in names))
+    listed(driver, names)
+    assert status_text(driver) == "Uploaded 50 files."
+    clear_transfers(driver)
+
+    # -- density: at 1280 × 800, at least 20 files on screen, each on one line
+    viewport(driver, 1280, 800)
+    assert rows_in_view(driver) >= 20, f"{rows_in_view(driver)} rows visible at 1280 × 800"
+    assert {row.rect["height"] for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr")} <= {28, 28.0}
+    shot(driver, artefacts, "11-fifty-files")
+
+    # -- sort by name, size and modified; folders first whatever the order
+    labelled(driver, "New folder…").click()
+    by_id(driver, "prompt-input").send_keys("archive", Keys.ENTER)
+    wait_for("the folder", lambda: "archive/" in names_listed(driver))
+    assert names_listed(driver)[:2] == ["archive/", "report-01.txt"]
+    labelled(driver, "Size").click()
+    wait_for("largest first", lambda: names_listed(driver)[:3] == ["archive/", "report-50.txt", "report-49.txt"])
+    assert by_id(driver, "sort-size").find_element(By.XPATH, "..").get_attribute("aria-sort") == "descending"
+    labelled(driver, "Size").click()
+    wait_for("smallest first", lambda: names_listed(driver)[:3] == ["archive/", "report-01.txt", "report-02.txt"])
+    labelled(driver, "Name").click()
+    wait_for("names in order", lambda: names_listed(driver)[:2] == ["archive/", "report-01.txt"])
+    labelled(driver, "Name").click()
+    wait_for("names backwards", lambda: names_listed(driver)[:2] == ["archive/", "report-50.txt"])
+    assert by_id(driver, "sort-name").find_element(By.XPATH, "..").get_attribute("aria-sort") == "descending"
+    labelled(driver, "Modified").click()
+    assert by_id(driver, "sort-modified").find_element(By.XPATH, "..").get_attribute("aria-sort") == "descending"
+    labelled(driver, "Name").click()
+
+    # -- filter the folder by name
+    by_id(driver, "filter").send_keys("report-4")
+    wait_for("the filtered rows", lambda: names_listed(driver) == [f"report-4{i}.txt" for i in range(10)])
+    by_id(driver, "filter").send_keys(Keys.ESCAPE)
+    wait_for("every row again", lambda: len(names_listed(driver)) == 51)
+
+    # -- checkboxes and a shift-click range; the selection is in the URL
+    select(driver, "report-01.txt")
+    select(driver, "report-05.txt", shift=True)
+    assert selected(driver) == [f"report-0{i}.txt" for i in range(1, 6)]
+    assert by_id(driver, "selection-count").text == "5 selected"
+    assert sorted(url_selection(driver)) == [f"report-0{i}.txt" for i in range(1, 6)]
+    assert not by_id(driver, "upload").is_displayed(), "the selection's actions take the toolbar"
+    shot(driver, artefacts, "12-selected-range")
+
+    # -- bulk download of three
+    select(driver, "report-04.txt")
+    select(driver, "report-05.txt")
+    labelled(driver, "Download selected").click()
+    for name in names[:3]:
+        assert downloaded(fresh_downloads, name).read_text() == "r" * (names.index(name) + 1) * 7
+    clear_transfers(driver)
+
+    # -- a paged listing: 20 at a time, then more, then all
+    driver.execute_script("localStorage.setItem('homedir.pageSize', '20')")
+    labelled(driver, "Refresh").click()
+    wait_for("the first page", lambda: len(names_listed(driver)) <= 22 and by_id(driver, "load-more").is_displayed())
+    first = len(names_listed(driver))
+    assert by_id(driver, "more-text").text.startswith("Showing the first ")
+    labelled(driver, "Load more").click()
+    wait_for("the second page", lambda: len(names_listed(driver)) > first and not busy_listing(driver))
+    labelled(driver, "Load all").click()
+    wait_for("every page", lambda: len(names_listed(driver)) == 51 and not by_id(driver, "more-bar").is_displayed())
+    driver.execute_script("localStorage.removeItem('homedir.pageSize')")
+
+    # -- select all, less the folder, and delete the 50 files: one progress view, then Undo
+    by_id(driver, "select-all").click()
+    assert by_id(driver, "selection-count").text == "51 selected"
+    select(driver, "archive")
+    assert by_id(driver, "selection-count").text == "50 selected"
+    assert by_id(driver, "select-all").get_attribute("indeterminate") == "true"
+    faults("DeleteObject", "delay", delay_secs=0.3, times=50)
+    emulator("/_homedir/calls/reset", "POST")
+    labelled(driver, "Delete selected").click()
+    wait_for("the progress view", lambda: by_id(driver, "progress").is_displayed())
+    assert by_id(driver, "progress-text").text.startswith("Deleting 50 items:")
+    assert by_id(driver, "progress-stop").is_displayed()
+    shot(driver, artefacts, "13-bulk-delete-progress")
+    status_is(driver, "Deleted 50 files.", timeout=90)
+    listed(driver, ["archive/"])
+    assert len(s3_calls("DeleteObject")) == 50
+    assert labelled(driver, "Undo").is_displayed()
+    shot(driver, artefacts, "14-bulk-deleted")
+    labelled(driver, "Undo").click()
+    status_is(driver, "Restored 50 files.", timeout=120)
+    listed(driver, ["archive/", *names])
+
+    # -- bulk copy into a folder through the picker
+    select(driver, "report-01.txt")
+    select(driver, "report-05.txt", shift=True)
+    labelled(driver, "Copy selected to…").click()
+    assert by_id(driver, "picker-title").text == "Copy 5 items to…"
+    pick_folder(driver, "archive", ok="Copy to archive")
+    status_is(driver, "Copied 5 items to archive.")
+    assert not row_of(driver, "archive").find_elements(By.CSS_SELECTOR, ".tag"), "files landed in it"
+
+    # -- bulk move of three into it: the names exist there, so it asks; Keep both for all
+    assert len(selected(driver)) == 5, "a copy keeps the selection"
+    labelled(driver, "Clear selection").click()
+    wait_for("nothing selected", lambda: selected(driver) == [] and by_id(driver, "upload").is_displayed())
+    select(driver, "report-03.txt")
+    select(driver, "report-01.txt", shift=True)
+    assert sorted(selected(driver)) == ["report-01.txt", "report-02.txt", "report-03.txt"]
+    labelled(driver, "Move selected to…").click()
+    pick_folder(driver, "archive", ok="Move to archive")
+    wait_for("the question", lambda: by_id(driver, "conflict").is_displayed())
+    assert by_id(driver, "conflict-all-label").text == "Do the same for any other conflicts"
+    answer_conflict(driver, by_id(driver, "conflict-title").text, "Keep both", everywhere=True)
+    status_is(driver, "Moved 3 items to archive.")
+    listed(driver, ["archive/", *names[3:]])
+    open_folder(driver, "archive")
+    listed(driver, [*names[:5], "report-01 (1).txt", "report-02 (1).txt", "report-03 (1).txt"])
+    shot(driver, artefacts, "15-moved-with-keep-both")
+    assert csp_violations(driver) == []
+
+
+def busy_listing(driver: WebDriver) -> bool:
+    return by_id(driver, "listing").get_attribute("aria-busy") == "true"
+
+
+def test_folders_search_and_restore(
+    page: WebDriver, artefacts: Path, local_files: Path, faults: Callable[..., None],
+) -> None:
+    driver = page
+    signed_in(driver, "folders")
+
+    # -- a whole folder through the folder picker: its files keep their paths
+    album = local_files / "album"
+    (album / "sub" / "deeper").mkdir(parents=True)
+    (album / "a.txt").write_text("a")
+    (album / "sub" / "b.txt").write_text("bb")
+    (album / "sub" / "deeper" / "c.txt").write_text("ccc")
+    upload(driver, album, done=3, input_id="folder-input")
+    listed(driver, ["album/"])
+    assert status_text(driver) == "Uploaded 3 files."
+    names = sorted(n.text for n in driver.find_elements(By.CSS_SELECTOR, "#transfers-list .transfer-name"))
+    assert names == ["album/a.txt", "album/sub/b.txt", "album/sub/deeper/c.txt"], names
+    clear_transfers(driver)
+    open_folder(driver, "album")
+    listed(driver, ["a.txt", "sub/"])
+    shot(driver, artefacts, "16-folder-uploaded")
+    home(driver)
+
+    # -- a new folder stays while empty, across a reload, until a file lands in it
+    labelled(driver, "New folder…").click()
+    by_id(driver, "prompt-input").send_keys("empty one", Keys.ENTER)
+    listed(driver, ["album/", "empty one/"])
+    driver.refresh()
+    wait_for("the page again", lambda: by_id(driver, "files-view").is_displayed())
+    listed(driver, ["album/", "empty one/"], "the empty folder after a reload")
+    assert row_of(driver, "empty one").find_element(By.CSS_SELECTOR, ".tag").text == "empty"
+    stored = driver.execute_script(
+        "return Object.keys(localStorage).filter(k => k.startsWith('homedir.folders.')).map(k => localStorage.getItem(k))")
+    assert stored == ['["empty one/"]'], stored
+    open_folder(driver, "empty one")
+    assert by_id(driver, "empty").text.startswith("This folder is empty.")
+    first = local_files / "first.txt"
+    first.write_text("the first file\n")
+    upload(driver, first)
+    listed(driver, ["first.txt"])
+    home(driver)
+    assert not row_of(driver, "empty one").find_elements(By.CSS_SELECTOR, ".tag")
+    stored = driver.execute_script(
+        "return Object.keys(localStorage).filter(k => k.startsWith('homedir.folders.')).map(k => localStorage.getItem(k))")
+    assert stored == [], "the record goes once the folder exists in the bucket"
+    clear_transfers(driver)
+
+    # -- find: the filter looks in this folder; Search subfolders goes through the tree
+    by_id(driver, "filter").send_keys("c.txt")
+    wait_for("nothing here", lambda: names_listed(driver) == [] and by_id(driver, "empty").is_displayed())
+    assert "tick Search subfolders" in by_id(driver, "empty").text
+    by_id(driver, "deep").click()
+    wait_for("the match in a subfolder", lambda: names_listed(driver) == ["album/sub/deeper/c.txt"]
+             and by_id(driver, "search-text").text.startswith("Searched"))
+    assert by_id(driver, "search-text").text == "Searched: 4 files in Home and its subfolders, 1 match."
+    assert "in album/sub/deeper" in row_of(driver, "album/sub/deeper/c.txt").text
+    shot(driver, artefacts, "17-search-subfolders")
+    # A slow, long search shows that it is searching and can be stopped.
+    driver.execute_script("localStorage.setItem('homedir.pageSize', '1')")
+    faults("ListObjectsV2", "delay", delay_secs=1.0, times=6)
+    by_id(driver, "filter").send_keys(Keys.BACKSPACE)
+    wait_for("searching", lambda: by_id(driver, "search-text").text.startswith("Searching subfolders…"))
+    assert by_id(driver, "search-stop").is_displayed()
+    shot(driver, artefacts, "18-searching")
+    by_id(driver, "search-stop").click()
+    wait_for("the search stopped", lambda: by_id(driver, "search-text").text.startswith("Search stopped:"))
+    emulator("/_homedir/faults/reset", "POST")
+    driver.execute_script("localStorage.removeItem('homedir.pageSize')")
+    by_id(driver, "deep").click()
+    by_id(driver, "filter").send_keys(Keys.ESCAPE)
+    listed(driver, ["album/", "empty one/"])
+
+    # -- delete a folder whole; the trash shows it as a folder; restore it whole
+    menu_action(driver, "album", "Delete folder")
+    status_is(driver, "Deleted folder album (3 files).")
+    listed(driver, ["empty one/"])
+    labelled(driver, "Trash").click()
+    listed(driver, ["album/"], "the trash, by folder")
+    assert row_of(driver, "album").find_element(By.CSS_SELECTOR, ".num").text == "3 files"
+    open_folder(driver, "album")
+    listed(driver, ["a.txt", "sub/"], "inside the deleted folder")
+    labelled(driver, "Top of the trash").click()
+    listed(driver, ["album/"])
+    shot(driver, artefacts, "19-trash-folder")
+    row_action(driver, "album", "Restore folder")
+    status_is(driver, "Restored folder album (3 files).")
+    wait_for("the trash empty", lambda: by_id(driver, "empty").text == "The trash is empty.")
+    labelled(driver, "Files").click()
+    listed(driver, ["album/", "empty one/"])
+    open_folder(driver, "album")
+    open_folder(driver, "sub")
+    listed(driver, ["b.txt", "deeper/"])
+    shot(driver, artefacts, "20-folder-restored")
+    home(driver)
+
+    # -- a view that waits says so, and never shows the last view's rows meanwhile
+    faults("ListObjectVersions", "delay", delay_secs=2.0, times=1)
+    labelled(driver, "Trash").click()
+    wait_for("the loading sign", lambda: by_id(driver, "loading").is_displayed())
+    assert names_listed(driver) == [], "no rows of Home under the trash's title"
+    assert by_id(driver, "loading").text.startswith("Loading")
+    assert by_id(driver, "listing").get_attribute("aria-busy") == "true"
+    shot(driver, artefacts, "21-loading")
+    wait_for("the trash", lambda: by_id(driver, "empty").text == "The trash is empty.")
+    assert not by_id(driver, "loading").is_displayed()
+    assert csp_violations(driver) == []
+
+
+def test_the_place_is_in_the_url(page: WebDriver, artefacts: Path, local_files: Path) -> None:
+    driver = page
+    signed_in(driver, "place")
+    tree = local_files / "a" / "b c"
+    tree.mkdir(parents=True)
+    (tree / "file.txt").write_text("deep")
+    (local_files / "a" / "top.txt").write_text("top")
+    upload(driver, local_files / "a", done=2, input_id="folder-input")
+    clear_transfers(driver)
+    base = os.environ["HOMEDIR_WEB_URL"]
+
+    open_folder(driver, "a")
+    assert driver.current_url == base + "#/files/a/"
+    open_folder(driver, "b c")
+    assert driver.current_url == base + "#/files/a/b%20c/"
+    driver.refresh()
+    wait_for("the folder after a reload", lambda: by_id(driver, "breadcrumbs").text.split("\n") == ["Home", "a", "b c"])
+    listed(driver, ["file.txt"])
+    shot(driver, artefacts, "22-reloaded-in-place")
+
+    select(driver, "file.txt")
+    assert driver.current_url == base + "#/files/a/b%20c/?select=file.txt"
+    driver.refresh()
+    wait_for("the selection after a reload", lambda: selected(driver) == ["file.txt"])
+    assert by_id(driver, "selection-count").text == "1 selected"
+
+    driver.back()
+    wait_for("Back: the folder above", lambda: by_id(driver, "breadcrumbs").text.split("\n") == ["Home", "a"])
+    listed(driver, ["b c/", "top.txt"])
+    driver.back()
+    wait_for("Back: Home", lambda: by_id(driver, "breadcrumbs").text == "Home")
+    listed(driver, ["a/"])
+    driver.forward()
+    wait_for("Forward: a", lambda: by_id(driver, "breadcrumbs").text.split("\n") == ["Home", "a"])
+    driver.forward()
+    wait_for("Forward: a/b c, selection kept", lambda: selected(driver) == ["file.txt"])
+
+    labelled(driver, "Trash").click()
+    wait_for("the trash of this folder", lambda: driver.current_url == base + "#/trash/a/b%20c/")
+    driver.refresh()
+    wait_for("the trash after a reload", lambda: by_id(driver, "show-trash").get_attribute("aria-pressed") == "true"
+             and by_id(driver, "breadcrumbs").text.split("\n") == ["Trash", "a", "b c"])
+    driver.back()
+    wait_for("Back: the files again", lambda: by_id(driver, "show-files").get_attribute("aria-pressed") == "true")
+    listed(driver, ["file.txt"])
+
+    # …/web without its slash: sent to …/web/, the place kept
+    driver.get(base.rstrip("/") + "#/files/a/")
+    wait_for("the page at …/web/", lambda: driver.current_url == base + "#/files/a/")
+    wait_for("the folder", lambda: by_id(driver, "files-view").is_displayed()
+             and by_id(driver, "breadcrumbs").text.split("\n") == ["Home", "a"])
+    listed(driver, ["b c/", "top.txt"])
+    shot(driver, artefacts, "23-web-without-slash")
+    assert csp_violations(driver) == []
+
+
+def test_previews_and_links(page: WebDriver, artefacts: Path, fresh_downloads: Path, local_files: Path) -> None:
+    driver = page
+    signed_in(driver, "previews")
+    s3 = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
+    (local_files / "picture.png").write_bytes(png())
+    (local_files / "paper.pdf").write_bytes(pdf())
+    (local_files / "notes.txt").write_text("Plain text, shown as text.\n<b>not bold</b>\n")
+    (local_files / "page.html").write_text("<h1>hi</h1><script>document.title = 'pwned'</script>\n")
+    (local_files / "zero\u200bwidth.txt").write_text("z")
+    (local_files / " padded.txt").write_text("p")
+    upload(driver, *sorted(local_files.iterdir()))
+    clear_transfers(driver)
+
+    # -- names: invisible characters and padding made visible
+    zero = row_of(driver, "zero\u200bwidth.txt")
+    assert zero.find_element(By.CSS_SELECTOR, ".file-name").text == "zero⟨U+200B⟩width.txt"
+    assert zero.find_element(By.CSS_SELECTOR, ".invisible-char").get_attribute("title") == "U+200B"
+    assert row_of(driver, " padded.txt").find_element(By.CSS_SELECTOR, ".file-name").text == "␠padded.txt"
+    assert labelled(driver, "Open zero⟨U+200B⟩width.txt").is_displayed()
+
+    # -- an image, from the bucket's origin
+    labelled(driver, "Open picture.png").click()
+    wait_for("the image", lambda: driver.execute_script(
+        "const i = document.querySelector('#preview-body img'); return i && i.complete && i.naturalWidth"))
+    image = driver.find_element(By.CSS_SELECTOR, "#preview-body img")
+    assert image.get_attribute("naturalWidth") == "96"
+    assert image.get_attribute("src").startswith(s3 + "/"), "a presigned link, not the page's origin"
+    assert image.get_attribute("alt") == "picture.png"
+    assert by_id(driver, "preview-title").text == "picture.png"
+    shot(driver, artefacts, "24-preview-image")
+
+    # -- a PDF, in a frame of the bucket's origin, shown inline (not downloaded)
+    ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
+    wait_for("the PDF", lambda: by_id(driver, "preview-title").text == "paper.pdf"
+             and driver.find_elements(By.CSS_SELECTOR, "#preview-body iframe"))
+    frame = driver.find_element(By.CSS_SELECTOR, "#preview-body iframe")
+    assert frame.get_attribute("src").startswith(s3 + "/")
+    assert frame.get_attribute("title") == "PDF: paper.pdf"
+    status, headers, body = fetch(frame.get_attribute("src"))
+    assert status == 200 and body.startswith(b"%PDF-")
+    assert headers["content-type"] == "application/pdf"
+    assert "attachment" not in headers.get("content-disposition", "")
+    time.sleep(1.5)
+    shot(driver, artefacts, "25-preview-pdf")
+    assert not list(fresh_downloads.iterdir()), "previewing downloads nothing"
+
+    # -- plain text: read through the API and shown as text
+    ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
+    wait_for("the HTML as text", lambda: by_id(driver, "preview-title").text == "page.html"
+             and driver.find_elements(By.CSS_SELECTOR, "#preview-body pre"))
+    assert "<script>document.title = 'pwned'</script>" in driver.find_element(By.CSS_SELECTOR, "#preview-body pre").text
+    assert driver.title != "pwned" and not driver.find_elements(By.CSS_SELECTOR, "#preview-body h1"), "never run as a page"
+    shot(driver, artefacts, "26-preview-html-as-text")
+    ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
+    wait_for("the text", lambda: by_id(driver, "preview-title").text == "notes.txt"
+             and driver.find_elements(By.CSS_SELECTOR, "#preview-body pre"))
+    assert driver.find_element(By.CSS_SELECTOR, "#preview-body pre").text == "Plain text, shown as text.\n<b>not bold</b>"
+    labelled(driver, "Close preview").click()
+    wait_for("the preview closed", lambda: not by_id(driver, "preview").is_displayed())
+
+    # -- a link to share, with its expiry; an active type stays an attachment
+    row_action(driver, "notes.txt", "Copy link to")
+    wait_for("the share dialog", lambda: by_id(driver, "share").is_displayed())
+    assert by_id(driver, "share-title").text == "Share notes.txt"
+    from selenium.webdriver.support.select import Select
+    Select(by_id(driver, "share-expiry")).select_by_visible_text("5 minutes")
+    labelled(driver, "Create and copy link").click()
+    wait_for("the link", lambda: by_id(driver, "share-url").get_attribute("value"))
+    url = by_id(driver, "share-url").get_attribute("value")
+    assert url.startswith(s3 + "/")
+    # The life asked for (5 minutes), or less: never beyond the signing credentials'
+    # (the API's rule); the page says what the link really has.
+    signed_for = int(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Expires"][0])
+    assert 1 <= signed_for <= 300
+    said = by_id(driver, "share-expires").text
+    assert any(f"({lifetime(signed_for - late)} from now)" in said for late in range(-2, 4)), (signed_for, said)
+    assert said.split(". ", 1)[-1].startswith("This link works until ")
+    assert any(f"it works for {lifetime(signed_for - late)}" in status_text(driver) for late in range(-2, 4))
+    assert fetch(url)[2] == (local_files / "notes.txt").read_bytes()
+    shot(driver, artefacts, "27-share-link")
+    labelled(driver, "Close").click()
+    row_action(driver, "page.html", "Copy link to")
+    labelled(driver, "Create and copy link").click()
+    wait_for("the link", lambda: by_id(driver, "share-url").get_attribute("value"))
+    status, headers, _ = fetch(by_id(driver, "share-url").get_attribute("value"))
+    assert status == 200
+    assert headers["content-type"] == "application/octet-stream"
+    assert headers["content-disposition"].startswith("attachment")
+    labelled(driver, "Close").click()
+    assert csp_violations(driver) == []
+
+
+def test_transfers_cancel_retry_and_messages(
+    page: WebDriver, artefacts: Path, fresh_downloads: Path, local_files: Path, faults: Callable[..., None],
+) -> None:
+    driver = page
+    signed_in(driver, "transfers")
+    big = local_files / "big.bin"
+    big.write_bytes(os.urandom(12 * MIB))
+    small = local_files / "small.txt"
+    small.write_text("small\n")
+
+    # -- Cancel: the upload stops and nothing of it stays; Retry starts it again
+    faults("UploadPart", "delay", delay_secs=4.0, times=2)
+    emulator("/_homedir/calls/reset", "POST")
+    by_id(driver, "file-input").send_keys(str(big))
+    wait_for("the upload running", lambda: transfers(driver, "running"))
+    assert labelled(driver, "Transfers, 1 running").is_displayed()
+    shot(driver, artefacts, "28-uploading")
+    labelled(driver, "Cancel the upload of big.bin").click()
+    wait_for("the upload cancelled", lambda: transfers(driver, "cancelled"))
+    assert driver.find_element(By.CSS_SELECTOR, "#transfers-list .transfer-note").text == "cancelled"
+    wait_for("the upload aborted at S3", lambda: s3_calls("AbortMultipartUpload"))
+    idle(driver)
+    assert names_listed(driver) == []
+    labelled(driver, "Retry big.bin").click()
+    wait_for("the retried upload", lambda: transfers(driver, "done"), timeout=120)
+    listed(driver, ["big.bin"])
+
+    # -- a failed upload says so, in words, and Retry sends it again
+    faults("PutObject", "error", times=20)
+    by_id(driver, "file-input").send_keys(str(small))
+    wait_for("the failure", lambda: transfers(driver, "failed"), timeout=90)
+    wait_for("the error message", lambda: error_text(driver) == "Could not upload small.txt: see Transfers to retry.")
+    note = driver.find_element(By.CSS_SELECTOR, "#transfers-list li.failed .transfer-note").text
+    assert note in ("The service is unavailable right now. Try again in a moment.", "Something went wrong on the server."), note
+    assert labelled(driver, "Transfers, 1 failed").is_displayed()
+    shot(driver, artefacts, "29-upload-failed")
+    emulator("/_homedir/faults/reset", "POST")
+    labelled(driver, "Retry small.txt").click()
+    wait_for("the retry done", lambda: len(transfers(driver, "done")) == 2 and not transfers(driver, "failed"))
+    listed(driver, ["big.bin", "small.txt"])
+
+    # -- each message replaces the last: a success clears the error
+    assert error_text(driver)
+    labelled(driver, "Refresh").click()
+    status_is(driver, "Refreshed.")
+    assert not by_id(driver, "error").is_displayed()
+    clear_transfers(driver)
+
+    # -- a completion S3 is slow to finish is answered 202: the page asks again with the
+    #    same parts and never sends the parts twice
+    faults("CompleteMultipartUpload", "delay", delay_secs=12.0, times=1)
+    emulator("/_homedir/calls/reset", "POST")
+    again = local_files / "again.bin"
+    again.write_bytes(os.urandom(12 * MIB))
+    by_id(driver, "file-input").send_keys(str(again))
+    wait_for("the slow completion", lambda: transfers(driver, "done"), timeout=90)
+    assert len(s3_calls("UploadPart")) == 2, "the parts went once"
+    assert len(s3_calls("CompleteMultipartUpload")) >= 2, "the completion was asked again"
+    listed(driver, ["again.bin", "big.bin", "small.txt"])
+    row_action(driver, "again.bin", "Download")
+    assert sha256(downloaded(fresh_downloads, "again.bin")) == sha256(again)
+    shot(driver, artefacts, "30-transfers")
+    assert csp_violations(driver) == []
 
 
 def test_the_page_is_served_with_a_strict_policy() -> None:

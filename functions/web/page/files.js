@@ -12,7 +12,7 @@ import { FolderRecords } from "./folders.js";
 import { readPlace, writePlace } from "./place.js";
 import { Transfers, download, uploadJob } from "./transfer.js";
 import {
-  $, askConflict, ask, attempt, button, clearMessages, closeMenu, count, displayName, el, fail, formatFullTime, formatSize,
+  $, askConflict, ask, attempt, background, button, clearMessages, closeMenu, count, displayName, el, fail, formatFullTime, formatSize,
   formatTime, icon, keyProblem, lifetime, menuIsOpenFor, modal, nameNode, nameProblem, openMenu, say, startProgress,
 } from "./ui.js";
 
@@ -709,7 +709,7 @@ async function findExisting(keys, signal) {
 let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => attempt(() => load({ keep: true })), 300);
+  refreshTimer = setTimeout(() => background(() => load({ keep: true })), 300);
 }
 
 /**
@@ -807,7 +807,7 @@ async function uploadItems(items, { emptyFolders = [] } = {}) {
     if (cancelled) text += `; ${cancelled} cancelled`;
     say(`${text}.`);
   }
-  if (state.view === "files" && state.prefix === prefix) await attempt(() => load({ keep: true }));
+  if (state.view === "files" && state.prefix === prefix) await background(() => load({ keep: true }));
 }
 
 /** The files (and empty folders) a drop holds, walking dropped folders. */

@@ -212,6 +212,16 @@ $("undo").addEventListener("click", () => {
   if (action) attempt(action);
 });
 
+/** Runs something the person did not just ask for (a refresh after a transfer): an error shows, nothing is cleared. */
+export async function background(action) {
+  try {
+    return await action();
+  } catch (error) {
+    if (error?.name !== "AbortError") fail(error instanceof Error ? error : new Error("Something went wrong."));
+    return undefined;
+  }
+}
+
 /** Runs an action, showing what went wrong in words. */
 export async function attempt(action) {
   fail(null);
@@ -302,8 +312,10 @@ export function askConflict({ title, text, others, verb = "Replace" }) {
   $("conflict-text").textContent = text;
   $("conflict-replace").textContent = verb;
   $("conflict-all").checked = false;
-  $("conflict-all-row").hidden = others < 1;
-  $("conflict-all-label").textContent = `Do the same for the ${count(others, "other conflict")}`;
+  // `others`: how many conflicts are still to come, or null when that is not known yet.
+  const unknown = others === null || others === undefined;
+  $("conflict-all-row").hidden = !unknown && others < 1;
+  $("conflict-all-label").textContent = unknown ? "Do the same for any other conflicts" : `Do the same for the ${count(others, "other conflict")}`;
   return modal(dialog, ({ finish, on }) => {
     const answer = (choice) => finish({ choice, all: $("conflict-all").checked });
     on($("conflict-form"), "submit", (event) => event.preventDefault());
