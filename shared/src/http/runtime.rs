@@ -1,4 +1,5 @@
-//! The Lambda event loop: lambda_http's, minus its one way to crash.
+//! The Lambda event loop: lambda_http's request conversion, minus its one way to
+//! crash, and a response conversion that keeps bytes as they are.
 //!
 //! lambda_http turns an API Gateway event into an `http::Request` with `expect`: a
 //! raw query string that `http::Uri` refuses (`?prefix=<"`, which curl sends as
@@ -6,15 +7,23 @@
 //! panics, and with `panic = "abort"` the process dies, failing every request in
 //! flight and paying a cold start for the next. [`run`] checks each event the way
 //! the conversion will read it, answers the ones it would panic on with 400
-//! `invalid_request`, and hands every other event to lambda_http unchanged.
+//! `invalid_request`, and hands every other event to lambda_http's conversion.
+//!
+//! On the way back, lambda_http (1.3, `IntoResponse`) decodes any body whose
+//! `Content-Type` looks textual (`text/*`, JSON, XML, YAML) with that type's charset,
+//! honouring a byte-order mark: a stored `text/plain` file that is not UTF-8, or that
+//! starts with a BOM, or says `charset=latin1`, would reach the caller changed. A file
+//! read is its bytes, so [`into_event_response`] builds the API Gateway answer from the
+//! body as the handler made it: [`Body::Binary`] is sent base64-encoded and byte for
+//! byte, [`Body::Text`] as text.
 
 use std::future::Future;
 
 use http::Uri;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 
 use crate::error::Error;
 use crate::http::handlers::HandlerError;
@@ -29,62 +38,68 @@ where
 {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<LambdaRequest>| async move {
-            match check(event) {
-                Checked::Convertible(event) => {
-                    Adapter::from(service_fn(move |request| handler(state, request)))
-                        .call(event)
-                        .await
-                }
-                // The refusal travels through lambda_http too, as an event it can convert,
-                // so both answers take the same shape on the way back to API Gateway.
-                Checked::Refused(event, problem) => {
+            let response = match check(event) {
+                Ok(event) => handler(state, into_request(event)).await?,
+                Err(problem) => {
                     tracing::info!(
                         status = 400,
                         code = "invalid_request",
                         detail = problem,
                         "request refused"
                     );
-                    Adapter::from(service_fn(move |_: Request| async move {
-                        Ok::<_, HandlerError>(Error::InvalidRequest(problem.into()).to_response())
-                    }))
-                    .call(event)
-                    .await
+                    Error::InvalidRequest(problem.into()).to_response()
                 }
-            }
+            };
+            Ok::<_, HandlerError>(into_event_response(response))
         },
     ))
     .await
 }
 
-/// An event checked against lambda_http's conversion.
-enum Checked {
-    /// As it came: lambda_http converts it.
-    Convertible(LambdaEvent<LambdaRequest>),
-    /// lambda_http would panic on it: a stripped copy it can convert (no path, host,
-    /// query or body), and the reason for the caller.
-    Refused(LambdaEvent<LambdaRequest>, &'static str),
+/// The event as an `http::Request`, by lambda_http's conversion (the event passed
+/// [`check`]), with the invocation's context attached as lambda_http attaches it.
+fn into_request(event: LambdaEvent<LambdaRequest>) -> Request {
+    let LambdaEvent { payload, context } = event;
+    Request::from(payload).with_lambda_context(context)
 }
 
-fn check(event: LambdaEvent<LambdaRequest>) -> Checked {
-    let LambdaEvent { payload, context } = event;
-    match payload {
-        LambdaRequest::ApiGatewayV2(mut request) => match unconvertible(&request) {
-            None => Checked::Convertible(LambdaEvent::new(
-                LambdaRequest::ApiGatewayV2(request),
-                context,
-            )),
-            Some(problem) => {
-                request.raw_path = Some("/".into());
-                request.raw_query_string = None;
-                request.headers.remove(http::header::HOST);
-                request.headers.remove("x-forwarded-proto");
-                request.request_context.domain_name = None;
-                request.body = None;
-                let stripped = LambdaEvent::new(LambdaRequest::ApiGatewayV2(request), context);
-                Checked::Refused(stripped, problem)
-            }
+/// The HTTP API (payload format 2.0) answer to a response, its body untouched:
+/// binary bodies base64-encoded, text as text, `Set-Cookie` in `cookies` as API
+/// Gateway expects them.
+pub fn into_event_response(response: Response<Body>) -> ApiGatewayV2httpResponse {
+    let (parts, body) = response.into_parts();
+    let mut headers = parts.headers;
+    let cookies = headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok().map(str::to_owned))
+        .collect();
+    headers.remove(http::header::SET_COOKIE);
+    let (is_base64_encoded, body) = match body {
+        Body::Empty => (false, None),
+        text @ Body::Text(_) => (false, Some(text)),
+        binary @ Body::Binary(_) => (true, Some(binary)),
+        _ => (false, None),
+    };
+    let mut answer = ApiGatewayV2httpResponse::default();
+    answer.status_code = i64::from(parts.status.as_u16());
+    answer.headers = headers;
+    answer.body = body;
+    answer.is_base64_encoded = is_base64_encoded;
+    answer.cookies = cookies;
+    answer
+}
+
+/// The event as it came, if lambda_http converts it; else why it would panic on it
+/// (the reason for the caller).
+fn check(event: LambdaEvent<LambdaRequest>) -> Result<LambdaEvent<LambdaRequest>, &'static str> {
+    match &event.payload {
+        LambdaRequest::ApiGatewayV2(request) => match unconvertible(request) {
+            None => Ok(event),
+            Some(problem) => Err(problem),
         },
-        other => Checked::Convertible(LambdaEvent::new(other, context)),
+        #[allow(unreachable_patterns)]
+        _ => Ok(event),
     }
 }
 
@@ -218,20 +233,56 @@ mod tests {
         assert!(unconvertible(&bad_host).is_some());
     }
 
+    /// A stored text file reaches the caller byte for byte, whatever its charset says
+    /// and whatever its bytes are (lambda_http's own conversion would decode it).
     #[test]
-    fn the_stripped_refusal_event_converts() {
-        let event = LambdaEvent::new(
-            LambdaRequest::ApiGatewayV2(event("/list", "prefix=<\"", Some("bad host:x"))),
-            lambda_runtime::Context::default(),
-        );
-        let Checked::Refused(stripped, problem) = check(event) else {
-            panic!("refused");
+    fn text_files_keep_their_bytes() {
+        for (content_type, bytes) in [
+            ("text/plain", &b"\xff\xfe\x00bad"[..]),
+            ("text/plain; charset=utf-8", b"\xef\xbb\xbfwith a BOM"),
+            ("text/plain; charset=latin1", b"caf\xe9"),
+            ("application/json", b"{\"a\":\"\xc3\"}"),
+            ("application/octet-stream", b"\x00\x01"),
+        ] {
+            let mut response = Response::new(Body::Binary(bytes.to_vec()));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                content_type.parse().expect("a type"),
+            );
+            let answer = into_event_response(response);
+            assert!(answer.is_base64_encoded, "{content_type}");
+            assert_eq!(
+                answer.body,
+                Some(Body::Binary(bytes.to_vec())),
+                "{content_type}"
+            );
+            assert_eq!(answer.headers[http::header::CONTENT_TYPE], content_type);
+        }
+        let json = into_event_response(Response::new(Body::Text("{}".into())));
+        assert!(!json.is_base64_encoded);
+        assert_eq!(json.status_code, 200);
+        let mut empty = Response::new(Body::Empty);
+        *empty.status_mut() = http::StatusCode::NO_CONTENT;
+        empty
+            .headers_mut()
+            .append(http::header::SET_COOKIE, "a=1".parse().expect("a cookie"));
+        let empty = into_event_response(empty);
+        assert_eq!((empty.status_code, empty.body), (204, None));
+        assert_eq!(empty.cookies, ["a=1"]);
+        assert!(empty.headers.get(http::header::SET_COOKIE).is_none());
+    }
+
+    #[test]
+    fn an_event_lambda_http_would_panic_on_is_refused_with_its_reason() {
+        let wrap = |request| {
+            LambdaEvent::new(
+                LambdaRequest::ApiGatewayV2(request),
+                lambda_runtime::Context::default(),
+            )
         };
+        let problem =
+            check(wrap(event("/list", "prefix=<\"", Some("bad host:x")))).expect_err("refused");
         assert!(problem.contains("percent-encoded") || problem.contains("Host"));
-        let LambdaRequest::ApiGatewayV2(request) = &stripped.payload else {
-            panic!("still an HTTP API event");
-        };
-        assert_eq!(unconvertible(request), None);
-        let _: Request = stripped.payload.into();
+        assert!(check(wrap(event("/list", "prefix=a", Some("api.example.com")))).is_ok());
     }
 }

@@ -113,6 +113,43 @@ async fn the_binaries_serve_the_contract_end_to_end() {
         .await;
     assert_eq!(not_modified["statusCode"], 304);
 
+    // Text files come back byte for byte, whatever their bytes and charset say
+    // (lambda_http's own response conversion would decode them).
+    for (name, content_type, bytes) in [
+        ("not-utf8.txt", "text/plain", &b"\xff\xfe\x00bad"[..]),
+        (
+            "bom.txt",
+            "text/plain; charset=utf-8",
+            b"\xef\xbb\xbfwith a BOM",
+        ),
+        ("latin1.txt", "text/plain; charset=latin1", b"caf\xe9"),
+        ("broken.json", "application/json", b"{\"a\":\"\xc3\"}"),
+    ] {
+        let text_query = query(&[("key", name)]);
+        let event = http_event(
+            "PUT",
+            "write-file",
+            &text_query,
+            &[("authorization", &auth), ("content-type", content_type)],
+            Some(bytes),
+        );
+        let written = functions.write.invoke(&event).await;
+        assert_eq!(written["statusCode"], 200, "{name}: {written}");
+        let read = functions
+            .read
+            .invoke(&http_event(
+                "GET",
+                "read-file",
+                &text_query,
+                &[("authorization", &auth)],
+                None,
+            ))
+            .await;
+        assert_eq!(read["statusCode"], 200, "{name}");
+        assert_eq!(response_body(&read), bytes, "{name}: the bytes written");
+        assert_eq!(read["headers"]["content-type"], content_type, "{name}");
+    }
+
     // list (a third binary) sees it.
     let listed = functions
         .list
