@@ -417,6 +417,12 @@ def test_alice_manages_her_files_and_bob_sees_none(
     home(driver)
     listed(driver, ["groceries (1).txt", "groceries.txt", "holiday video.bin", "notes.txt", "trips 2026/"])
     assert not row_of(driver, "trips 2026").find_elements(By.CSS_SELECTOR, ".tag"), "a file landed: no longer empty"
+    # docs/web.png: Alice's home, one file selected, the pointer on another (its quick actions).
+    select_box = labelled(driver, "Select notes.txt")
+    select_box.click()
+    ActionChains(driver).move_to_element(row_of(driver, "holiday video.bin")).perform()
+    shot(driver, artefacts, "08d-home")
+    labelled(driver, "Clear selection").click()
     menu_action(driver, "trips 2026", "Delete folder")
     listed(driver, ["groceries (1).txt", "groceries.txt", "holiday video.bin", "notes.txt"], "the folder gone")
     assert status_text(driver) == "Deleted folder trips 2026 (1 file)."
@@ -427,11 +433,7 @@ def test_alice_manages_her_files_and_bob_sees_none(
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a 390 px phone"
     assert labelled(driver, "Upload files…").is_displayed()
-    wrapped = driver.execute_script(
-        """return [...document.querySelectorAll('button')].filter(b => b.offsetParent && b.getClientRects().length)
-             .filter(b => b.getBoundingClientRect().height > 44 || b.scrollWidth > b.clientWidth + 1)
-             .map(b => b.getAttribute('aria-label') || b.textContent.trim())""")
-    assert wrapped == [], f"buttons wrapped or cut at 390 px: {wrapped}"
+    assert wrapped_buttons(driver) == [], "no button wraps or is cut at 390 px"
     row = row_of(driver, "holiday video.bin").rect
     assert row["height"] <= 48, "one line per file"
     assert labelled(driver, "More actions for holiday video.bin").is_displayed()
@@ -453,6 +455,14 @@ def test_alice_manages_her_files_and_bob_sees_none(
     shot(driver, artefacts, "10-bob-empty")
 
     assert csp_violations(driver) == [], "the page never hits its Content-Security-Policy"
+
+
+def wrapped_buttons(driver: WebDriver) -> list[str]:
+    """The visible buttons whose label wraps onto a second line or is cut."""
+    return driver.execute_script(
+        """return [...document.querySelectorAll('button')].filter(b => b.offsetParent && b.getClientRects().length)
+             .filter(b => b.getBoundingClientRect().height > 44 || b.scrollWidth > b.clientWidth + 1)
+             .map(b => b.getAttribute('aria-label') || b.textContent.trim())""")
 
 
 def rows_in_view(driver: WebDriver) -> int:
@@ -616,6 +626,17 @@ def test_fifty_files_at_once(
     open_folder(driver, "archive")
     listed(driver, [*names[:5], "report-01 (1).txt", "report-02 (1).txt", "report-03 (1).txt"])
     shot(driver, artefacts, "15-moved-with-keep-both")
+
+    # -- the selection's actions at a phone's width: icons, one line, nothing wider
+    driver.set_window_size(390, 844)
+    wait_for("the phone layout", lambda: driver.execute_script("return window.innerWidth") <= 390)
+    select(driver, "report-04.txt")
+    select(driver, "report-05.txt")
+    assert by_id(driver, "selection-count").text == "2 selected"
+    assert labelled(driver, "Move selected to…").is_displayed()
+    assert driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert wrapped_buttons(driver) == []
+    shot(driver, artefacts, "15b-phone-selection")
     assert csp_violations(driver) == []
 
 
@@ -646,17 +667,62 @@ def test_folders_search_and_restore(
     shot(driver, artefacts, "16-folder-uploaded")
     home(driver)
 
+    # -- a folder dropped on the page: its tree walked (an empty folder in it kept).
+    #    WebDriver cannot drag a folder from the desktop, and a DataTransfer made in a
+    #    script holds no folders, so the drop event carries the entries a browser hands
+    #    over for one (FileSystemDirectoryEntry's createReader/readEntries, file()).
+    driver.execute_script(
+        """
+        const file = (path, text) => ({ isFile: true, isDirectory: false, fullPath: path,
+          file: (ok) => ok(new File([text], path.split('/').pop(), { type: 'text/plain' })) });
+        const folder = (path, children) => ({ isFile: false, isDirectory: true, fullPath: path,
+          createReader: () => { let given = false;
+            return { readEntries: (ok) => { ok(given ? [] : children); given = true; } }; } });
+        const tree = folder('/dropped album', [
+          file('/dropped album/one.txt', 'one'),
+          folder('/dropped album/inner', [file('/dropped album/inner/two.txt', 'two')]),
+          folder('/dropped album/nothing here', []),
+        ]);
+        const data = { types: ['Files'], files: [], items: [{ kind: 'file', webkitGetAsEntry: () => tree }] };
+        const zone = document.getElementById('drop-zone');
+        for (const type of ['dragover', 'drop']) {
+          const event = new Event(type, { bubbles: true, cancelable: true });
+          Object.defineProperty(event, 'dataTransfer', { value: data });
+          zone.dispatchEvent(event);
+        }
+        """)
+    wait_for("the dropped folder's two files", lambda: len(transfers(driver, "done")) == 2)
+    listed(driver, ["album/", "dropped album/"])
+    open_folder(driver, "dropped album")
+    listed(driver, ["inner/", "nothing here/", "one.txt"])
+    assert row_of(driver, "nothing here").find_element(By.CSS_SELECTOR, ".tag").text == "empty"
+    open_folder(driver, "inner")
+    listed(driver, ["two.txt"])
+    home(driver)
+    records = "return Object.keys(localStorage).filter(k => k.startsWith('homedir.folders.')).map(k => localStorage.getItem(k))"
+    assert driver.execute_script(records) == ['["dropped album/nothing here/"]']
+    # A folder's delete, undone: exactly its files come back, and its empty folder.
+    menu_action(driver, "dropped album", "Delete folder")
+    status_is(driver, "Deleted folder dropped album (2 files).")
+    listed(driver, ["album/"])
+    assert driver.execute_script(records) == [], "deleting a folder forgets the empty folders recorded in it"
+    labelled(driver, "Undo").click()
+    status_is(driver, "Restored folder dropped album (2 files).")
+    listed(driver, ["album/", "dropped album/"])
+    assert driver.execute_script(records) == ['["dropped album/nothing here/"]']
+    clear_transfers(driver)
+
     # -- a new folder stays while empty, across a reload, until a file lands in it
     labelled(driver, "New folder…").click()
     by_id(driver, "prompt-input").send_keys("empty one", Keys.ENTER)
-    listed(driver, ["album/", "empty one/"])
+    listed(driver, ["album/", "dropped album/", "empty one/"])
     driver.refresh()
     wait_for("the page again", lambda: by_id(driver, "files-view").is_displayed())
-    listed(driver, ["album/", "empty one/"], "the empty folder after a reload")
+    listed(driver, ["album/", "dropped album/", "empty one/"], "the empty folder after a reload")
     assert row_of(driver, "empty one").find_element(By.CSS_SELECTOR, ".tag").text == "empty"
     stored = driver.execute_script(
         "return Object.keys(localStorage).filter(k => k.startsWith('homedir.folders.')).map(k => localStorage.getItem(k))")
-    assert stored == ['["empty one/"]'], stored
+    assert stored == ['["dropped album/nothing here/","empty one/"]'], stored
     open_folder(driver, "empty one")
     assert by_id(driver, "empty").text.startswith("This folder is empty.")
     first = local_files / "first.txt"
@@ -667,7 +733,7 @@ def test_folders_search_and_restore(
     assert not row_of(driver, "empty one").find_elements(By.CSS_SELECTOR, ".tag")
     stored = driver.execute_script(
         "return Object.keys(localStorage).filter(k => k.startsWith('homedir.folders.')).map(k => localStorage.getItem(k))")
-    assert stored == [], "the record goes once the folder exists in the bucket"
+    assert stored == ['["dropped album/nothing here/"]'], "the record goes once the folder exists in the bucket"
     clear_transfers(driver)
 
     # -- find: the filter looks in this folder; Search subfolders goes through the tree
@@ -677,7 +743,7 @@ def test_folders_search_and_restore(
     by_id(driver, "deep").click()
     wait_for("the match in a subfolder", lambda: names_listed(driver) == ["album/sub/deeper/c.txt"]
              and by_id(driver, "search-text").text.startswith("Searched"))
-    assert by_id(driver, "search-text").text == "Searched: 4 files in Home and its subfolders, 1 match."
+    assert by_id(driver, "search-text").text == "Searched: 6 files in Home and its subfolders, 1 match."
     assert "in album/sub/deeper" in row_of(driver, "album/sub/deeper/c.txt").text
     shot(driver, artefacts, "17-search-subfolders")
     # A slow, long search shows that it is searching and can be stopped.
@@ -693,12 +759,12 @@ def test_folders_search_and_restore(
     driver.execute_script("localStorage.removeItem('homedir.pageSize')")
     by_id(driver, "deep").click()
     by_id(driver, "filter").send_keys(Keys.ESCAPE)
-    listed(driver, ["album/", "empty one/"])
+    listed(driver, ["album/", "dropped album/", "empty one/"])
 
     # -- delete a folder whole; the trash shows it as a folder; restore it whole
     menu_action(driver, "album", "Delete folder")
     status_is(driver, "Deleted folder album (3 files).")
-    listed(driver, ["empty one/"])
+    listed(driver, ["dropped album/", "empty one/"])
     labelled(driver, "Trash").click()
     listed(driver, ["album/"], "the trash, by folder")
     assert row_of(driver, "album").find_element(By.CSS_SELECTOR, ".num").text == "3 files"
@@ -711,7 +777,7 @@ def test_folders_search_and_restore(
     status_is(driver, "Restored folder album (3 files).")
     wait_for("the trash empty", lambda: by_id(driver, "empty").text == "The trash is empty.")
     labelled(driver, "Files").click()
-    listed(driver, ["album/", "empty one/"])
+    listed(driver, ["album/", "dropped album/", "empty one/"])
     open_folder(driver, "album")
     open_folder(driver, "sub")
     listed(driver, ["b.txt", "deeper/"])

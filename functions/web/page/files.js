@@ -427,12 +427,16 @@ function render() {
   const activeRow = active?.closest?.("#rows tr");
   const focusKey = activeRow?.dataset.key;
   const focusRole = active?.dataset?.role;
+  const focusIndex = activeRow ? [...$("rows").children].indexOf(activeRow) : -1;
   state.visible = visibleEntries();
   const rows = state.visible.map((entry) => row(entry));
   $("rows").replaceChildren(...rows);
   if (focusKey && focusRole && !$("rows").contains(active)) {
-    const again = rows.find((r) => r.dataset.key === focusKey)?.querySelector(`[data-role="${focusRole}"]`);
-    again?.focus({ preventScroll: true });
+    // The same control of the same row; if the row went (deleted, moved), the one now in its place.
+    const same = rows.find((r) => r.dataset.key === focusKey) || rows[Math.min(focusIndex, rows.length - 1)];
+    const again = same?.querySelector(`[data-role="${focusRole}"]`) || same?.querySelector('[data-role="open"]');
+    if (again) again.focus({ preventScroll: true });
+    else $("select-all").focus({ preventScroll: true });
   }
   const empty = $("empty");
   if (state.busy && !state.visible.length) {
