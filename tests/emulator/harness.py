@@ -94,10 +94,13 @@ def start_emulator(state_dir: Path, port: int, *extra_args: str) -> Emulator:
     return Emulator(process, line.split()[1], state_dir)
 
 
-def provision(emulator: Emulator, out: Path) -> dict[str, str]:
+def provision(emulator: Emulator, out: Path, *extra_args: str) -> dict[str, str]:
+    """Deploy template.yaml into the emulator (deploy.py, with provision.py's fixtures and
+    the demo users) and return the settings it wrote."""
     subprocess.run(
-        [sys.executable, str(HERE / "provision.py"), "--endpoint", emulator.url, "--region", REGION,
-         "--out", str(out), "--demo-users", "--signing-key", str(emulator.state_dir / "signing-key.pem")],
+        [sys.executable, str(HERE / "deploy.py"), "--endpoint", emulator.url, "--region", REGION,
+         "--out", str(out), "--demo-users", "--signing-key", str(emulator.state_dir / "signing-key.pem"),
+         *extra_args],
         check=True, capture_output=True, text=True,
     )
     return dict(line.split("=", 1) for line in out.read_text().splitlines())

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,17 @@ def test_unauthenticated_identities_only_where_the_pool_allows_them(emulator: Em
         IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
     guest = identity.get_id(IdentityPoolId=pool_id)["IdentityId"]
     assert IDENTITY_ID.match(guest)
+    # No unauthenticated role on the pool yet: no credentials (y).
+    assert error_code(lambda: identity.get_credentials_for_identity(IdentityId=guest)) == \
+        "InvalidIdentityPoolConfigurationException"
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}}]}
+    role = client(emulator, "iam").create_role(RoleName=f"guests-{uuid.uuid4().hex[:8]}",
+                                               AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"unauthenticated": role})
     issued = identity.get_credentials_for_identity(IdentityId=guest)["Credentials"]
     assert issued["AccessKeyId"].startswith("ASIA")
 
@@ -265,20 +277,22 @@ def test_call_log_records_calls_in_order_and_resets(emulator: Emulator, stack: d
 
 
 # --------------------------------------------------------------------------
-# provision.py and id_token.py
+# deploy.py (with provision.py's fixtures) and id_token.py
 # --------------------------------------------------------------------------
 
 
-def test_provision_writes_every_setting_and_is_idempotent(
+def test_deploy_writes_every_setting_and_is_idempotent(
     emulator: Emulator, stack: dict[str, str], tmp_path: Path
 ) -> None:
     expected = {
-        "AWS_ENDPOINT_URL", "AWS_REGION", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "IDENTITY_POOL_ID",
-        "BUCKET_NAME", "HOME_PREFIX", "OTHER_USER_POOL_ID", "OTHER_USER_POOL_CLIENT_ID", "OTHER_CLIENT_ID",
-        "DEMO_USER_1_EMAIL", "DEMO_USER_2_EMAIL", "DEMO_PASSWORD", "EMULATOR_SIGNING_KEY",
+        "AWS_ENDPOINT_URL", "AWS_REGION", "STACK_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "IDENTITY_POOL_ID",
+        "BUCKET_NAME", "HOME_PREFIX", "TEAM_PREFIX", "OTHER_USER_POOL_ID", "OTHER_USER_POOL_CLIENT_ID",
+        "OTHER_CLIENT_ID", "DEMO_USER_1_EMAIL", "DEMO_USER_2_EMAIL", "DEMO_PASSWORD", "EMULATOR_SIGNING_KEY",
+        "UPLOAD_ID_KEY",
     }
     assert expected <= stack.keys()
-    assert re.fullmatch(r"homedir-local-[a-z]{8}", stack["BUCKET_NAME"])
+    assert re.fullmatch(r"homedir-local-homebucket-[a-z0-9]+", stack["BUCKET_NAME"])
+    assert re.fullmatch(r"[A-Za-z0-9]{64}", stack["UPLOAD_ID_KEY"])  # GenerateSecretString: 64, no punctuation
     identity = client(emulator, "cognito-identity")
     pool = identity.describe_identity_pool(IdentityPoolId=stack["IDENTITY_POOL_ID"])
     assert pool["AllowUnauthenticatedIdentities"] is False
@@ -330,7 +344,7 @@ def test_every_correction_module_names_the_aws_pages_it_follows() -> None:
     # Join the index's continuation lines (indented) to the line they continue.
     index = re.sub(r"\n {2,}", " ", homedir_aws.__doc__ or "")
     listed = re.findall(r"^([a-z])\. .*?\.{3,} (.+)$", index, flags=re.MULTILINE)
-    assert [letter for letter, _ in listed] == list("abcdefghijklmnopqrstuvw"), listed
+    assert [letter for letter, _ in listed] == list("abcdefghijklmnopqrstuvwxyz"), listed
     # d (the call log and control endpoints), e (start-up) and w (saved state) are the
     # emulator's own tooling, not behaviours of AWS.
     own_tooling = {"d", "e", "w"}

@@ -36,11 +36,14 @@ def _fill(value: Any, names: dict[str, str]) -> Any:
     return value
 
 
-def _case_context(case: dict[str, Any], names: dict[str, str], identity_id: str) -> dict[str, Any]:
+def _case_context(case: dict[str, Any], names: dict[str, str], identity_id: str,
+                  tags: dict[str, str]) -> dict[str, Any]:
     context = {key: _fill(value, names) for key, value in case.get("context", {}).items()}
     if "aws:SecureTransport" not in context:  # the table's default: TLS 1.3
         context.update({"aws:SecureTransport": True, "s3:TlsVersion": 1.3})
     context[IDENTITY_VARIABLE] = identity_id
+    for key, value in tags.items():  # the session's principal tags, as the S3 gate adds them
+        context[f"aws:PrincipalTag/{key}"] = value
     return context
 
 
@@ -48,7 +51,8 @@ def decide_case(table: dict[str, Any], case: dict[str, Any]) -> str:
     names = {**table["values"], **table["identities"]}
     documents = iam.load_documents(table["documents"], table["placeholders"])
     identity_id = table["identities"][case["identity"]]
-    request = Request(case["action"], _fill(case["resource"], names), _case_context(case, names, identity_id))
+    tags = table.get("principal_tags", {}).get(case["identity"], {})
+    request = Request(case["action"], _fill(case["resource"], names), _case_context(case, names, identity_id, tags))
     return evaluate(documents, request)
 
 
@@ -282,15 +286,17 @@ def test_unsupported_elements_fail_loudly() -> None:
 
 
 # --------------------------------------------------------------------------
-# The real documents, filled as the emulator fills them
+# The real documents, filled as CloudFormation fills them
 # --------------------------------------------------------------------------
 
 
-def test_infra_documents_have_no_placeholder_left_but_the_identity_variable() -> None:
+def test_infra_documents_have_no_placeholder_left_but_iam_policy_variables() -> None:
     documents = iam.load_documents(
         ["authenticated-s3-policy.json", "bucket-policy.json"],
-        {"AWS::Partition": "aws", "HomeBucket": "b", "HomePrefix": "home"},
+        {"AWS::Partition": "aws", "HomeBucket": "b", "HomePrefix": "home", "TeamPrefix": "teams"},
     )
     text = json.dumps(documents)
-    assert text.replace("${" + IDENTITY_VARIABLE + "}", "").count("${") == 0
+    for variable in (IDENTITY_VARIABLE, "aws:PrincipalTag/team"):
+        text = text.replace("${" + variable + "}", "")
+    assert text.count("${") == 0
     assert Path(iam.POLICY_DIR).name == "infra-policies"

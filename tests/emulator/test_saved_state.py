@@ -15,8 +15,8 @@ from harness import HERE, Emulator, client, codes, free_port, provision, start_e
     user_credentials, user_s3
 
 PASSWORD = "Homedir-Saved-1"
-SAME_SETTINGS = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "IDENTITY_POOL_ID", "BUCKET_NAME", "AUTHENTICATED_ROLE_ARN",
-                 "OTHER_USER_POOL_ID", "OTHER_USER_POOL_CLIENT_ID", "OTHER_CLIENT_ID")
+SAME_SETTINGS = ("STACK_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "IDENTITY_POOL_ID", "BUCKET_NAME",
+                 "UPLOAD_ID_KEY", "OTHER_USER_POOL_ID", "OTHER_USER_POOL_CLIENT_ID", "OTHER_CLIENT_ID")
 
 
 def _log(emulator: Emulator) -> str:
@@ -49,8 +49,8 @@ def test_local_data_survives_a_restart(tmp_path: Path) -> None:
     """Objects with their versions and delete markers, a multipart upload in progress,
     users and their passwords, a sign-up code not yet used, a TOTP authenticator, the
     Identity ID of each user (so their home prefix), credentials already issued: all
-    there after a clean stop and a start with the same FILE. provision.py, run again,
-    finds every resource and creates none."""
+    there after a clean stop and a start with the same FILE. deploy.py, run again, finds
+    the stack (up to date: nothing created, the same UploadIdKey) and the fixtures."""
     saved = tmp_path / "emulator-state.bin"
     first = start_emulator(tmp_path / "first", free_port(), "--saved-state", str(saved))
     try:
@@ -99,6 +99,8 @@ def test_local_data_survives_a_restart(tmp_path: Path) -> None:
         assert _state_lines(second)[0].startswith(f"state: resumed {saved} (saved ")
         again = provision(second, tmp_path / "second.env")
         assert {name: again[name] for name in SAME_SETTINGS} == {name: stack[name] for name in SAME_SETTINGS}
+        stacks = client(second, "cloudformation").describe_stacks()["Stacks"]
+        assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("homedir-local", "CREATE_COMPLETE")]
         idp = client(second, "cognito-idp")
         pools = [pool["Name"] for pool in idp.list_user_pools(MaxResults=60)["UserPools"]]
         assert sorted(pools) == sorted(["homedir-local-users", "homedir-local-users-other", mfa_name])

@@ -327,7 +327,8 @@ def attribute_pool(idp: Any) -> dict[str, str]:
                 {"Name": "team", "AttributeDataType": "String", "Mutable": True}],
     )["UserPool"]["Id"]
     default = idp.create_user_pool_client(UserPoolId=pool, ClientName="default")["UserPoolClient"]["ClientId"]
-    narrow = idp.create_user_pool_client(UserPoolId=pool, ClientName="narrow", WriteAttributes=["name"])
+    narrow = idp.create_user_pool_client(UserPoolId=pool, ClientName="narrow", WriteAttributes=["name"],
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
     listed = idp.create_user_pool_client(UserPoolId=pool, ClientName="team", WriteAttributes=["custom:team"])
     return {"pool": pool, "default": default, "narrow": narrow["UserPoolClient"]["ClientId"],
             "team": listed["UserPoolClient"]["ClientId"]}
@@ -504,21 +505,46 @@ def test_an_attribute_the_pool_does_not_have_is_refused(idp: Any, team_pool: dic
     assert attribute(idp, pool, email, "given_name") == "Ann"
 
 
-def test_a_new_email_is_unverified_until_its_code_is_given(emulator: Emulator, idp: Any, pool: str, app: str) -> None:
+def test_a_new_email_takes_effect_once_its_code_is_given(emulator: Emulator, idp: Any, pool: str, app: str) -> None:
+    """The template's pool verifies an e-mail before it changes (x:
+    AttributesRequireVerificationBeforeUpdate [email]): the old address stays, verified."""
     email = confirmed_user(emulator, idp, pool, app)
     token = sign_in(idp, app, email)["AuthenticationResult"]["AccessToken"]
     moved = new_email()
     answer = idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "email", "Value": moved}])
     assert answer["CodeDeliveryDetailsList"] == [
         {"Destination": f"{moved[0]}***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}]
-    assert attribute(idp, pool, moved, "email_verified") == "false"
-    code = code_of_kind(emulator, pool, moved, "attribute")
+    assert attribute(idp, pool, email, "email") == email
+    assert attribute(idp, pool, email, "email_verified") == "true"
+    assert "IdToken" in sign_in(idp, app, email)["AuthenticationResult"]
+    code = code_of_kind(emulator, pool, email, "attribute")
     assert failure(lambda: idp.verify_user_attribute(
         AccessToken=token, AttributeName="email", Code=other_code(code)))[0] == "CodeMismatchException"
+    assert attribute(idp, pool, email, "email") == email
     idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
+    assert attribute(idp, pool, moved, "email") == moved
     assert attribute(idp, pool, moved, "email_verified") == "true"
     # The session goes on under the new address: its tokens still work, and it signs in.
     assert idp.get_user(AccessToken=token)["Username"]
+    assert "IdToken" in sign_in(idp, app, moved)["AuthenticationResult"]
+    assert failure(lambda: sign_in(idp, app, email))[0] in ("NotAuthorizedException", "UserNotFoundException")
+
+
+def test_without_verification_before_update_a_new_email_is_unverified_at_once(
+    emulator: Emulator, idp: Any
+) -> None:
+    pool = idp.create_user_pool(PoolName=unique("no-verify-first"), UsernameAttributes=["email"],
+                                AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    app = idp.create_user_pool_client(UserPoolId=pool, ClientName="app", ExplicitAuthFlows=[
+        "ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    email = confirmed_user(emulator, idp, pool, app)
+    token = sign_in(idp, app, email)["AuthenticationResult"]["AccessToken"]
+    moved = new_email()
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "email", "Value": moved}])
+    assert attribute(idp, pool, moved, "email_verified") == "false"
+    code = code_of_kind(emulator, pool, moved, "attribute")
+    idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
+    assert attribute(idp, pool, moved, "email_verified") == "true"
     assert "IdToken" in sign_in(idp, app, moved)["AuthenticationResult"]
 
 
@@ -565,6 +591,7 @@ def test_revoke_token_takes_only_refresh_tokens_of_its_own_client(
 
 def test_revoke_token_needs_token_revocation_on_the_client(emulator: Emulator, idp: Any, pool: str) -> None:
     off = idp.create_user_pool_client(UserPoolId=pool, ClientName=unique("no-revocation"),
+                                      ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                                       EnableTokenRevocation=False)["UserPoolClient"]["ClientId"]
     email = confirmed_user(emulator, idp, pool, off)
     session = sign_in(idp, off, email)["AuthenticationResult"]

@@ -1,4 +1,5 @@
-"""homedir's local AWS emulator: moto in server mode plus a few corrections.
+"""homedir's local AWS emulator: moto in server mode plus a few corrections, into which
+template.yaml itself is deployed as a CloudFormation stack (tests/emulator/deploy.py).
 
 moto (pinned 5.2.5) is good enough for user pools and S3, but its Cognito Identity
 accepts anything, and it enforces no IAM. homedir's security rests on exactly those two
@@ -8,8 +9,10 @@ has always had (tests and comments refer to them), and lives in the module named
 
 a. GetId: a stable Identity ID per user, Logins verified .......... cognito.py
 b. GetCredentialsForIdentity: fresh, expiring keys per identity ... cognito.py
-c. S3 authentication and authorization (sigv4.py: signatures; s3auth.py: operation ->
-   IAM actions and context; iam.py: the policy evaluator) ......... s3gate.py, s3.py
+c. S3 authentication and authorization by the documents the stack deployed (sigv4.py:
+   signatures; s3auth.py: operation -> IAM actions and context, the role's and the
+   bucket's documents read from IAM and S3; iam.py: the policy
+   evaluator) ..................................................... s3gate.py, s3.py
 d. Call log, and the control endpoints ........................... calls.py, app.py
 e. Start-up: state files, the ready line, clean stop ............. app.py
 f. Form-typed uploads stored as sent ............................. s3.py
@@ -36,6 +39,15 @@ v. Listings read only the keys under their prefix;
    ListObjectVersions copies no version, no body ................ listings.py
 w. Saved state: what the emulator holds, kept across a restart
    (--saved-state FILE, make dev) ................................ saved.py, app.py
+x. User pool and app client settings applied: case-insensitive
+   names, deletion protection, auth flows, token lifetimes,
+   temporary passwords, e-mail changes verified first ............ poolsettings.py, codes.py
+y. Identity pool roles and principal tags: credentials are the
+   pool's role's (trust policy checked), tagged with mapped
+   claims ......................................................... identitypools.py, cognito.py
+z. CloudFormation: a stack of the template's resources, a model for
+   each type and property it uses, anything else refused by name,
+   updates in place ............... cfn.py, cfn_cognito.py, cfn_iam.py, cfn_s3.py, cfn_secrets.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

@@ -12,7 +12,6 @@ d. Control endpoints:
        GET  /_homedir/health       -> {"ok": true}
        GET  /_homedir/calls        -> {"calls": [...], "jwks_fetches": N}
        POST /_homedir/calls/reset  -> clears both (not the faults)
-       POST /_homedir/home-buckets {"bucket": NAME} -> {"ok": true}
        POST /_homedir/faults, POST /_homedir/faults/reset (faults.py)
        GET  /_homedir/codes?pool=ID&username=NAME, POST /_homedir/codes/expire,
        POST /_homedir/auth-sessions/expire (the user pool codes and sessions of
@@ -54,15 +53,17 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from . import cfn
 from .calls import CallLog
 from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_key_pem
 from .cors import Cors
 from .faults import FaultError, Faults, fault_response, jwks_fault_status, parse_fault
 from .listings import Listings
+from .poolsettings import PoolSettings
 from .saved import SavedStateError, load, save
 from .request import is_signed, read_request
 from .s3 import S3Service
-from .s3auth import AuthenticatedRole
+from .s3auth import DeployedPolicies
 from .s3gate import S3Gate
 from .userpools import UnknownResource, UserPoolCorrections
 from .versions import Versions
@@ -157,7 +158,6 @@ class HomedirMiddleware:
             ("POST", f"{EMULATOR_PATH}/calls/reset"): lambda _: _done(self.calls.reset),
             ("POST", f"{EMULATOR_PATH}/faults"): lambda body: _done(lambda: self.faults.add(parse_fault(body))),
             ("POST", f"{EMULATOR_PATH}/faults/reset"): lambda _: _done(self.faults.reset),
-            ("POST", f"{EMULATOR_PATH}/home-buckets"): self._add_home_bucket,
             ("GET", f"{EMULATOR_PATH}/codes"): lambda _: self.user_pools.codes_listing(query),
             ("POST", f"{EMULATOR_PATH}/codes/expire"): self.user_pools.expire_codes,
             ("POST", f"{EMULATOR_PATH}/auth-sessions/expire"): self.user_pools.expire_session,
@@ -172,15 +172,6 @@ class HomedirMiddleware:
             return json_response(start_response, "400 Bad Request", {"error": str(error)})
         except UnknownResource as error:
             return json_response(start_response, "404 Not Found", {"error": str(error)})
-
-    def _add_home_bucket(self, body: Any) -> dict[str, bool]:
-        """Register a bucket the authenticated role reaches (its ${HomeBucket})."""
-        bucket = body.get("bucket") if isinstance(body, dict) else None
-        if not isinstance(bucket, str) or not bucket:
-            raise ValueError("bucket must be a non-empty string")
-        self.s3.gate.role.add_home_bucket(bucket)
-        return {"ok": True}
-
 
 def _done(action: Callable[[], Any]) -> dict[str, bool]:
     action()
@@ -200,15 +191,18 @@ class QuietRequestHandler(MotoRequestHandler):
 # --------------------------------------------------------------------------
 
 
-def build_app(credentials_ttl: float, home_prefix: str, home_buckets: Iterable[str] = ()) -> HomedirMiddleware:
+def build_app(credentials_ttl: float) -> HomedirMiddleware:
     registry = IdentityRegistry(credentials_ttl)
     CognitoIdentityCorrections(registry).install()
     user_pools = UserPoolCorrections()
     user_pools.install()
+    PoolSettings().install()  # after p-s: x wraps their handlers
     Listings.install()  # before Versions: o filters v's folders
     Versions.install()
+    S3Service.install()
+    cfn.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
-    gate = S3Gate(registry, AuthenticatedRole(home_prefix, home_buckets))
+    gate = S3Gate(registry, DeployedPolicies())
     return HomedirMiddleware(moto_app, gate, CallLog(), Faults(), user_pools)
 
 
@@ -241,11 +235,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--saved-state", type=Path, metavar="FILE",
         help="load FILE at start if it exists, save everything to it on a clean stop (make dev's local data)",
-    )
-    parser.add_argument("--home-prefix", default="home", help="S3 prefix of the homes (default home)")
-    parser.add_argument(
-        "--home-bucket", action="append", default=[],
-        help="a bucket the authenticated role reaches (repeatable; provision.py also registers its bucket)",
     )
     parser.add_argument(
         "--credentials-ttl",
@@ -290,7 +279,7 @@ def keep(app: HomedirMiddleware, path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    app = build_app(args.credentials_ttl, args.home_prefix, args.home_bucket)
+    app = build_app(args.credentials_ttl)
     if args.saved_state and not resume(app, args.saved_state):
         return 2
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)

@@ -60,7 +60,11 @@ responses", https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-us
   pool that auto-verifies email becomes unverified and gets an attribute code, reported
   in CodeDeliveryDetailsList; the user's tokens keep working under the new email (moto
   filed them under the old one). VerifyUserAttribute checks that code (then email_verified
-  is true); GetUserAttributeVerificationCode sends a new one.
+  is true); GetUserAttributeVerificationCode sends a new one. In a pool whose
+  UserAttributeUpdateSettings require email to be verified before an update (correction
+  x, poolsettings.py), the new address only gets the code: the old one stays, verified,
+  until VerifyUserAttribute confirms the code, which then makes the new address the
+  user's, verified.
 
 Unconfirmed users signing in get UserNotConfirmedException (a wrong password first gets
 NotAuthorizedException): moto's own behaviour, pinned by the tests.
@@ -196,6 +200,12 @@ def _check_code(stored: Code | None, given: Any) -> None:
 
 def _email(user: CognitoIdpUser) -> str | None:
     return user.attribute_lookup.get("email")
+
+
+def _verified_before_update(pool: CognitoIdpUserPool, attribute: str) -> bool:
+    """UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate names it (x)."""
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    return attribute in (settings.get("AttributesRequireVerificationBeforeUpdate") or [])
 
 
 def _email_verified(user: CognitoIdpUser) -> bool:
@@ -351,9 +361,19 @@ class CodeCorrections:
         attributes = response._get_param("UserAttributes", []) or []
         check_writable(signed.context, attributes)
         before = _email(signed.user)
+        wanted = next((a.get("Value") for a in attributes if a.get("Name") == "email"), None)
+        answer: dict[str, Any] = {}
+        if (wanted and wanted != before and signed.context.auto_verifies_email()
+                and _verified_before_update(signed.context.pool, "email")):
+            # x: the new address takes effect once its code is confirmed
+            others = [a for a in attributes if a.get("Name") != "email"]
+            if others:
+                signed.context.backend.update_user_attributes(token, others)
+            self.store.issue(signed.context.pool.id, signed.user.username, ATTRIBUTE, wanted)
+            answer["CodeDeliveryDetailsList"] = [email_delivery(wanted)]
+            return json_answer(answer)
         signed.context.backend.update_user_attributes(token, attributes)
         after = _email(signed.user)
-        answer: dict[str, Any] = {}
         if before and after and before != after and signed.login == before:
             rename_login(signed.context.pool, before, after)
         if after and after != before and signed.context.auto_verifies_email():
@@ -379,7 +399,14 @@ class CodeCorrections:
         self.attempts.count(pool_id, username, "VerifyUserAttribute")
         stored = self.store.get(pool_id, username, ATTRIBUTE)
         _check_code(stored, response._get_param("Code"))
-        if stored is not None and stored.destination == _email(signed.user):
+        current = _email(signed.user)
+        if stored is not None and stored.destination == current:
             signed.user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+        elif stored is not None and current and _verified_before_update(signed.context.pool, "email"):
+            # x: the change waiting for this code takes effect now
+            signed.user.update_attributes([{"Name": "email", "Value": stored.destination},
+                                           {"Name": "email_verified", "Value": "true"}])
+            if signed.login == current:
+                rename_login(signed.context.pool, current, stored.destination)
         self.store.use_up(pool_id, username, ATTRIBUTE)
         return json_answer({})

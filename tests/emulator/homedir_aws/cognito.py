@@ -16,9 +16,20 @@ a. GetId: the single Logins entry must name a provider configured on the identit
    other IDs. No Logins is only allowed when the pool allows unauthenticated identities.
    Failures are NotAuthorizedException; an unknown pool is ResourceNotFoundException.
 b. GetCredentialsForIdentity: the identity must exist, and its Logins token must verify
-   as in (a) and belong to that identity. Every call issues fresh keys ("ASIA" + 16
-   characters) valid for --credentials-ttl seconds; the registry remembers which identity
-   each key belongs to and when it expires, for the S3 gate (s3gate.py).
+   as in (a) and belong to that identity. The credentials are for the role the pool's
+   roles name for the identity's kind, as identitypools.py decides (y). Every call issues
+   fresh keys ("ASIA" + 16 characters) valid for --credentials-ttl seconds; the registry
+   remembers which identity and role each key belongs to and when it expires, for the S3
+   gate (s3gate.py).
+   With ServerSideTokenCheck on the provider (the template sets it), the user the token
+   names must still exist in the user pool ("that identity pool will check with the
+   integrated user pools to make sure that the user has not been globally signed out or
+   deleted before the identity pool provides an OIDC token or AWS credentials",
+   CognitoIdentityProvider, https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CognitoIdentityProvider.html);
+   otherwise GetId and GetCredentialsForIdentity are NotAuthorizedException (the wording
+   is the emulator's: AWS documents none). Global sign-out is not checked, nor is a
+   disabled user (the page names deleted and signed-out users only; the API's own user
+   check refuses disabled ones).
 h. DeleteIdentities (moto lacks it): forgets the identities. GetCredentialsForIdentity for
    them is ResourceNotFoundException, the next GetId for the same login creates a new
    Identity ID, and moto's ListIdentities drops them.
@@ -47,6 +58,8 @@ from moto.cognitoidentity.models import CognitoIdentityPool, cognitoidentity_bac
 from moto.cognitoidentity.responses import CognitoIdentityResponse
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.utils import load_resource
+
+from . import identitypools
 
 MOTO_KEY_ID = "dummy"
 
@@ -171,6 +184,8 @@ class IssuedCredentials:
     secret_key: str  # kept to verify the SigV4 signatures made with it
     session_token: str
     expires_at: float
+    role_arn: str  # the role assumed: its policies, as IAM holds them, decide S3 requests
+    tags: tuple[tuple[str, str], ...] = ()  # the session's principal tags (aws:PrincipalTag/K)
 
 
 def _random_text(alphabet: str, length: int) -> str:
@@ -208,15 +223,17 @@ class IdentityRegistry:
         with self._lock:
             return self._by_id.get(identity_id)
 
-    def issue_credentials(self, identity: Identity) -> dict[str, Any]:
-        """Fresh keys for the identity, in GetCredentialsForIdentity's shape."""
+    def issue_credentials(self, identity: Identity, role_arn: str,
+                          tags: dict[str, str] | None = None) -> dict[str, Any]:
+        """Fresh keys of the role for the identity, in GetCredentialsForIdentity's shape."""
         access_key = "ASIA" + _random_text(string.ascii_uppercase + string.digits, 16)
         secret_key = _random_text(string.ascii_letters + string.digits + "+/", 40)
         session_token = base64.b64encode(secrets.token_bytes(96)).decode("ascii")
         expires_at = time.time() + self.credentials_ttl
         with self._lock:
             self._credentials[access_key] = IssuedCredentials(
-                identity.identity_id, secret_key, session_token, expires_at
+                identity.identity_id, secret_key, session_token, expires_at, role_arn,
+                tuple(sorted((tags or {}).items())),
             )
         return {
             "AccessKeyId": access_key,
@@ -270,6 +287,7 @@ class CognitoIdentityCorrections:
         )
         # moto 5.2.5 does not implement DeleteIdentities at all.
         CognitoIdentityResponse.delete_identities = lambda response: self.delete_identities(response)
+        identitypools.install()  # y: the pool's roles, which credentials are for
 
     def delete_identities(self, response: CognitoIdentityResponse) -> str:
         """Cognito Identity DeleteIdentities: forget each identity (unknown IDs are
@@ -292,7 +310,8 @@ class CognitoIdentityCorrections:
         pool = self._find_pool(response.current_account, pool_id)
         logins = response._get_param("Logins") or {}
         if logins:
-            provider, sub = self._authenticate(pool, logins)
+            provider, claims = self._authenticate(pool, logins)
+            sub = claims["sub"]
             identity, created = self.registry.identity_for_login(pool_id, provider, sub)
         elif pool.allow_unauthenticated_identities:
             identity, created = self.registry.new_unauthenticated(pool_id), True
@@ -310,18 +329,23 @@ class CognitoIdentityCorrections:
             raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
         pool = self._find_pool(response.current_account, identity.pool_id)
         logins = response._get_param("Logins") or {}
+        claims: dict[str, Any] = {}
         if identity.login is None:
             if logins:  # real Cognito would link the login; this emulator doesn't
                 raise NotAuthorized(LOGINS_DONT_MATCH)
         elif not logins:
             raise NotAuthorized(f"Access to Identity '{identity_id}' is forbidden.")
-        elif self._authenticate(pool, logins) != identity.login:
-            raise NotAuthorized(LOGINS_DONT_MATCH)
-        credentials = self.registry.issue_credentials(identity)
+        else:
+            provider, claims = self._authenticate(pool, logins)
+            if (provider, claims["sub"]) != identity.login:
+                raise NotAuthorized(LOGINS_DONT_MATCH)
+        tags = identitypools.principal_tags(pool, identity.login[0] if identity.login else None, claims)
+        role_arn = identitypools.assumed_role(response.current_account, pool, identity_id, identity.login, tags)
+        credentials = self.registry.issue_credentials(identity, role_arn, tags)
         return json.dumps({"IdentityId": identity_id, "Credentials": credentials})
 
-    def _authenticate(self, pool: CognitoIdentityPool, logins: dict[str, str]) -> tuple[str, str]:
-        """Verify the single login; return (provider name, user sub)."""
+    def _authenticate(self, pool: CognitoIdentityPool, logins: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        """Verify the single login; return (provider name, the token's claims)."""
         if not isinstance(logins, dict) or len(logins) != 1:
             raise NotAuthorized("Invalid login token. The emulator accepts exactly one login.")
         ((provider, token),) = logins.items()
@@ -335,7 +359,11 @@ class CognitoIdentityCorrections:
         claims = verify_id_token(
             token, f"https://{provider}", client_ids, self.public_key, time.time()
         )
-        return provider, claims["sub"]
+        checked = any(entry.get("ServerSideTokenCheck") for entry in pool.cognito_identity_providers or []
+                      if entry.get("ProviderName") == provider)
+        if checked and not _user_is_active(provider, claims["sub"]):
+            raise NotAuthorized("Invalid login token. The user no longer exists in the user pool.")
+        return provider, claims
 
     @staticmethod
     def _moto_backend(account: str, pool_id: str) -> Any:
@@ -350,6 +378,17 @@ class CognitoIdentityCorrections:
         if pool is None:
             raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
         return pool
+
+
+def _user_is_active(provider: str, sub: str) -> bool:
+    """Whether the user pool the provider names still holds a user with this sub."""
+    from .userpools import UnknownResource, pool_by_id
+
+    try:
+        pool = pool_by_id(provider.partition("/")[2])
+    except UnknownResource:
+        return False
+    return any(user.id == sub for user in pool.users.values())
 
 
 def _listed_id(entry: Any) -> str:

@@ -30,6 +30,11 @@ What it follows (AWS IAM User Guide):
 - IAM policy elements: Variables and tags (`${key}` in Resource and in string / ARN
   condition values; `${*}`, `${?}`, `${$}`; a variable whose key is absent matches nothing).
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+- Role trust policies (evaluate_trust): a resource-based policy attached to the role, whose
+  statements name no Resource; `Principal` `{"Federated": "cognito-identity.amazonaws.com"}`
+  matches that identity provider, `{"Service": ...}` a service, `{"AWS": ...}` an ARN.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
 
 Not supported (raises UnsupportedPolicy, so a document using it fails loudly rather than
 being misjudged): NotPrincipal, Date*, IpAddress, Binary operators, variables with
@@ -300,24 +305,31 @@ def _as_list(raw: Any) -> list[str]:
 @dataclass(frozen=True)
 class Request:
     """What IAM authorizes: an action on a resource, with the request context. The
-    principal ARN is used only to match a statement's `Principal` (None: anonymous)."""
+    principal ARN is used only to match a statement's `Principal` (None: anonymous);
+    `federated` is a (kind, name) principal such as ("Federated",
+    "cognito-identity.amazonaws.com"), as a trust policy sees who assumes the role.
+    A trust policy's request has no resource (None)."""
 
     action: str
-    resource: str
+    resource: str | None
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     principal: str | None = None
+    federated: tuple[str, str] | None = None
 
 
-def _principal_matches(raw: Any, principal: str | None) -> bool:
+def _principal_matches(raw: Any, request: Request) -> bool:
     if raw == "*":
         return True
     if not isinstance(raw, Mapping):
         raise UnsupportedPolicy(f"Principal {raw!r}")
+    principal = request.principal
     for kind, values in raw.items():
         for value in _as_list(values):
             if value == "*" and kind == "AWS":
                 return True
             if principal is not None and kind == "AWS" and arn_match(value, principal):
+                return True
+            if request.federated is not None and (kind, value) == request.federated:
                 return True
     return False
 
@@ -340,7 +352,7 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     """Whether the statement matches the request (its Effect is applied by the caller)."""
     if "NotPrincipal" in statement:
         raise UnsupportedPolicy("NotPrincipal")
-    if "Principal" in statement and not _principal_matches(statement["Principal"], request.principal):
+    if "Principal" in statement and not _principal_matches(statement["Principal"], request):
         return False
     if "Action" in statement:
         if not _action_matches(_as_list(statement["Action"]), request.action):
@@ -350,7 +362,10 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
             return False
     else:
         raise UnsupportedPolicy("statement without Action or NotAction")
-    if "Resource" in statement:
+    if request.resource is None:  # a trust policy: the role itself is the resource
+        if "Resource" in statement or "NotResource" in statement:
+            raise UnsupportedPolicy("a trust policy statement with Resource or NotResource")
+    elif "Resource" in statement:
         if not _resource_matches(_as_list(statement["Resource"]), request.resource, request.context):
             return False
     elif "NotResource" in statement:
@@ -379,6 +394,13 @@ def evaluate(documents: Sequence[Mapping[str, Any]], request: Request) -> str:
                     return EXPLICIT_DENY
                 allowed = True
     return ALLOW if allowed else IMPLICIT_DENY
+
+
+def evaluate_trust(document: Mapping[str, Any], action: str, principal: tuple[str, str],
+                   context: Context) -> str:
+    """A role's trust policy deciding whether `principal` may `action` (e.g.
+    sts:AssumeRoleWithWebIdentity) the role, with the request context."""
+    return evaluate([document], Request(action, None, context, None, principal))
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,11 @@ feature:
 
 c. (the end of the gate) a 404 NoSuchKey from moto (and any 404 to HEAD) becomes 403
    AccessDenied unless the caller may s3:ListBucket on the bucket with the object
-   request's context.
+   request's context. And the bucket policy is the gate's alone to evaluate: moto's own
+   object-level check of it ignores Condition (its put_bucket_policy says so), so the
+   template's TLS-only Deny (a Bool aws:SecureTransport condition) would deny every
+   request; moto keeps the policy (GetBucketPolicy answers it) but no longer decides with
+   it (Policy evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
 f. Form-typed uploads. moto's request parser treats a body sent as
    application/x-www-form-urlencoded or multipart/form-data as form fields, so PutObject
    would store an empty object (curl's --data-binary sends that type by default). For
@@ -100,6 +104,14 @@ class S3Service:
         self.moto_app = moto_app
         self.gate = gate
         self.writes = KeyLocks()
+
+    @staticmethod
+    def install() -> None:
+        """c: the bucket policy is decided by the gate, never by moto's condition-blind check."""
+        from moto.iam.access_control import PermissionResult
+        from moto.s3.models import FakeBucket
+
+        FakeBucket.get_permission = lambda bucket, action, resource: PermissionResult.NEUTRAL
 
     def __call__(self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
                  ) -> Iterable[bytes]:

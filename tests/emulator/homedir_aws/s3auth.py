@@ -1,5 +1,6 @@
 """Which IAM actions an S3 request needs, on which resources, with which request context,
-and what the authenticated role's real policy documents decide about them.
+and what the policy documents the stack deployed decide about them (the caller's role's
+identity policies in IAM, the bucket's policy in S3: DeployedPolicies).
 
 Followed pages:
 - Required permissions for Amazon S3 API operations (Amazon S3 User Guide): operation →
@@ -28,17 +29,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import Callable, Mapping
 from urllib.parse import unquote
 
 from . import iam
 
 IDENTITY_VARIABLE = "cognito-identity.amazonaws.com:sub"
-DOCUMENTS = ("authenticated-s3-policy.json", "bucket-policy.json")
-# Evaluated as ${HomeBucket} for a bucket that is not a home bucket: no bucket is named so
-# (bucket names cannot contain "_"), so the role grants nothing on it.
-NOT_A_HOME_BUCKET = "not_a_home_bucket"
 
 GetHeader = Callable[[str], "str | None"]
 
@@ -222,15 +219,20 @@ def required_checks(call: S3Call) -> list[Check] | None:
 # --------------------------------------------------------------------------
 
 
-def request_context(call: S3Call, identity_id: str) -> dict[str, iam.ContextValue]:
+def request_context(call: S3Call, identity_id: str,
+                    tags: tuple[tuple[str, str], ...] = ()) -> dict[str, iam.ContextValue]:
     """The keys IAM sees. The emulator stands in for S3's HTTPS endpoint, so every request
     counts as TLS 1.3 (aws:SecureTransport true, s3:TlsVersion 1.3) even though it
-    arrived over plain HTTP on 127.0.0.1."""
+    arrived over plain HTTP on 127.0.0.1. The session's principal tags (the identity
+    pool's mapped claims) are aws:PrincipalTag/<tag> (AWS global condition context keys,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag)."""
     context: dict[str, iam.ContextValue] = {
         "aws:SecureTransport": True,
         "s3:TlsVersion": 1.3,
         IDENTITY_VARIABLE: identity_id,
     }
+    for key, value in tags:
+        context[f"aws:PrincipalTag/{key}"] = value
     for name in _CONTEXT_HEADERS:
         value = call.header(name)
         if value is not None:
@@ -248,52 +250,77 @@ def request_context(call: S3Call, identity_id: str) -> dict[str, iam.ContextValu
 
 
 # --------------------------------------------------------------------------
-# The role
+# The documents that decide: the caller's role and the bucket's policy, as deployed
 # --------------------------------------------------------------------------
 
 
-class AuthenticatedRole:
-    """The identity pool's authenticated role plus the bucket policy, from infra-policies/.
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> dict:
+    """A policy document's JSON, parsed once per distinct text (documents are small, and
+    the same few are read on every request)."""
+    return json.loads(text)
 
-    `${HomeBucket}` is filled per request with the bucket being asked about when that
-    bucket is a home bucket (registered by provision.py or --home-bucket), and with a name
-    no bucket can have otherwise, so the role reaches the home bucket(s) only."""
 
-    def __init__(self, home_prefix: str, home_buckets: Iterable[str] = (),
-                 policy_dir: Path = iam.POLICY_DIR):
-        self.home_prefix = home_prefix.strip("/")
-        self.home_buckets = set(home_buckets)
-        self._texts = {name: (policy_dir / name).read_text() for name in DOCUMENTS}
-        self._cache: dict[str, list[dict]] = {}
+def _text(document: str | bytes) -> str:
+    return document.decode() if isinstance(document, bytes) else document
 
-    def add_home_bucket(self, bucket: str) -> None:
-        self.home_buckets.add(bucket)
 
-    def documents(self, bucket: str) -> list[dict]:
-        home_bucket = bucket if bucket in self.home_buckets else NOT_A_HOME_BUCKET
-        if home_bucket not in self._cache:
-            placeholders = {"AWS::Partition": "aws", "HomeBucket": home_bucket, "HomePrefix": self.home_prefix}
-            self._cache[home_bucket] = [
-                json.loads(iam.fill_placeholders(text, placeholders))
-                for text in self._texts.values()
-            ]
-        return self._cache[home_bucket]
+class DeployedPolicies:
+    """What decides an S3 request made with issued credentials, read at request time from
+    the emulator's own services, as AWS reads them: the identity policies of the role the
+    credentials are for (its inline policies and attached managed policies, in IAM) and
+    the bucket's policy (in S3). A stack update that changes a statement changes the next
+    decision; a role that no longer exists grants nothing.
 
-    def decide(self, check: Check, context: Mapping[str, iam.ContextValue], principal: str) -> str:
+    Evaluated with the caller's Identity ID as ${cognito-identity.amazonaws.com:sub}
+    (IAM policy elements: Variables and tags,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html) and
+    the request counted as TLS 1.3; an explicit Deny in any document wins, else an Allow
+    in any (Policy evaluation logic,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+
+    def identity_documents(self, role_arn: str) -> list[dict]:
+        from .identitypools import find_role
+
+        role = find_role(role_arn.split(":")[4], role_arn) if role_arn.count(":") >= 5 else None
+        if role is None:
+            return []
+        documents = [_parsed(_text(text)) for text in role.policies.values()]
+        for policy in role.managed_policies.values():
+            documents.append(_parsed(_text(policy.document)))
+        return documents
+
+    def bucket_document(self, bucket: str) -> list[dict]:
+        from moto.s3.models import s3_backends
+
+        for account in s3_backends.values():
+            for backend in account.values():
+                found = backend.buckets.get(bucket)
+                if found is not None:
+                    return [_parsed(_text(found.policy))] if found.policy else []
+        return []
+
+    def documents(self, role_arn: str, bucket: str) -> list[dict]:
+        return self.identity_documents(role_arn) + self.bucket_document(bucket)
+
+    def decide(self, check: Check, context: Mapping[str, iam.ContextValue], role_arn: str, principal: str) -> str:
         bucket = check.resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
-        return iam.evaluate(self.documents(bucket), iam.Request(check.action, check.resource, context, principal))
+        return iam.evaluate(self.documents(role_arn, bucket),
+                            iam.Request(check.action, check.resource, context, principal))
 
-    def authorize(self, call: S3Call, identity_id: str, principal: str) -> bool:
+    def authorize(self, call: S3Call, identity_id: str, role_arn: str, principal: str,
+                  tags: tuple[tuple[str, str], ...] = ()) -> bool:
         """Whether every action the request needs is allowed."""
         checks = required_checks(call)
         if checks is None:
             return False
-        context = request_context(call, identity_id)
-        return all(self.decide(check, context, principal) == iam.ALLOW for check in checks)
+        context = request_context(call, identity_id, tags)
+        return all(self.decide(check, context, role_arn, principal) == iam.ALLOW for check in checks)
 
-    def may_list(self, call: S3Call, identity_id: str, principal: str) -> bool:
+    def may_list(self, call: S3Call, identity_id: str, role_arn: str, principal: str,
+                 tags: tuple[tuple[str, str], ...] = ()) -> bool:
         """s3:ListBucket on the bucket with the object request's own context (which has no
         s3:prefix): what S3 asks before telling a caller that a key does not exist."""
-        context = request_context(call, identity_id)
+        context = request_context(call, identity_id, tags)
         check = Check("s3:ListBucket", bucket_arn(call.bucket))
-        return self.decide(check, context, principal) == iam.ALLOW
+        return self.decide(check, context, role_arn, principal) == iam.ALLOW

@@ -1,7 +1,9 @@
 """Correction c, the S3 gate: decides, before moto sees a request, whether S3 would serve
 it, in S3's order: authentication (known key, session token, credential expiry, request
 time, signature; sigv4.py), then authorization of the actions the operation needs
-(s3auth.py) by the authenticated role's real policy documents (iam.py).
+(s3auth.py) by the policy documents the stack deployed (iam.py): the identity policies of
+the role the credentials are for, as IAM holds them, and the bucket's policy, as S3
+holds it.
 
 It exists because moto checks neither signatures nor IAM, and homedir's isolation rests
 on both: the functions must use the per-user credentials, stay inside the caller's home,
@@ -20,12 +22,12 @@ and sign exactly as S3 verifies. In S3's order:
   X-Amz-Expires is 403 AccessDenied "Request has expired" (Expires over 604800: 400
   AuthorizationQueryParametersError); then the SigV4 signature is recomputed with the
   issued secret (403 SignatureDoesNotMatch); then the actions the operation needs
-  (s3auth.required_checks) are evaluated by iam.py against
-  infra-policies/authenticated-s3-policy.json + bucket-policy.json, with ${HomeBucket} =
-  the requested bucket if it is a registered home bucket (provision.py registers its
-  bucket; --home-bucket), ${HomePrefix} = --home-prefix,
-  ${cognito-identity.amazonaws.com:sub} = the caller's Identity ID, and the request
-  counted as TLS 1.3 (the emulator stands in for S3's HTTPS endpoint). Any action not
+  (s3auth.required_checks) are evaluated by iam.py against the role's documents in the
+  emulator's IAM (inline and attached managed policies of the role GetCredentialsForIdentity
+  assumed, identitypools.py) and the bucket's policy in the emulator's S3, read at request
+  time, with ${cognito-identity.amazonaws.com:sub} = the caller's Identity ID, the
+  session's principal tags as aws:PrincipalTag/<tag> (identitypools.py), and the
+  request counted as TLS 1.3 (the emulator stands in for S3's HTTPS endpoint). Any action not
   Allowed: 403 AccessDenied. DeleteObjects is denied whole if any key is denied.
 - a 404 NoSuchKey from moto (and any 404 to HEAD) becomes 403 AccessDenied unless the
   caller may s3:ListBucket on the bucket with the object request's context
@@ -44,7 +46,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from . import sigv4
 from .cognito import IdentityRegistry
 from .request import AwsRequest
-from .s3auth import AuthenticatedRole, S3Call
+from .s3auth import DeployedPolicies, S3Call
 from .s3errors import ACCESS_DENIED, EXPIRED_TOKEN, INVALID_ACCESS_KEY, INVALID_TOKEN, SIGV4_ONLY, S3Error
 from .wsgi import read_body
 
@@ -57,14 +59,17 @@ ADMIN_ACCESS_KEY = "AKIAHOMEDIRADMIN000"
 
 @dataclass(frozen=True)
 class Caller:
-    """An identity calling S3 with credentials the emulator issued."""
+    """An identity calling S3 with credentials the emulator issued for a role."""
 
     identity_id: str
+    role_arn: str
     call: S3Call
+    tags: tuple[tuple[str, str], ...] = ()  # the session's principal tags
 
     @property
     def principal(self) -> str:
-        return f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/homedir-authenticated/CognitoIdentityCredentials"
+        role = self.role_arn.rsplit("/", 1)[-1]
+        return f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/{role}/CognitoIdentityCredentials"
 
 
 class S3Gate:
@@ -76,14 +81,14 @@ class S3Gate:
     - FUNCTION_ACCESS_KEY plays the functions' execution role, which has no S3 permission:
       every S3 request is 403 AccessDenied.
     - Keys issued by GetCredentialsForIdentity: SigV4 verified with the issued secret, then
-      the authenticated role's identity policy and the bucket policy (infra-policies/).
+      the identity policies of their role and the bucket policy, as deployed.
     - Any other key: 403 InvalidAccessKeyId. Unsigned requests: 403 AccessDenied (the
       bucket grants nothing to anonymous callers).
     """
 
-    def __init__(self, registry: IdentityRegistry, role: AuthenticatedRole):
+    def __init__(self, registry: IdentityRegistry, policies: DeployedPolicies | None = None):
         self.registry = registry
-        self.role = role
+        self.policies = policies or DeployedPolicies()
 
     def check(self, environ: dict[str, Any], request: AwsRequest, now: float) -> S3Error | Caller | None:
         """An error to answer with; a Caller (issued credentials, allowed); or None
@@ -110,8 +115,9 @@ class S3Gate:
         failure = sigv4.check_time(signed, now) or sigv4.check_signature(environ, signed, issued.secret_key)
         if failure:
             return S3Error(failure.status, failure.code, failure.message)
-        caller = Caller(issued.identity_id, self._s3_call(environ, request))
-        if not self.role.authorize(caller.call, caller.identity_id, caller.principal):
+        caller = Caller(issued.identity_id, issued.role_arn, self._s3_call(environ, request), issued.tags)
+        if not self.policies.authorize(caller.call, caller.identity_id, caller.role_arn, caller.principal,
+                                       caller.tags):
             return ACCESS_DENIED
         return caller
 
@@ -119,7 +125,8 @@ class S3Gate:
         """S3 answers a missing key with 404 only to callers allowed s3:ListBucket on the
         bucket (with the object request's context: no s3:prefix); others get 403.
         GetObject, Permissions: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"""
-        return not self.role.may_list(caller.call, caller.identity_id, caller.principal)
+        return not self.policies.may_list(caller.call, caller.identity_id, caller.role_arn, caller.principal,
+                                          caller.tags)
 
     @staticmethod
     def _s3_call(environ: dict[str, Any], request: AwsRequest) -> S3Call:

@@ -11,8 +11,8 @@ process. What is saved:
   provision.py creates);
 - the emulator's own state: the identity registry (correction a: one Identity ID per
   user, so a user's home prefix, home/<Identity ID>/, stays theirs), credentials issued
-  and not yet expired (b), the home buckets (c), the user pool codes not yet used and
-  their attempt counts (p), TOTP authenticators and MFA sessions (q).
+  and not yet expired (b), the user pool codes not yet used and their attempt counts (p),
+  TOTP authenticators and MFA sessions (q).
 Not saved: the call log and faults (test tooling), and per-key write locks.
 
 The file is written beside FILE and renamed over it only once complete (and synced),
@@ -45,10 +45,12 @@ from typing import Any, BinaryIO
 
 import moto
 from joserfc import jwk
+from moto.cloudformation.models import cloudformation_backends
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.iam.models import iam_backends
 from moto.s3.models import FakeDeleteMarker, FakeKey, s3_backends
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.s3.utils import _VersionedKeyStore
 
 from .listings import INDEX_ATTRIBUTE
@@ -56,7 +58,7 @@ from .listings import INDEX_ATTRIBUTE
 MAGIC = b"HOMEDIR-EMULATOR-STATE\n"
 END = b"HOMEDIR-STATE-END"
 TRAILER = struct.Struct(">QQ")
-FORMAT = 1
+FORMAT = 2  # 2: the stack (CloudFormation, Secrets Manager) and the pools' roles; no home buckets
 CHUNK = 8 * 1024 * 1024
 
 BACKENDS = {
@@ -64,6 +66,8 @@ BACKENDS = {
     "cognito-idp": cognitoidp_backends,
     "cognito-identity": cognitoidentity_backends,
     "iam": iam_backends,
+    "cloudformation": cloudformation_backends,
+    "secretsmanager": secretsmanager_backends,
 }
 
 
@@ -239,7 +243,6 @@ def _emulator_state(app: Any) -> dict[str, Any]:
         "attempts": attempts,
         "authenticators": authenticators,
         "sessions": sessions,
-        "home_buckets": sorted(app.s3.gate.role.home_buckets),
     }
 
 
@@ -346,5 +349,3 @@ def _restore_emulator_state(app: Any, state: dict[str, Any]) -> None:
         totp.authenticators._registered.update(registered)
     with totp.sessions._lock:
         totp.sessions._sessions.update(state["sessions"])
-    for bucket in state["home_buckets"]:
-        app.s3.gate.role.add_home_bucket(bucket)
