@@ -4,16 +4,19 @@
 #   scripts/local-stack.sh [--port P] [--env FILE] [--demo-users] [--persist DIR [--clean]] -- COMMAND...
 #
 # Starts the corrected moto emulator (tests/emulator) on 127.0.0.1 (a free port unless
-# --port is given), provisions the same resources template.yaml declares, writes
-# their settings to FILE (default .local/test-stack.env) and runs COMMAND with them
-# exported plus HOMEDIR_STACK_ENV=FILE. The emulator is stopped on any exit,
-# including Ctrl-C. The exit status is COMMAND's.
+# --port is given), deploys template.yaml into it as the CloudFormation stack
+# homedir-local (tests/emulator/deploy.py: the SAM transform offline, then CreateStack,
+# or UpdateStack when the stack is already there; the functions, the HTTP API and what
+# only they use are left out, homedir-gateway serves them), adds the test fixtures
+# (tests/emulator/provision.py), writes the stack's settings to FILE (default
+# .local/test-stack.env) and runs COMMAND with them exported plus HOMEDIR_STACK_ENV=FILE.
+# The emulator is stopped on any exit, including Ctrl-C. The exit status is COMMAND's.
 #
 # The stack is fresh and private, unless --persist DIR: then the emulator resumes what
-# it saved in DIR/emulator-state.bin (objects and their versions, user pools and users,
-# identity pools and Identity IDs), saves everything there again when it stops, and the
-# stack keeps its UPLOAD_ID_KEY in DIR/upload-id-key. Provisioning finds the saved
-# resources by name and reuses them. --clean removes DIR's saved state first.
+# it saved in DIR/emulator-state.bin (the stack and every resource of it, objects and
+# their versions, users, Identity IDs, the UploadIdKey secret), saves everything there
+# again when it stops, and the deploy updates the saved stack in place (or finds it up
+# to date). --clean removes DIR's saved state first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +53,7 @@ ready_steps=100  # tenths of a second
 if [[ -n $persist ]]; then
   mkdir -p "$persist"
   if [[ -n $clean ]]; then
-    rm -f "$persist/emulator-state.bin" "$persist/upload-id-key"
+    rm -f "$persist/emulator-state.bin" "$persist/upload-id-key"  # (the latter: older make devs kept it)
     echo "local data: starting clean (the saved state in $persist/ was removed)" >&2
   fi
   saved_flags=(--saved-state "$persist/emulator-state.bin")
@@ -92,21 +95,12 @@ if [[ -n $persist ]]; then
   grep -E '^state: (fresh|resumed)' "$log" | sed 's/^state: /local data: /' >&2 || true
 fi
 
-$py tests/emulator/provision.py --endpoint "http://127.0.0.1:$port" --region us-east-1 \
-  --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null
-
-# The deployment's secret for upload ids (template.yaml generates one in Secrets
-# Manager); a fresh one per local stack, or with --persist the one kept beside the saved
-# state (upload ids issued before a restart stay valid, as their uploads are kept).
-new_upload_id_key() { $py -c 'import secrets; print(secrets.token_hex(32))'; }
-if [[ -n $persist ]]; then
-  if [[ ! -s $persist/upload-id-key ]]; then
-    (umask 077; new_upload_id_key >"$persist/upload-id-key")
-  fi
-  echo "UPLOAD_ID_KEY=$(cat "$persist/upload-id-key")" >>"$env_file"
-else
-  echo "UPLOAD_ID_KEY=$(new_upload_id_key)" >>"$env_file"
-fi
+# The stack's settings, from its outputs, and write-file's UPLOAD_ID_KEY from its
+# UploadIdKey secret (as the deployment resolves it: never an output).
+$py tests/emulator/deploy.py --endpoint "http://127.0.0.1:$port" --region us-east-1 \
+  --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null || {
+  echo "local-stack.sh: the deploy of template.yaml failed (above)" >&2; exit 1
+}
 
 set -a
 # shellcheck disable=SC1090

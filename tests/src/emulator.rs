@@ -152,7 +152,7 @@ pub async fn jwks_fetches(stack: &Stack) -> u64 {
     log["jwks_fetches"].as_u64().expect("jwks_fetches")
 }
 
-/// An emulator and a provisioned stack of a test's own, stopped when dropped: for
+/// An emulator and a deployed stack of a test's own, stopped when dropped: for
 /// tests whose faults or state would disturb the tests running beside them.
 pub struct PrivateStack {
     stack: Stack,
@@ -190,23 +190,25 @@ impl PrivateStack {
             .unwrap_or_else(|| panic!("not a ready line: {line:?}"))
             .trim()
             .to_owned();
+        // template.yaml deployed as scripts/local-stack.sh deploys it (the stack, its
+        // fixtures, and UPLOAD_ID_KEY from the stack's secret).
         let env_file = dir.join("stack.env");
-        let provisioned = Command::new(&python)
-            .arg(root.join("tests/emulator/provision.py"))
+        let deployed = Command::new(&python)
+            .arg(root.join("tests/emulator/deploy.py"))
             .args(["--endpoint", &url, "--region", "us-east-1", "--out"])
             .arg(&env_file)
             .arg("--signing-key")
             .arg(dir.join("signing-key.pem"))
             .stdout(Stdio::null())
-            .status()
+            .stderr(Stdio::piped())
+            .output()
             .await
-            .expect("run provision.py");
-        assert!(provisioned.success(), "provision.py failed");
-        // The deployment's upload id key, as scripts/local-stack.sh adds it.
-        let key = format!("UPLOAD_ID_KEY={}\n", uuid::Uuid::new_v4().simple());
-        let mut settings = std::fs::read_to_string(&env_file).expect("the stack's settings");
-        settings.push_str(&key);
-        std::fs::write(&env_file, settings).expect("write the stack's settings");
+            .expect("run deploy.py");
+        assert!(
+            deployed.status.success(),
+            "deploy.py failed: {}",
+            String::from_utf8_lossy(&deployed.stderr)
+        );
         PrivateStack {
             stack: Stack::load(&env_file),
             emulator,

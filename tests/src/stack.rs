@@ -17,7 +17,8 @@ pub const FUNCTION_ACCESS_KEY: &str = "AKIAHOMEDIRFUNCTION0";
 /// A password that meets the pool's policy.
 pub const PASSWORD: &str = "Test-Passw0rd!";
 
-/// Settings of the provisioned local stack (`KEY=VALUE` lines from provision.py).
+/// Settings of the local stack (`KEY=VALUE` lines from tests/emulator/deploy.py: the
+/// deployed stack's outputs and parameters, its upload id key, provision.py's fixtures).
 #[derive(Debug)]
 pub struct Stack {
     vars: HashMap<String, String>,
