@@ -133,21 +133,28 @@ pub struct Mfa {
 
 #[derive(Debug, Args)]
 pub struct Config {
-    /// A deployed stack: read its outputs (ApiUrl, UserPoolId, UserPoolClientId,
-    /// Region) from CloudFormation with your AWS credentials.
+    /// A stack: read its outputs (ApiUrl, UserPoolId, UserPoolClientId, Region) from
+    /// CloudFormation, with your AWS credentials, or from the local emulator's
+    /// CloudFormation with --endpoint (`make dev`'s stack is homedir-local).
     #[arg(long, value_name = "NAME", conflicts_with = "local")]
     pub stack: Option<String>,
-    /// The stack's region (default: your AWS configuration's).
+    /// The stack's region (default: your AWS configuration's; us-east-1 with --endpoint).
     #[arg(long, requires = "stack")]
     pub region: Option<String>,
+    /// With --stack: the AWS endpoint to ask instead of AWS's, the local emulator
+    /// (`make dev`: http://127.0.0.1:5000); Cognito is then reached there too, and the
+    /// API is the functions `make dev` serves (see --port) unless the stack has an
+    /// ApiUrl. Default: $AWS_ENDPOINT_URL, as the AWS SDKs read it.
+    #[arg(long, value_name = "URL", requires = "stack")]
+    pub endpoint: Option<String>,
     /// `make dev`: read the settings it writes (default .local/stack.env) and use the
     /// functions it serves on 127.0.0.1.
     #[arg(long, value_name = "ENV_FILE", num_args = 0..=1,
           default_missing_value = ".local/stack.env")]
     pub local: Option<PathBuf>,
-    /// With --local: the port `make dev` serves the functions on (default $WATCH_PORT
-    /// or 9000).
-    #[arg(long, requires = "local")]
+    /// With --local, or --stack of the local emulator: the port `make dev` serves the
+    /// functions on (default $WATCH_PORT or 9000).
+    #[arg(long)]
     pub port: Option<u16>,
 }
 
@@ -275,6 +282,28 @@ mod tests {
         );
         assert!(parse(&["config", "--stack", "s", "--local"]).is_err());
         assert!(parse(&["config", "--region", "eu-west-1"]).is_err());
+        let cli = parse(&[
+            "config",
+            "--stack",
+            "homedir-local",
+            "--endpoint",
+            "http://127.0.0.1:5000",
+            "--port",
+            "9100",
+        ])
+        .unwrap();
+        let Command::Config(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (c.stack.as_deref(), c.endpoint.as_deref(), c.port),
+            (
+                Some("homedir-local"),
+                Some("http://127.0.0.1:5000"),
+                Some(9100)
+            )
+        );
+        assert!(parse(&["config", "--endpoint", "http://127.0.0.1:5000"]).is_err());
 
         let cli = parse(&["-q", "put", "a.bin", "docs/", "--if-absent"]).unwrap();
         assert!(cli.quiet);

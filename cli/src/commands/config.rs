@@ -1,5 +1,7 @@
-//! `config`: where the stack is. With `--stack NAME` from CloudFormation's outputs,
-//! with `--local` from `make dev`'s settings file; without an option, what is saved.
+//! `config`: where the stack is. With `--stack NAME` from CloudFormation's outputs (AWS's,
+//! or the local emulator's with `--endpoint` / `$AWS_ENDPOINT_URL`: `make dev` deploys
+//! template.yaml there as the stack homedir-local), with `--local` from `make dev`'s
+//! settings file; without an option, what is saved.
 
 use std::path::Path;
 
@@ -14,8 +16,31 @@ use crate::error::{Error, Result};
 
 pub async fn config(args: Config) -> Result<()> {
     let settings = match (&args.stack, &args.local) {
-        (Some(stack), _) => from_stack(stack, args.region.as_deref()).await?,
+        (Some(stack), _) => {
+            let endpoint = args.endpoint.clone().or_else(|| {
+                std::env::var("AWS_ENDPOINT_URL")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            });
+            if endpoint.is_none() && args.port.is_some() {
+                return Err(Error::NotConfigured(
+                    "--port is for a local stack: give --endpoint (or --local)".into(),
+                ));
+            }
+            from_stack(
+                stack,
+                args.region.as_deref(),
+                endpoint.as_deref(),
+                args.port,
+            )
+            .await?
+        }
         (None, Some(file)) => from_env_file(file, args.port)?,
+        (None, None) if args.port.is_some() => {
+            return Err(Error::NotConfigured(
+                "--port is for a local stack: give --local or --stack with --endpoint".into(),
+            ));
+        }
         (None, None) => return show(),
     };
     settings.save()?;
@@ -68,16 +93,41 @@ fn describe(settings: &Settings) -> Vec<String> {
     lines
 }
 
-/// A deployed stack's outputs, read with the ambient AWS credentials.
-async fn from_stack(stack: &str, region: Option<&str>) -> Result<Settings> {
+/// A stack's outputs: a deployed stack's, read with the ambient AWS credentials; or,
+/// with `endpoint`, the stack of an emulator (`make dev`'s, which needs no credentials),
+/// whose Cognito is at the same endpoint and whose API, when the stack has no ApiUrl
+/// (the local stack leaves the HTTP API to homedir-gateway), is the local gateway's.
+async fn from_stack(
+    stack: &str,
+    region: Option<&str>,
+    endpoint: Option<&str>,
+    port: Option<u16>,
+) -> Result<Settings> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(endpoint) = endpoint {
+        loader = loader
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new(
+                region.unwrap_or("us-east-1").to_owned(),
+            ))
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+                "AKIAHOMEDIRLOCAL000",
+                "local",
+                None,
+                None,
+                "homedir-local-emulator",
+            ));
+    }
     if let Some(region) = region {
         loader = loader.region(aws_config::Region::new(region.to_owned()));
     }
     let sdk = loader.load().await;
-    let where_ = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
-        Error::NotConfigured("no AWS region: pass --region or set AWS_REGION".into())
-    })?;
+    let where_ = match endpoint {
+        Some(endpoint) => endpoint.to_owned(),
+        None => sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            Error::NotConfigured("no AWS region: pass --region or set AWS_REGION".into())
+        })?,
+    };
     let answer = aws_sdk_cloudformation::Client::new(&sdk)
         .describe_stacks()
         .stack_name(stack)
@@ -103,13 +153,36 @@ async fn from_stack(stack: &str, region: Option<&str>) -> Result<Settings> {
                 ))
             })
     };
+    let api_url = match (output("ApiUrl"), endpoint) {
+        (Ok(url), _) => api_url_template(&url),
+        (Err(_), Some(_)) => local_api_url(local_port(port)?),
+        (Err(error), None) => return Err(error),
+    };
+    let region = match (output("Region"), sdk.region()) {
+        (Ok(region), _) => region,
+        (Err(_), Some(region)) => region.to_string(),
+        (Err(error), None) => return Err(error),
+    };
     Ok(Settings {
-        api_url: api_url_template(&output("ApiUrl")?),
-        region: output("Region").unwrap_or(where_),
+        api_url,
+        region,
         user_pool_id: output("UserPoolId")?,
         client_id: output("UserPoolClientId")?,
-        cognito_endpoint: None,
+        cognito_endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
     })
+}
+
+/// The port `make dev` serves the functions on: the given one, else $WATCH_PORT, else 9000.
+fn local_port(port: Option<u16>) -> Result<u16> {
+    match port {
+        Some(port) => Ok(port),
+        None => match std::env::var("WATCH_PORT") {
+            Ok(p) if !p.is_empty() => p
+                .parse()
+                .map_err(|_| Error::NotConfigured(format!("WATCH_PORT={p} is not a port"))),
+            _ => Ok(9000),
+        },
+    }
 }
 
 fn stack_error<E: ProvideErrorMetadata, R>(
@@ -166,17 +239,8 @@ fn from_env_file(file: &Path, port: Option<u16>) -> Result<Settings> {
             .map(|(_, v)| v.clone())
             .ok_or_else(|| Error::NotConfigured(format!("{} has no {name}", file.display())))
     };
-    let port = match port {
-        Some(port) => port,
-        None => match std::env::var("WATCH_PORT") {
-            Ok(p) if !p.is_empty() => p
-                .parse()
-                .map_err(|_| Error::NotConfigured(format!("WATCH_PORT={p} is not a port")))?,
-            _ => 9000,
-        },
-    };
     Ok(Settings {
-        api_url: local_api_url(port),
+        api_url: local_api_url(local_port(port)?),
         region: get("AWS_REGION")?,
         user_pool_id: get("USER_POOL_ID")?,
         client_id: get("USER_POOL_CLIENT_ID")?,
