@@ -870,7 +870,7 @@ def test_previews_and_links(page: WebDriver, artefacts: Path, fresh_downloads: P
     zero = row_of(driver, "zero\u200bwidth.txt")
     assert zero.find_element(By.CSS_SELECTOR, ".file-name").text == "zero⟨U+200B⟩width.txt"
     assert zero.find_element(By.CSS_SELECTOR, ".invisible-char").get_attribute("title") == "U+200B"
-    assert row_of(driver, " padded.txt").find_element(By.CSS_SELECTOR, ".file-name").text == "␠padded.txt"
+    assert row_of(driver, " padded.txt").find_element(By.CSS_SELECTOR, ".file-name").text == "⟨space⟩padded.txt"
     assert labelled(driver, "Open zero⟨U+200B⟩width.txt").is_displayed()
 
     # -- an image, from the bucket's origin
@@ -1000,6 +1000,8 @@ def test_transfers_cancel_retry_and_messages(
     again = local_files / "again.bin"
     again.write_bytes(os.urandom(12 * MIB))
     by_id(driver, "file-input").send_keys(str(again))
+    wait_for("the page told to ask again", lambda: "asking again in 5 s" in by_id(driver, "transfers-list").text, timeout=60)
+    shot(driver, artefacts, "29b-completion-asked-again")
     wait_for("the slow completion", lambda: transfers(driver, "done"), timeout=90)
     assert len(s3_calls("UploadPart")) == 2, "the parts went once"
     assert len(s3_calls("CompleteMultipartUpload")) >= 2, "the completion was asked again"

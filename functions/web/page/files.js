@@ -765,10 +765,10 @@ async function uploadItems(items, { emptyFolders = [] } = {}) {
     const job = uploadJob(api, item.file, config.maxFileBytes);
     let key = item.key;
     let headers = item.headers;
-    const run = async ({ signal, progress }) => {
+    const run = async ({ signal, progress, note }) => {
       for (;;) {
         try {
-          return await job.run(key, { headers, signal, onProgress: (sent) => progress(sent, item.file.size) });
+          return await job.run(key, { headers, signal, onNote: note, onProgress: (sent) => progress(sent, item.file.size) });
         } catch (error) {
           if (error.code !== "precondition_failed") throw error;
           // The name was taken (or changed) while this was on its way: ask again.

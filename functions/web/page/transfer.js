@@ -73,7 +73,7 @@ export function uploadJob(api, file, maxFileBytes) {
     return JSON.parse(xhr.responseText);
   }
 
-  async function inParts(key, { onProgress, signal, headers }) {
+  async function inParts(key, { onProgress, onNote, signal, headers }) {
     if (multipart && multipart.key !== key) await discard();
     if (!multipart) {
       const plan = await api.json(
@@ -136,6 +136,7 @@ export function uploadJob(api, file, maxFileBytes) {
     // Every part is at S3: from here on only the completion is ever repeated.
     const parts = [...state.etags.entries()].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
     const body = JSON.stringify({ parts });
+    onNote?.("every part sent; being put together…");
     for (let attempt = 1; ; attempt++) {
       let response;
       try {
@@ -148,7 +149,9 @@ export function uploadJob(api, file, maxFileBytes) {
       }
       const answer = await response.json();
       if (response.status === 202 && attempt < COMPLETE_ATTEMPTS) {
-        await sleep(Math.max(1, Number(answer.retry_after) || 5) * 1000, signal);
+        const wait = Math.max(1, Number(answer.retry_after) || 5);
+        onNote?.(`still being put together; asking again in ${wait} s…`);
+        await sleep(wait * 1000, signal);
         continue;
       }
       if (response.status === 202) throw new ApiError(202, "completing", "The storage is still putting the file together; try again later.");
@@ -292,6 +295,7 @@ export class Transfers {
     this.running++;
     item.state = "running";
     item.error = "";
+    item.note = "";
     item.sent = 0;
     item.speed = 0;
     item.mark = { at: performance.now(), bytes: 0 };

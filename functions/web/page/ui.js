@@ -60,8 +60,8 @@ function codePoint(char) {
 
 /**
  * A name cut into runs: plain text, and the characters a reader could not see,
- * each named by its code point (a space at either end as ␠, other spaces there
- * by code point). A zero-width joiner inside an emoji sequence stays as it is.
+ * each named by its code point (a space at either end as ⟨space⟩, other spaces
+ * there by code point). A zero-width joiner inside an emoji sequence stays as it is.
  */
 export function nameParts(name) {
   const chars = [...name];
@@ -75,7 +75,7 @@ export function nameParts(name) {
     const joiner = char === "\u200d" && PICTOGRAPH.test(chars[i - 1] || "") && PICTOGRAPH.test(chars[i + 1] || "");
     const hidden = (INVISIBLE.test(char) && !joiner) || (padding && SPACE.test(char)) || /[\u0000-\u001f\u007f-\u009f]/u.test(char);
     if (hidden) {
-      parts.push({ hidden: true, text: char === " " ? "␠" : `⟨${codePoint(char)}⟩`, title: char === " " ? "a space" : codePoint(char) });
+      parts.push({ hidden: true, text: char === " " ? "⟨space⟩" : `⟨${codePoint(char)}⟩`, title: char === " " ? "a space at the start or end of the name" : codePoint(char) });
     } else if (parts.length && !parts[parts.length - 1].hidden) {
       parts[parts.length - 1].text += char;
     } else {
