@@ -65,8 +65,10 @@ def run(args: list[str], env_file: Path, make: bool = False) -> subprocess.Compl
            if key not in ("AWS_ENDPOINT_URL", "USER_POOL_ID", "AWS_REGION", "EMAIL", "TEAM")}
     env["HOMEDIR_STACK_ENV"] = str(env_file)
     if make:
-        # -o: the project venv is up to date as it is (the test must not reinstall it).
-        command = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", "team", *args]
+        # The interpreter running the tests, and the venv taken as it is (-o): the test
+        # must not create or reinstall the project venv.
+        command = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"PY={sys.executable}",
+                   "team", *args]
     else:
         command = [sys.executable, str(SCRIPT), *args]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
