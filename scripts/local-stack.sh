@@ -63,7 +63,16 @@ fi
 $py tests/emulator/homedir_emulator.py --host 127.0.0.1 --port "$port" --state-dir "$state_dir" \
   "${saved_flags[@]}" >"$log" 2>&1 &
 emulator=$!
+# The deploy of template.yaml starts beside the emulator: it transforms the template while
+# the emulator starts, then waits for it. It writes the stack's settings (its outputs),
+# the fixtures' and write-file's UPLOAD_ID_KEY, from the stack's UploadIdKey secret (as
+# the deployment resolves it: never an output).
+deploy_log="$state_dir/deploy.log"
+$py tests/emulator/deploy.py --endpoint "http://127.0.0.1:$port" --region us-east-1 --wait $((ready_steps / 10 + 30)) \
+  --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null 2>"$deploy_log" &
+deployer=$!
 stop() {
+  kill "$deployer" 2>/dev/null || true
   if [[ -n $persist ]] && kill -0 "$emulator" 2>/dev/null && grep -q '^ready' "$log"; then
     echo "local data: saving to $persist/ …" >&2
   fi
@@ -95,12 +104,12 @@ if [[ -n $persist ]]; then
   grep -E '^state: (fresh|resumed)' "$log" | sed 's/^state: /local data: /' >&2 || true
 fi
 
-# The stack's settings, from its outputs, and write-file's UPLOAD_ID_KEY from its
-# UploadIdKey secret (as the deployment resolves it: never an output).
-$py tests/emulator/deploy.py --endpoint "http://127.0.0.1:$port" --region us-east-1 \
-  --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null || {
-  echo "local-stack.sh: the deploy of template.yaml failed (above)" >&2; exit 1
-}
+if ! wait "$deployer"; then
+  cat "$deploy_log" >&2
+  echo "local-stack.sh: the deploy of template.yaml failed (above)" >&2
+  exit 1
+fi
+cat "$deploy_log" >&2
 
 set -a
 # shellcheck disable=SC1090

@@ -4,6 +4,7 @@ write the stack's settings to an env file.
     python tests/emulator/deploy.py --endpoint URL --out .local/stack.env
         [--stack homedir-local] [--region us-east-1] [--template template.yaml]
         [--parameter KEY=VALUE]... [--demo-users] [--signing-key PATH] [--no-fixtures]
+        [--wait SECONDS]
 
 1. The SAM template is transformed to plain CloudFormation offline with aws-sam-translator
    (the library `sam validate` and the SAM transform use), with the template's own
@@ -27,7 +28,10 @@ write the stack's settings to an env file.
 5. Unless --no-fixtures, provision.py adds what only tests need (the demo users, a second
    user pool and client, a client the identity pool does not list).
 
-All calls use the emulator's admin key: this script never touches real AWS.
+All calls use the emulator's admin key: this script never touches real AWS. With --wait,
+it transforms the template first and then waits (up to SECONDS) for the emulator to
+answer: scripts/local-stack.sh starts it beside the emulator, so the transform runs while
+the emulator starts.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import os
 import re
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -305,10 +310,26 @@ def _effective(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[st
     return values
 
 
+def wait_for(endpoint: str, seconds: float) -> None:
+    """Until the emulator answers its health check; DeployError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/_homedir/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise DeployError(f"the emulator at {endpoint} did not answer within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
 def deploy(endpoint: str, stack_name: str = STACK, parameters: Mapping[str, str] | None = None,
            template_path: Path = TEMPLATE, region: str = REGION, sam_template: Mapping[str, Any] | None = None,
-           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Deployed:
-    """Transform, plan and create or update the stack; DeployError if it fails."""
+           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr), wait: float = 0) -> Deployed:
+    """Transform, plan and create or update the stack; DeployError if it fails. With
+    `wait`, the emulator may still be starting: it is waited for after the transform."""
     started = time.monotonic()
     parameters = dict(parameters or {})
     source = sam_template if sam_template is not None else load_template(template_path)
@@ -324,6 +345,9 @@ def deploy(endpoint: str, stack_name: str = STACK, parameters: Mapping[str, str]
     if unknown:
         raise DeployError(f"Parameters: [{', '.join(unknown)}] do not exist in the template")
 
+    if wait:
+        wait_for(endpoint, wait)
+        started = time.monotonic()  # the deploy's own time, not the emulator's start
     session = admin_session(region)
     cloudformation = client(session, "cloudformation", endpoint)
     existing = _stack(cloudformation, stack_name)
@@ -413,11 +437,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo-users", action="store_true", help="also create alice and bob, confirmed")
     parser.add_argument("--signing-key", type=Path, help="the emulator's signing-key.pem, recorded for tests")
     parser.add_argument("--no-fixtures", action="store_true", help="deploy only: no test fixtures")
+    parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                        help="the emulator may still be starting: transform first, then wait for it")
     args = parser.parse_args(argv)
 
     endpoint = args.endpoint.rstrip("/")
     try:
-        deployed = deploy(endpoint, args.stack, parse_parameters(args.parameter), args.template, args.region)
+        deployed = deploy(endpoint, args.stack, parse_parameters(args.parameter), args.template, args.region,
+                          wait=args.wait)
         settings = stack_settings(endpoint, deployed, args.region)
         if not args.no_fixtures:
             sys.path.insert(0, str(HERE))
