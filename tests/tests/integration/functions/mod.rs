@@ -22,5 +22,7 @@ mod isolation;
 mod large_files;
 /// Each route's contract: round trips, listing, delete, conditional requests.
 mod routes;
+/// Team spaces: members share one, IAM keeps everyone else out.
+mod teams;
 /// Token verification, disabled and deleted users.
 mod tokens;

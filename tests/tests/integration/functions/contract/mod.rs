@@ -62,6 +62,7 @@ async fn every_local_error_path_of_every_operation_is_documented() {
         wanted.push((op, 401, "invalid_token"));
         wanted.push((op, 400, "invalid_key"));
         wanted.push((op, 400, "invalid_request"));
+        wanted.push((op, 403, "no_team"));
     }
     wanted.extend([
         (READ, 200, ""),
@@ -123,6 +124,14 @@ fn refused_by_every_operation(op: Op) -> Vec<Case> {
         with(&[(key, "a")]).by(Bearer("")).answers(401, "missing_token"),
         with(&[(key, "../a")]).answers(400, "invalid_key"),
         with(&[(key, "a"), ("nope", "1")]).answers(400, "invalid_request"),
+        with(&[(key, "a"), ("space", "teams")]).answers(400, "invalid_request"),
+        // The walk's user belongs to no team (a start needs its body to get that far).
+        if op == START_OR_COMPLETE {
+            with(&[(key, "a"), ("space", "team")]).body(r#"{"size": 10}"#)
+        } else {
+            with(&[(key, "a"), ("space", "team")])
+        }
+        .answers(403, "no_team"),
         op.raw(&format!("{key}=%zz")).answers(400, "invalid_request"),
     ]
 }
@@ -275,17 +284,73 @@ const UNISSUED: &str = "10.8388608.00000000000000000000000000000000.abc";
 /// A request of `op` that gets past its local checks to the AWS calls: for resume and
 /// abort, with `upload`, an id the stack issued for `f` in the caller's home.
 fn reaching_aws(op: Op, upload: &str) -> walk::Request {
+    reaching_aws_in(op, upload, &[])
+}
+
+/// [`reaching_aws`] with more query parameters (`space=team`, say).
+fn reaching_aws_in(op: Op, upload: &str, extra: &[(&str, &str)]) -> walk::Request {
+    let with = |pairs: &[(&str, &str)]| op.with(&[pairs, extra].concat());
     match op {
-        READ => READ.with(&[("key", "f")]),
-        WRITE => WRITE.with(&[("key", "f")]).body("data"),
-        START_OR_COMPLETE => START_OR_COMPLETE
-            .with(&[("key", "f")])
-            .body(r#"{"size": 10}"#),
-        RESUME => RESUME.with(&[("key", "f"), ("upload_id", upload)]),
-        ABORT => ABORT.with(&[("key", "f"), ("upload_id", upload)]),
-        LIST => LIST.with(&[]),
-        _ => DELETE.with(&[("key", "f")]),
+        READ => with(&[("key", "f")]),
+        WRITE => with(&[("key", "f")]).body("data"),
+        START_OR_COMPLETE => with(&[("key", "f")]).body(r#"{"size": 10}"#),
+        RESUME | ABORT => with(&[("key", "f"), ("upload_id", upload)]),
+        LIST => with(&[]),
+        _ => with(&[("key", "f")]),
     }
+}
+
+/// Every operation in the team space, by a member: the answers are the documented
+/// ones (a read of a missing file, a write, an upload started, resumed and aborted, a
+/// listing, a delete), and a copy from the home into the team space.
+#[tokio::test]
+async fn every_operation_in_the_team_space_answers_as_documented() {
+    let stack = Stack::get();
+    let contract = Contract::load();
+    let team = format!(
+        "contract-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let member = User::in_team(stack, &team).await;
+    let walk = Walk::new(&contract, stack, member);
+    let team_space = [("space", "team")];
+    let started = walk
+        .send(reaching_aws_in(START_OR_COMPLETE, "", &team_space).answers(201, ""))
+        .await;
+    let upload = started.json()["upload_id"]
+        .as_str()
+        .expect("an upload_id")
+        .to_owned();
+    walk.all(vec![
+        reaching_aws_in(READ, &upload, &team_space).answers(404, "not_found"),
+        reaching_aws_in(WRITE, &upload, &team_space).answers(200, ""),
+        reaching_aws_in(READ, &upload, &team_space).answers(200, ""),
+        reaching_aws_in(RESUME, &upload, &team_space).answers(200, ""),
+        reaching_aws_in(ABORT, &upload, &team_space).answers(204, ""),
+        reaching_aws_in(LIST, &upload, &team_space).answers(200, ""),
+        LIST.with(&[("whoami", "1")]).answers(200, ""),
+        WRITE
+            .with(&[("key", "home.txt")])
+            .body("home")
+            .answers(200, ""),
+        WRITE
+            .with(&[
+                ("key", "copied.txt"),
+                ("copy_from", "home.txt"),
+                ("from_space", "home"),
+                ("space", "team"),
+            ])
+            .answers(200, ""),
+        WRITE
+            .with(&[
+                ("key", "copied.txt"),
+                ("copy_from", "home.txt"),
+                ("from_space", "heim"),
+            ])
+            .answers(400, "invalid_request"),
+        reaching_aws_in(DELETE, &upload, &team_space).answers(204, ""),
+    ])
+    .await;
 }
 
 #[tokio::test]
