@@ -15,7 +15,7 @@ use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
 use serde_json::{Value, json};
 
-use super::{Table, profile, user_s3};
+use super::{Table, profile};
 
 const SIZE: usize = 256 * MIB;
 const PART: usize = 8 * MIB;
@@ -40,7 +40,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 pub async fn large_transfers(stack: &Stack, table: &mut Table) {
     let user = User::new(stack).await;
     let root = user.home_root(stack).await;
-    let (bare, _) = user_s3(stack, &user).await;
+    let bare = user.own_s3(stack).await;
     let env = stack.function_env();
     let write = Function::spawn(&binary("write-file", &profile()), &env).await;
     let read = Function::spawn(&binary("read-file", &profile()), &env).await;

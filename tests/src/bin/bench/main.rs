@@ -8,7 +8,6 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
 use futures::StreamExt;
 use homedir::aws::sequential_round_trips;
 use homedir_tests::requests::Req;
@@ -211,6 +210,34 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
         Some(per_request == 1.0),
     );
 
+    // The team space: a member's warm request costs what one in the home does.
+    let team = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let member = User::in_team(stack, &team).await;
+    Req::put(
+        "write-file",
+        &[("space", "team"), ("key", "bench.bin")],
+        vec![7u8; 1024],
+    )
+    .token(&member.id_token)
+    .send(&app)
+    .await
+    .expect(200, None);
+    let before = app.calls().total();
+    for _ in 0..warm {
+        Req::get("read-file", &[("space", "team"), ("key", "bench.bin")])
+            .token(&member.id_token)
+            .send(&app)
+            .await
+            .expect(200, None);
+    }
+    let per_team_request = (app.calls().total() - before) as f64 / warm as f64;
+    table.add(
+        "AWS calls, warm request in the team space",
+        format!("{per_team_request:.2}"),
+        "1",
+        Some(per_team_request == 1.0),
+    );
+
     // The miss path: S3 answers AccessDenied to the role for a missing key, and one
     // listing of that key tells "missing" (404) from "denied" (403).
     let before = app.calls().total();
@@ -260,38 +287,6 @@ async fn call_counts(stack: &Stack, table: &mut Table) -> (User, String) {
         Some(burst_cognito <= 3 && errors == 0),
     );
     (alice, root)
-}
-
-/// An S3 client with `user`'s own issued credentials, as a bare SDK user has them.
-async fn user_s3(stack: &Stack, user: &User) -> (aws_sdk_s3::Client, Credentials) {
-    let identity = aws_sdk_cognitoidentity::Client::new(&stack.admin_sdk());
-    let provider = format!(
-        "cognito-idp.{}.amazonaws.com/{}",
-        stack.region(),
-        stack.var("USER_POOL_ID")
-    );
-    let issued = identity
-        .get_credentials_for_identity()
-        .identity_id(user.identity_id(stack).await)
-        .logins(provider, &user.id_token)
-        .send()
-        .await
-        .expect("credentials");
-    let c = issued.credentials().expect("credentials");
-    let credentials = Credentials::new(
-        c.access_key_id().unwrap_or_default(),
-        c.secret_key().unwrap_or_default(),
-        c.session_token().map(str::to_owned),
-        None,
-        "bench",
-    );
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&stack.admin_sdk())
-            .credentials_provider(credentials.clone())
-            .force_path_style(true)
-            .build(),
-    );
-    (client, credentials)
 }
 
 /// Warm S3 calls of the history and file-manager operations.
@@ -409,7 +404,7 @@ async fn warm_latency(stack: &Stack, alice: &User, root: &str, table: &mut Table
     let app = stack.app(&[]);
     // The bare client gets the same user's issued credentials, so the emulator does
     // the same work for both.
-    let (bare, _) = user_s3(stack, alice).await;
+    let bare = alice.own_s3(stack).await;
     let key = format!("{root}bench.bin");
     let bare_get = || async {
         let output = bare
