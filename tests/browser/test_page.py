@@ -865,6 +865,17 @@ def test_previews_and_links(page: WebDriver, artefacts: Path, fresh_downloads: P
     (local_files / " padded.txt").write_text("p")
     upload(driver, *sorted(local_files.iterdir()))
     clear_transfers(driver)
+    # A name with a text-direction control would show as something it is not: not sent,
+    # and the last message says so (the API would refuse it too).
+    tricky = local_files / "tricky"
+    tricky.mkdir()
+    (tricky / "invoice\u202etxt.exe").write_text("x")
+    (tricky / "fine.txt").write_text("fine")
+    upload(driver, *sorted(tricky.iterdir()), done=1)
+    wait_for("the refusal", lambda: error_text(driver).startswith("Uploaded 1 file; not uploaded: invoice⟨U+202E⟩txt.exe (A name cannot"))
+    assert "invoice\u202etxt.exe" not in names_listed(driver)
+    assert "fine.txt" in names_listed(driver)
+    clear_transfers(driver)
 
     # -- names: invisible characters and padding made visible
     zero = row_of(driver, "zero\u200bwidth.txt")

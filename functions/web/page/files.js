@@ -730,9 +730,11 @@ async function uploadItems(items, { emptyFolders = [] } = {}) {
   }
   const refused = items.filter((item) => keyProblem(item.path));
   const planned = items.filter((item) => !keyProblem(item.path)).map((item) => ({ ...item, key: prefix + item.path }));
-  if (refused.length) {
-    fail(new Error(`Not uploaded: ${refused.slice(0, 3).map((i) => `${displayName(i.path)} (${keyProblem(i.path).replace(/\.$/, "")})`).join(", ")}${refused.length > 3 ? ` and ${refused.length - 3} more` : ""}.`));
-  }
+  // Names the API would refuse (a text-direction control, say) are not sent; the last message says which.
+  const notSent = refused.length
+    ? `not uploaded: ${refused.slice(0, 3).map((i) => `${displayName(i.path)} (${keyProblem(i.path).replace(/\.$/, "")})`).join(", ")}${refused.length > 3 ? ` and ${refused.length - 3} more` : ""}`
+    : "";
+  if (notSent) fail(new Error(`${notSent.charAt(0).toUpperCase()}${notSent.slice(1)}.`));
   if (!planned.length) {
     if (emptyFolders.length) refreshSoon();
     return;
@@ -804,7 +806,9 @@ async function uploadItems(items, { emptyFolders = [] } = {}) {
   const failed = finished.filter((f) => f.state === "failed");
   const cancelled = finished.filter((f) => f.state === "cancelled").length;
   if (failed.length) {
-    fail(new Error(`Could not upload ${failed.slice(0, 3).map((f) => displayName(f.name)).join(", ")}${failed.length > 3 ? ` and ${failed.length - 3} more` : ""}: see Transfers to retry.`));
+    fail(new Error(`Could not upload ${failed.slice(0, 3).map((f) => displayName(f.name)).join(", ")}${failed.length > 3 ? ` and ${failed.length - 3} more` : ""}: see Transfers to retry.${notSent ? ` Also ${notSent}.` : ""}`));
+  } else if (notSent) {
+    fail(new Error(`Uploaded ${count(done, "file")}; ${notSent}.`));
   } else {
     let text = `Uploaded ${count(done, "file")}`;
     if (skipped) text += `; skipped ${count(skipped, "existing name")}`;
