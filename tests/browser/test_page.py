@@ -316,7 +316,14 @@ def test_alice_manages_her_files_and_bob_sees_none(
     clear_transfers(driver)
     menu_action(driver, "groceries.txt", "Versions…")
     wait_for("two versions, the old one kept", lambda: len(driver.find_elements(By.CSS_SELECTOR, "#versions li")) == 2)
+    # The older one becomes current again, as a third version.
+    older = driver.find_elements(By.CSS_SELECTOR, "#versions li")[1]
+    older.find_element(By.XPATH, ".//button[.//text()='Restore']").click()
+    wait_for("three versions", lambda: len(driver.find_elements(By.CSS_SELECTOR, "#versions li")) == 3)
+    assert status_text(driver).startswith("Restored the version of ")
     by_id(driver, "close-versions").click()
+    wait_for("the old size back", lambda: row_of(driver, "groceries.txt").find_element(By.CSS_SELECTOR, ".num").text
+             == f"{small.stat().st_size} bytes")
 
     # -- 8. delete acts at once and offers Undo, which brings the file back
     menu_action(driver, "groceries.txt", "Delete")
@@ -344,7 +351,7 @@ def test_alice_manages_her_files_and_bob_sees_none(
     labelled(driver, "Files").click()
     listed(driver, ["groceries (1).txt", "groceries.txt", "holiday video.bin"], "the restored file back")
     row_action(driver, "groceries.txt", "Download")
-    assert sha256(downloaded(downloads, "groceries.txt")) == sha256(newer), "the restored file has the bytes it had"
+    assert sha256(downloaded(downloads, "groceries.txt")) == sha256(small), "the restored file has the bytes it had"
     shot(driver, artefacts, "08-restored")
     clear_transfers(driver)
 
@@ -850,6 +857,19 @@ def test_the_place_is_in_the_url(page: WebDriver, artefacts: Path, local_files: 
              and by_id(driver, "breadcrumbs").text.split("\n") == ["Home", "a"])
     listed(driver, ["b c/", "top.txt"])
     shot(driver, artefacts, "23-web-without-slash")
+
+    # A folder's rename moves everything under it.
+    home(driver)
+    menu_action(driver, "a", "Rename…")
+    field = by_id(driver, "prompt-input")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("renamed a", Keys.ENTER)
+    status_is(driver, "Renamed a to renamed a.")
+    listed(driver, ["renamed a/"])
+    open_folder(driver, "renamed a")
+    listed(driver, ["b c/", "top.txt"])
+    open_folder(driver, "b c")
+    listed(driver, ["file.txt"])
     assert csp_violations(driver) == []
 
 
