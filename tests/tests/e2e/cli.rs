@@ -21,13 +21,13 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
-use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
-use super::harness::{Account, E2e, Target};
+use super::harness::{Account, E2e, Target, file_keys};
 use homedir_tests::data::{MIB, sha256};
 use homedir_tests::emulator::{self, Fault, PrivateStack};
 use homedir_tests::served::Served;
@@ -2053,4 +2053,467 @@ async fn restore_r_says_which_files_it_left_because_they_were_written_while_it_r
         cli.run(&["get", "race/file.txt", "-"]).await.ok().stdout,
         "new"
     );
+}
+
+/// A fresh team name (`acme-3f2a…`): tests beside this one, or earlier runs against a
+/// deployed stack, never share a team's space with it.
+fn team_name(base: &str) -> String {
+    format!(
+        "{base}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// What an operator does to put `user` in `team` (AdminUpdateUserAttributes of
+/// `custom:team`), then a sign-in of the harness's own: its next ID token carries the
+/// team (the client gets its own with `homedir login`).
+async fn join(e2e: &E2e, user: &mut Account, team: &str) {
+    let idp = e2e.idp();
+    idp.admin_update_user_attributes()
+        .user_pool_id(e2e.stack.var("USER_POOL_ID"))
+        .username(&user.email)
+        .user_attributes(
+            AttributeType::builder()
+                .name("custom:team")
+                .value(team)
+                .build()
+                .expect("attribute"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "AdminUpdateUserAttributes custom:team: {}",
+                DisplayErrorContext(&e)
+            )
+        });
+    let auth = idp
+        .initiate_auth()
+        .client_id(e2e.stack.var("USER_POOL_CLIENT_ID"))
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", &user.email)
+        .auth_parameters("PASSWORD", &user.password)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("InitiateAuth: {}", DisplayErrorContext(&e)));
+    let tokens = auth.authentication_result().expect("tokens, no challenge");
+    user.id_token = tokens.id_token().expect("an ID token").to_owned();
+    user.access_token = tokens.access_token().expect("an access token").to_owned();
+}
+
+/// Every key of `member`'s team space, through the API (`space=team`, all pages).
+async fn team_keys(e2e: &E2e, member: &Account) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut params = vec![("space", "team"), ("prefix", "")];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.as_str()));
+        }
+        let page = e2e
+            .get("list", &params)
+            .token(&member.id_token)
+            .send()
+            .await
+            .expect(200, None)
+            .json();
+        keys.extend(file_keys(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return keys,
+        }
+    }
+}
+
+/// Deletes the files of `member`'s team space (they are the team's, not a user's:
+/// `clean_up` of the members leaves them).
+async fn clean_team(e2e: &E2e, member: &Account) {
+    for key in team_keys(e2e, member).await {
+        e2e.delete("delete", &[("space", "team"), ("key", &key)])
+            .token(&member.id_token)
+            .send()
+            .await
+            .expect(204, None);
+    }
+}
+
+/// The `whoami` of `cli`, signed in as `user`, in `team` (or none).
+async fn assert_whoami(e2e: &E2e, cli: &Cli, user: &Account, team: Option<&str>) {
+    let out = cli.run(&["whoami"]).await.ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "email        {}\nidentity id  {}\nteam         {}\n",
+            user.email,
+            e2e.identity_id(user).await,
+            team.unwrap_or("(no team)")
+        )
+    );
+}
+
+/// Team spaces with the real client: Alice and Carol in one team, Bob in another, Dave
+/// in none. `team:` paths reach the team's space for every command (put, ls, get,
+/// versions, restore, cp and mv within it and across to and from the home, rm -r and
+/// restore -r), whatever one member writes the other reads, Bob's `team:` is his own
+/// team's, and Dave is told he belongs to no team (exit 5) with nothing read or
+/// written. A home file named `team:x` is `home:team:x`.
+#[tokio::test]
+async fn team_paths_reach_the_team_s_space_and_only_members_of_that_team() {
+    let e2e = E2e::start().await;
+    let acme = team_name("acme");
+    let globex = team_name("globex");
+    let mut alice = e2e.user().await;
+    let mut carol = e2e.user().await;
+    let mut bob = e2e.user().await;
+    let dave = e2e.user().await;
+    join(&e2e, &mut alice, &acme).await;
+    join(&e2e, &mut carol, &acme).await;
+    join(&e2e, &mut bob, &globex).await;
+    let alice_cli = Cli::signed_in(&e2e, &alice).await;
+    let carol_cli = Cli::signed_in(&e2e, &carol).await;
+    let bob_cli = Cli::signed_in(&e2e, &bob).await;
+    let dave_cli = Cli::signed_in(&e2e, &dave).await;
+
+    assert_whoami(&e2e, &alice_cli, &alice, Some(&acme)).await;
+    assert_whoami(&e2e, &carol_cli, &carol, Some(&acme)).await;
+    assert_whoami(&e2e, &bob_cli, &bob, Some(&globex)).await;
+    assert_whoami(&e2e, &dave_cli, &dave, None).await;
+
+    // Alice puts into the team's space; the paths printed carry team:.
+    let report = alice_cli.file("report.pdf", b"%PDF report, version one");
+    let report = report.display().to_string();
+    let out = alice_cli.run(&["put", &report, "team:q3/"]).await.ok();
+    assert_eq!(
+        out.stdout,
+        format!("uploaded {report} to team:q3/report.pdf (24 B)\n")
+    );
+    assert_eq!(
+        alice_cli.run(&["ls", "team:"]).await.ok().stdout,
+        format!("{:>10}  q3/\n", "-")
+    );
+    assert_eq!(
+        alice_cli.run(&["ls"]).await.ok().stdout,
+        "",
+        "nothing in Alice's home"
+    );
+    assert_eq!(
+        alice_cli
+            .run(&["ls", "team:q3/report.pdf"])
+            .await
+            .ok()
+            .stdout,
+        format!("{:>10}  team:q3/report.pdf\n", "24 B")
+    );
+
+    // Carol, in the same team, sees and reads it, and writes it again.
+    assert_eq!(
+        carol_cli.run(&["ls", "team:q3"]).await.ok().stdout,
+        format!("{:>10}  report.pdf\n", "24 B")
+    );
+    assert_eq!(
+        carol_cli
+            .run(&["get", "team:q3/report.pdf", "-"])
+            .await
+            .ok()
+            .stdout,
+        "%PDF report, version one"
+    );
+    let out = carol_cli.run(&["get", "team:q3/report.pdf"]).await.ok();
+    assert_eq!(
+        out.stdout,
+        "downloaded team:q3/report.pdf to report.pdf (24 B)\n"
+    );
+    carol_cli.file("report.pdf", b"%PDF report, version two");
+    carol_cli
+        .run(&["put", "report.pdf", "team:q3/report.pdf"])
+        .await
+        .ok();
+    carol_cli
+        .run(&["put", "--if-absent", "report.pdf", "team:q3/"])
+        .await
+        .fails(4, "team:q3/report.pdf already exists (--if-absent)");
+
+    // Versions and restore in the team's space: Alice undoes Carol's write.
+    let versions = alice_cli
+        .run(&["versions", "team:q3/report.pdf"])
+        .await
+        .ok()
+        .stdout;
+    assert_eq!(versions.lines().count(), 2, "{versions}");
+    let out = alice_cli.run(&["restore", "team:q3/report.pdf"]).await.ok();
+    assert!(
+        out.stdout
+            .starts_with("restored team:q3/report.pdf to version "),
+        "{out:?}"
+    );
+    assert_eq!(
+        carol_cli
+            .run(&["get", "team:q3/report.pdf", "-"])
+            .await
+            .ok()
+            .stdout,
+        "%PDF report, version one"
+    );
+
+    // cp home -> team (team: alone is the top level: the name is kept), team -> home.
+    alice_cli.file("notes.txt", b"alice's notes");
+    alice_cli.run(&["put", "notes.txt"]).await.ok();
+    let out = alice_cli.run(&["cp", "notes.txt", "team:"]).await.ok();
+    assert_eq!(out.stdout, "copied notes.txt to team:notes.txt\n");
+    let out = carol_cli
+        .run(&["cp", "team:notes.txt", "mine.txt"])
+        .await
+        .ok();
+    assert_eq!(out.stdout, "copied team:notes.txt to mine.txt\n");
+    assert_eq!(
+        carol_cli.run(&["get", "mine.txt", "-"]).await.ok().stdout,
+        "alice's notes"
+    );
+    carol_cli
+        .run(&["cp", "--if-absent", "mine.txt", "team:notes.txt"])
+        .await
+        .fails(4, "team:notes.txt already exists (--if-absent)");
+    carol_cli
+        .run(&["cp", "team:nothing.txt", "x.txt"])
+        .await
+        .fails(1, "no such file: team:nothing.txt");
+
+    // mv within the team's space, team -> home, home -> team.
+    let out = carol_cli
+        .run(&["mv", "team:notes.txt", "team:old/"])
+        .await
+        .ok();
+    assert_eq!(out.stdout, "moved team:notes.txt to team:old/notes.txt\n");
+    let out = alice_cli
+        .run(&["mv", "team:q3/report.pdf", "archive/"])
+        .await
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "moved team:q3/report.pdf to archive/report.pdf\n"
+    );
+    let out = alice_cli
+        .run(&["mv", "archive/report.pdf", "team:old/"])
+        .await
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "moved archive/report.pdf to team:old/report.pdf\n"
+    );
+    assert_eq!(
+        carol_cli.run(&["ls", "team:old/"]).await.ok().stdout,
+        format!("{:>10}  notes.txt\n{:>10}  report.pdf\n", "13 B", "24 B")
+    );
+    carol_cli
+        .run(&["get", "team:q3/report.pdf"])
+        .await
+        .fails(1, "no such file: team:q3/report.pdf");
+
+    // rm and restore of one file; rm -r and restore -r of a folder; the trash and the
+    // versions show team: paths.
+    let out = carol_cli.run(&["rm", "team:old/notes.txt"]).await.ok();
+    assert_eq!(
+        out.stdout,
+        "deleted team:old/notes.txt (restore it with: homedir restore team:old/notes.txt)\n"
+    );
+    carol_cli
+        .run(&["rm", "team:old/notes.txt"])
+        .await
+        .fails(1, "no such file: team:old/notes.txt");
+    let out = alice_cli.run(&["restore", "team:old/notes.txt"]).await.ok();
+    assert!(
+        out.stdout
+            .starts_with("restored team:old/notes.txt to version "),
+        "{out:?}"
+    );
+    carol_cli
+        .run(&["rm", "team:old/"])
+        .await
+        .fails(64, "team:old/ is a folder: use homedir rm -r team:old/");
+    let out = alice_cli.run(&["rm", "-r", "team:old/"]).await.ok();
+    assert_eq!(
+        out.stdout,
+        "deleted 2 files under team:old/ (see homedir ls --deleted team:old/)\n"
+    );
+    carol_cli
+        .run(&["ls", "team:old/"])
+        .await
+        .fails(1, "no such file or folder: team:old/");
+    let trash = carol_cli
+        .run(&["ls", "--deleted", "team:"])
+        .await
+        .ok()
+        .stdout;
+    let mut deleted: Vec<&str> = trash
+        .lines()
+        .map(|l| l.rsplit("  ").next().unwrap_or_default())
+        .collect();
+    deleted.sort_unstable();
+    assert_eq!(
+        deleted,
+        [
+            "team:notes.txt",
+            "team:old/notes.txt",
+            "team:old/report.pdf",
+            "team:q3/report.pdf"
+        ],
+        "the folder's two files and the sources of the moves: {trash}"
+    );
+    assert_eq!(
+        alice_cli
+            .run(&["ls", "--deleted"])
+            .await
+            .ok()
+            .stdout
+            .lines()
+            .count(),
+        1,
+        "Alice's home trash holds only what she moved out of it"
+    );
+    let out = carol_cli.run(&["restore", "-r", "team:old/"]).await.ok();
+    assert_eq!(out.stdout, "restored 2 files under team:old/\n");
+    assert_eq!(
+        alice_cli
+            .run(&["get", "team:old/report.pdf", "-"])
+            .await
+            .ok()
+            .stdout,
+        "%PDF report, version one"
+    );
+    let all = alice_cli
+        .run(&["ls", "--versions", "team:old/"])
+        .await
+        .ok()
+        .stdout;
+    assert!(
+        all.lines().all(|l| l.contains("  team:old/")) && all.lines().count() >= 4,
+        "{all}"
+    );
+    alice_cli.run(&["rm", "-r", "team:"]).await.fails(
+        64,
+        "rm -r needs a folder; it does not delete the whole of the team's space",
+    );
+
+    // Bob's team: is globex's: none of acme's files, and his own are not acme's.
+    assert_eq!(bob_cli.run(&["ls", "team:"]).await.ok().stdout, "");
+    bob_cli.file("globex.txt", b"globex only");
+    bob_cli.run(&["put", "globex.txt", "team:"]).await.ok();
+    assert_eq!(
+        bob_cli.run(&["ls", "team:"]).await.ok().stdout,
+        format!("{:>10}  globex.txt\n", "11 B")
+    );
+    bob_cli
+        .run(&["get", "team:old/report.pdf", "-"])
+        .await
+        .fails(1, "no such file: team:old/report.pdf");
+    bob_cli
+        .run(&["versions", "team:old/report.pdf"])
+        .await
+        .fails(1, "no such file: team:old/report.pdf");
+    assert_eq!(
+        bob_cli.run(&["ls", "--deleted", "team:"]).await.ok().stdout,
+        ""
+    );
+    assert_eq!(
+        alice_cli.run(&["ls", "team:"]).await.ok().stdout,
+        format!("{:>10}  old/\n", "-"),
+        "acme's space has no globex.txt (and q3/ is empty since the move)"
+    );
+
+    // Dave belongs to no team: every team: path is refused in words, exit 5, and
+    // nothing is written anywhere.
+    let no_team = "your account belongs to no team; an operator adds you to one";
+    dave_cli.file("d.txt", b"dave");
+    for args in [
+        &["ls", "team:"][..],
+        &["ls", "--deleted", "team:"],
+        &["put", "d.txt", "team:"],
+        &["get", "team:old/report.pdf", "-"],
+        &["versions", "team:old/report.pdf"],
+        &["rm", "team:old/report.pdf"],
+        &["rm", "-r", "team:old/"],
+        &["restore", "-r", "team:old/"],
+        &["cp", "d.txt", "team:"],
+        &["cp", "team:old/report.pdf", "stolen.txt"],
+        &["mv", "team:old/report.pdf", "stolen.txt"],
+    ] {
+        dave_cli.run(args).await.fails(5, no_team);
+    }
+    assert_eq!(dave_cli.run(&["ls"]).await.ok().stdout, "");
+    assert_eq!(
+        alice_cli.run(&["ls", "team:old/"]).await.ok().stdout,
+        format!("{:>10}  notes.txt\n{:>10}  report.pdf\n", "13 B", "24 B")
+    );
+
+    // A home file named team:x: a local file of that name is just a file, its key in
+    // the home is shown (and typed) as home:team:x.
+    dave_cli.file("team:x", b"colon");
+    let out = dave_cli.run(&["put", "team:x"]).await.ok();
+    assert_eq!(out.stdout, "uploaded team:x to home:team:x (5 B)\n");
+    let out = dave_cli.run(&["put", "./team:x", "home:"]).await.ok();
+    assert_eq!(out.stdout, "uploaded ./team:x to home:team:x (5 B)\n");
+    assert_eq!(
+        dave_cli.run(&["get", "home:team:x", "-"]).await.ok().stdout,
+        "colon"
+    );
+    assert_eq!(
+        dave_cli.run(&["ls", "home:team:x"]).await.ok().stdout,
+        format!("{:>10}  home:team:x\n", "5 B")
+    );
+    dave_cli
+        .run(&["get", "team:x", "-"])
+        .await
+        .fails(5, no_team);
+
+    clean_team(&e2e, &alice).await;
+    clean_team(&e2e, &bob).await;
+    e2e.clean_up(&[&alice, &carol, &bob, &dave]).await;
+}
+
+/// A team upload is resumed as a home upload is, and the two never mix: the same
+/// local file put to `team:big.bin` and to `big.bin`, both stopped after one part, are
+/// two saved uploads, each resumed with its own parts; a member reads it back whole.
+#[tokio::test]
+async fn an_interrupted_team_upload_resumes_apart_from_a_home_upload_of_the_same_key() {
+    let e2e = E2e::start().await;
+    let acme = team_name("acme");
+    let mut alice = e2e.user().await;
+    let mut carol = e2e.user().await;
+    join(&e2e, &mut alice, &acme).await;
+    join(&e2e, &mut carol, &acme).await;
+    let cli = Cli::signed_in(&e2e, &alice).await;
+    let carol_cli = Cli::signed_in(&e2e, &carol).await;
+
+    let data = noise(MEDIUM, 19);
+    let big = cli.file("big.bin", &data).display().to_string();
+    let stop = [("HOMEDIR_TEST_STOP_AFTER_PARTS", "1")];
+    for key in ["team:big.bin", "big.bin"] {
+        let out = cli.run_with(&["put", &big, key], None, &stop).await;
+        assert_eq!(out.code, 130, "{key}: {out:?}");
+    }
+    assert_eq!(cli.saved_uploads().len(), 2, "one saved upload per space");
+
+    for (key, shown) in [("team:big.bin", "team:big.bin"), ("home:", "big.bin")] {
+        let out = cli.run(&["put", &big, key]).await.ok();
+        assert!(
+            out.stderr.contains(&format!(
+                "resuming an earlier upload of {shown}: 1 of {MEDIUM_PARTS} parts already uploaded"
+            )),
+            "{out:?}"
+        );
+        assert_eq!(
+            out.stdout,
+            format!("uploaded {big} to {shown} (20.0 MiB)\n")
+        );
+    }
+    assert_eq!(cli.saved_uploads().len(), 0, "both completed and forgotten");
+
+    for (client, key) in [(&carol_cli, "team:big.bin"), (&cli, "big.bin")] {
+        client.run(&["get", key, "back.bin"]).await.ok();
+        let back = std::fs::read(client.work.join("back.bin")).expect("the download");
+        assert_eq!(sha256(&back), sha256(&data), "{key} came back whole");
+    }
+
+    clean_team(&e2e, &alice).await;
+    e2e.clean_up(&[&alice, &carol]).await;
 }
