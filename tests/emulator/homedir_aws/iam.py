@@ -28,8 +28,13 @@ What it follows (AWS IAM User Guide):
 - Single-valued vs. multivalued context keys (ForAnyValue / ForAllValues).
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
 - IAM policy elements: Variables and tags (`${key}` in Resource and in string / ARN
-  condition values; `${*}`, `${?}`, `${$}`; a variable whose key is absent matches nothing).
+  condition values; `${*}`, `${?}`, `${$}`; `${aws:PrincipalTag/K}` is the session's tag K).
+  A variable with no value (its key absent, e.g. the tag of a session without it): a
+  Resource / NotResource entry holding it matches no resource; a condition value holding
+  it is matched by nothing, so StringEquals / StringLike are false for it and
+  StringNotEquals / StringNotLike true ("Policy variables with no value").
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
 - Role trust policies (evaluate_trust): a resource-based policy attached to the role, whose
   statements name no Resource; `Principal` `{"Federated": "cognito-identity.amazonaws.com"}`
   matches that identity provider, `{"Service": ...}` a service, `{"AWS": ...}` an ARN.

@@ -30,11 +30,19 @@ files in infra-policies/. Here:
   provider, which token claim becomes which session tag (PrincipalTags, tag -> claim;
   UseDefaults: the provider's default mappings, for a user pool "username" <- sub and
   "client" <- aud); GetPrincipalTagAttributeMap answers it. GetCredentialsForIdentity
-  then tags the session with each mapped claim the verified ID token carries (a claim it
-  lacks makes no tag), which needs the role's trust policy to allow sts:TagSession as
-  well (else InvalidIdentityPoolConfigurationException), and every S3 request made with
-  those credentials carries the tags as aws:PrincipalTag/<tag> (s3gate.py).
+  then tags the session with each mapped claim the verified ID token carries ("it sets
+  the value of the principal tag to the value of the user's claim", the
+  AWS::Cognito::IdentityPoolPrincipalTag page; a claim it lacks makes no tag; a Boolean or
+  number claim is its JSON text, "true"; a list or object claim makes none), which needs
+  the role's trust policy to allow sts:TagSession as well ("Grant permission to tag
+  users' sessions with the permission-only action sts:TagSession"; else
+  InvalidIdentityPoolConfigurationException, the error of a role STS would not let
+  Cognito assume; with no tag to set, no sts:TagSession is needed), and every S3 request
+  made with those credentials carries the tags as aws:PrincipalTag/<tag> (s3gate.py).
   https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html
+  https://docs.aws.amazon.com/cognito/latest/developerguide/using-afac-with-cognito-identity-pools.html
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
   https://docs.aws.amazon.com/cognito/latest/developerguide/provider-mappings.html
   https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_SetPrincipalTagAttributeMap.html
   https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetPrincipalTagAttributeMap.html
@@ -150,8 +158,10 @@ def principal_tags(pool: CognitoIdentityPool, provider: str | None, claims: dict
         return {}
     wanted = dict(DEFAULT_TAGS) if mapping["UseDefaults"] else {}
     wanted.update(mapping["PrincipalTags"])
-    return {tag: str(claims[claim]) for tag, claim in wanted.items()
-            if isinstance(claims.get(claim), (str, int, float, bool))}
+    # A claim's value as the token's JSON has it: a Boolean claim (email_verified is
+    # JSON true in an ID token) is tagged "true", not Python's "True".
+    return {tag: claims[claim] if isinstance(claims[claim], str) else json.dumps(claims[claim])
+            for tag, claim in wanted.items() if isinstance(claims.get(claim), (str, int, float, bool))}
 
 
 def assumed_role(account: str, pool: CognitoIdentityPool, identity_id: str,
