@@ -38,6 +38,9 @@ pub(super) async fn start_or_complete(
     let body = into_bytes(body);
     match query.get("upload_id") {
         None => {
+            // The conditions apply when the upload completes (and are sent again then);
+            // a malformed one is refused here already, as on every write.
+            write_condition(request.headers())?;
             let life = url_life(&query)?;
             let start: StartUpload = json_body(&body, r#"{"size": N, "content_type": "…"}"#)?;
             let content_type = content_type(start.content_type.as_deref())?;

@@ -219,6 +219,10 @@ fn local_error_paths(given: &Given) -> Vec<Case> {
         start().body(r#"{"size": 1, "extra": 1}"#).answers(400, "invalid_request"),
         start().body(r#"{"size": 18446744073709551615}"#).answers(413, "payload_too_large"),
         start().body(vec![b' '; 1024 * 1024 + 1]).answers(413, "payload_too_large"),
+        // Conditions are checked for form at the start too (they decide at completion).
+        start().body(r#"{"size": 1}"#).header("if-none-match", "\"e\"").answers(400, "invalid_request"),
+        start().body(r#"{"size": 1}"#).header("if-match", "").answers(400, "invalid_request"),
+        start().body(r#"{"size": 1}"#).header("if-match", "\"e\"").header("if-none-match", "*").answers(400, "invalid_request"),
         RESUME.with(&[("key", "up.bin"), ("upload_id", upload)]).answers(200, ""),
         RESUME.with(&[("key", "up.bin"), ("upload_id", upload), ("from_part", "0")]).answers(400, "invalid_request"),
         RESUME.with(&[("key", "up.bin"), ("upload_id", upload), ("expires", "x")]).answers(400, "invalid_request"),
