@@ -69,7 +69,8 @@ emulator=$!
 # the deployment resolves it: never an output).
 deploy_log="$state_dir/deploy.log"
 $py tests/emulator/deploy.py --endpoint "http://127.0.0.1:$port" --region us-east-1 --wait $((ready_steps / 10 + 30)) \
-  --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" >/dev/null 2>"$deploy_log" &
+  --cache .local/deploy-cache --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" \
+  >/dev/null 2>"$deploy_log" &
 deployer=$!
 stop() {
   kill "$deployer" 2>/dev/null || true

@@ -4,7 +4,7 @@ write the stack's settings to an env file.
     python tests/emulator/deploy.py --endpoint URL --out .local/stack.env
         [--stack homedir-local] [--region us-east-1] [--template template.yaml]
         [--parameter KEY=VALUE]... [--demo-users] [--signing-key PATH] [--no-fixtures]
-        [--wait SECONDS]
+        [--wait SECONDS] [--cache DIR]
 
 1. The SAM template is transformed to plain CloudFormation offline with aws-sam-translator
    (the library `sam validate` and the SAM transform use), with the template's own
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 import re
@@ -325,16 +326,48 @@ def wait_for(endpoint: str, seconds: float) -> None:
         time.sleep(0.05)
 
 
+def cached_transform(template_path: Path, parameters: Mapping[str, str], region: str, stack_name: str,
+                     cache: Path | None) -> dict[str, Any]:
+    """transform() of the template file, or the same result kept in `cache` from a run
+    with the same template text, parameters, region, stack name, translator and
+    deploy.py (make dev's restarts skip importing aws-sam-translator)."""
+    if cache is None:
+        return transform(load_template(template_path), parameters, region, stack_name)
+    from importlib.metadata import version
+
+    key = hashlib.sha256(json.dumps([
+        template_path.read_text(), sorted(parameters.items()), region, stack_name,
+        version("aws-sam-translator"), Path(__file__).read_text(),
+    ]).encode()).hexdigest()
+    kept = cache / f"{stack_name}.json"
+    try:
+        found = json.loads(kept.read_text())
+        if found.get("key") == key:
+            return found["template"]
+    except (OSError, ValueError):
+        pass
+    template = transform(load_template(template_path), parameters, region, stack_name)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(kept.name + f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps({"key": key, "template": template}))
+    partial.replace(kept)
+    return template
+
+
 def deploy(endpoint: str, stack_name: str = STACK, parameters: Mapping[str, str] | None = None,
            template_path: Path = TEMPLATE, region: str = REGION, sam_template: Mapping[str, Any] | None = None,
-           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr), wait: float = 0) -> Deployed:
+           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr), wait: float = 0,
+           cache: Path | None = None) -> Deployed:
     """Transform, plan and create or update the stack; DeployError if it fails. With
-    `wait`, the emulator may still be starting: it is waited for after the transform."""
+    `wait`, the emulator may still be starting: it is waited for after the transform.
+    With `cache`, the transform of an unchanged template is reused."""
     started = time.monotonic()
     parameters = dict(parameters or {})
-    source = sam_template if sam_template is not None else load_template(template_path)
     try:
-        template = transform(source, parameters, region, stack_name)
+        if sam_template is not None:
+            template = transform(sam_template, parameters, region, stack_name)
+        else:
+            template = cached_transform(template_path, parameters, region, stack_name, cache)
     except Exception as error:  # the translator's own messages name the problem
         raise DeployError(f"the SAM transform of {template_path.name} failed: {error}") from error
     found = plan(template, parameters)
@@ -437,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo-users", action="store_true", help="also create alice and bob, confirmed")
     parser.add_argument("--signing-key", type=Path, help="the emulator's signing-key.pem, recorded for tests")
     parser.add_argument("--no-fixtures", action="store_true", help="deploy only: no test fixtures")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                        help="keep the transformed template in DIR: an unchanged template is not transformed again")
     parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                         help="the emulator may still be starting: transform first, then wait for it")
     args = parser.parse_args(argv)
@@ -444,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = args.endpoint.rstrip("/")
     try:
         deployed = deploy(endpoint, args.stack, parse_parameters(args.parameter), args.template, args.region,
-                          wait=args.wait)
+                          wait=args.wait, cache=args.cache)
         settings = stack_settings(endpoint, deployed, args.region)
         if not args.no_fixtures:
             sys.path.insert(0, str(HERE))

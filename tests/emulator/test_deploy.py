@@ -552,3 +552,24 @@ def test_the_deploy_copies_nothing_of_the_template_by_hand() -> None:
                               "ServerSideTokenCheck", "AutoVerifiedAttributes", "VersioningConfiguration"):
             assert template_only not in text, (script, template_only)
     assert copy  # the module's helpers copy templates, never edit the one on disk
+
+
+def test_the_transform_is_kept_for_an_unchanged_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """make dev's restarts reuse the transform of an unchanged template.yaml; any change
+    to it (or to the parameters) transforms it again."""
+    template = tmp_path / "template.yaml"
+    template.write_text(deploy.TEMPLATE.read_text())
+    cache = tmp_path / "cache"
+    first = deploy.cached_transform(template, {}, REGION, "cached", cache)
+    assert (cache / "cached.json").is_file()
+
+    def no_transform(*args: Any) -> Any:
+        raise AssertionError("transformed again")
+
+    monkeypatch.setattr(deploy, "transform", no_transform)
+    assert deploy.cached_transform(template, {}, REGION, "cached", cache) == first
+    with pytest.raises(AssertionError, match="transformed again"):  # other parameters
+        deploy.cached_transform(template, {"MinimumPasswordLength": "10"}, REGION, "cached", cache)
+    template.write_text(template.read_text() + "\n# edited\n")
+    with pytest.raises(AssertionError, match="transformed again"):  # another template
+        deploy.cached_transform(template, {}, REGION, "cached", cache)

@@ -59,14 +59,41 @@ CREATE_COMPLETE, or fails with the reason. SAM templates must be transformed fir
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
-from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
-from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.parsing import ResourceMap
+
+def _share_region_lists() -> None:
+    """Start-up time only, no behaviour: moto's CloudFormation imports every service it
+    has models for, and EC2's module builds its region list at import with three new
+    boto3 sessions, each loading botocore's endpoint data afresh (about half the import's
+    time), and moto loads it once more for its backends' regions. moto's own session
+    answers the same lists, once each."""
+    import boto3.session
+    from moto.core.base_backend import AccountSpecificBackend
+
+    original = boto3.session.Session.get_available_regions
+    shared = AccountSpecificBackend.get_session()  # moto's own: botocore's data loaded once
+
+    @functools.lru_cache(maxsize=None)
+    def regions(service: str, partition: str, non_regional: bool) -> tuple[str, ...]:
+        return tuple(original(shared, service, partition, non_regional))
+
+    def get_available_regions(self: Any, service_name: str, partition_name: str = "aws",
+                              allow_non_regional: bool = False) -> list[str]:
+        return list(regions(service_name, partition_name, allow_non_regional))
+
+    boto3.session.Session.get_available_regions = get_available_regions
+
+
+_share_region_lists()  # before moto's CloudFormation (and, through it, EC2) is imported
+
+from moto.cloudformation import parsing  # noqa: E402
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError  # noqa: E402
+from moto.cloudformation.models import CloudFormationBackend, Stack  # noqa: E402
+from moto.cloudformation.parsing import ResourceMap  # noqa: E402
 
 RESOURCE_ATTRIBUTES = {"Type", "Properties", "Condition", "DependsOn", "Metadata", "DeletionPolicy",
                        "UpdateReplacePolicy"}
