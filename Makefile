@@ -24,14 +24,14 @@ $(VENV)/.installed: tests/emulator/requirements.txt tests/browser/requirements.t
 	@$(VENV)/bin/pip install --disable-pip-version-check -q $(addprefix -r ,$^) >&2
 	@touch $@
 
-venv: $(VENV)/.installed ## the project virtualenv (moto, cargo-lambda for make build and bench, boto3, pytest, selenium)
+venv: $(VENV)/.installed ## the project virtualenv (moto, aws-sam-translator for the local stack, cargo-lambda for make build and bench, boto3, pytest, selenium)
 
 # What a verb needs that the project cannot install itself: checked in a second,
 # before any build; stops with the install command (scripts/preflight.sh).
 preflight-%:
 	@scripts/preflight.sh $*
 
-dev: preflight-dev venv ## run locally: emulator + demo users + the functions under homedir-gateway on 127.0.0.1:9000 (the page at /lambda-url/web/); local data kept in .local/dev-state across restarts
+dev: preflight-dev venv ## run locally: template.yaml deployed into the emulator (updated in place after an edit) + demo users + the functions under homedir-gateway on 127.0.0.1:9000 (the page at /lambda-url/web/); local data kept in .local/dev-state across restarts
 	@scripts/dev.sh
 
 dev-clean: preflight-dev venv ## make dev from nothing: forget the local data saved in .local/dev-state (same as CLEAN=1 make dev)

@@ -3,7 +3,11 @@
 # functions and the web page served by homedir-gateway on 127.0.0.1:9000
 # (scripts/serve-functions.sh). Ctrl-C stops it all.
 #
-# Local data (objects and their versions, users, Identity IDs) is kept in
+# The stack is template.yaml, deployed into the emulator (tests/emulator/deploy.py,
+# docs/emulator.md): after an edit of the template, stop and start again, and the saved
+# stack is updated in place.
+#
+# Local data (the stack, objects and their versions, users, Identity IDs) is kept in
 # .local/dev-state/ across restarts: saved there when the stack stops cleanly, resumed
 # at the next start. CLEAN=1 (`make dev-clean`) removes it first and starts from nothing.
 set -euo pipefail
