@@ -10,10 +10,13 @@ use std::time::Duration;
 /// base64-encoded with its headers: 6 MB of payload each way, 4/3 for base64.
 pub const LAMBDA_MAX_FILE_BYTES: usize = 4_500_000;
 
-/// The largest file read-file answers inline by default (`MAX_INLINE_READ_BYTES`);
-/// larger ones are a 307 to a presigned GET. Chosen from `make bench`'s inline-versus-
-/// redirect rows (docs/performance.md).
-pub const DEFAULT_MAX_INLINE_READ_BYTES: usize = LAMBDA_MAX_FILE_BYTES;
+/// The largest file read-file answers inline by default (`MAX_INLINE_READ_BYTES`):
+/// 360 KiB, whose base64 answer stays inside one 512 KB metered HTTP API request.
+/// Larger files are a 307 to a presigned GET, which costs one API request and a second
+/// S3 GET however large the file: inline, a 1 MiB file is three metered requests and
+/// costs about twice as much (`make bench`'s inline-versus-redirect rows,
+/// docs/performance.md).
+pub const DEFAULT_MAX_INLINE_READ_BYTES: usize = 360 * 1024;
 
 /// S3's largest object: 5 TiB.
 pub const S3_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;

@@ -93,10 +93,12 @@ async fn overwrite_replaces_the_content() {
     assert_eq!(read.bytes(), b"second");
 }
 
+/// 1 MiB of random bytes written and read inline (an operator may raise
+/// `MAX_INLINE_READ_BYTES` up to the single-PUT limit; by default it is a 307).
 #[tokio::test]
 async fn binary_bodies_round_trip_exactly() {
     let stack = Stack::get();
-    let app = stack.app(&[]);
+    let app = stack.app(&[("MAX_INLINE_READ_BYTES", "4500000")]);
     let user = User::new(stack).await;
     let root = user.home_root(stack).await;
     let data = random(MIB).to_vec();
