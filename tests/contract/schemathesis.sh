@@ -72,8 +72,12 @@ if ! [[ -x "$VENV/bin/schemathesis" && -f "$stamp" ]] || ! cmp -s "$stamp" "$REQ
   cp "$REQS" "$stamp"
 fi
 
-# A real user of the local pool and their ID token (kept out of argv and the output).
+# A real user of the local pool, a member of a team so that space=team reaches S3
+# too, and their ID token (kept out of argv and the output): signed up, put in the
+# team as an operator would, signed in again for a token that carries it.
 email="contract-$(date +%s)-$RANDOM@example.com"
+"$ROOT/.venv/bin/python" scripts/id_token.py "$email" "Contract-Passw0rd-1" > /dev/null
+"$ROOT/.venv/bin/python" scripts/team.py "$email" "contract-$RANDOM" > /dev/null
 HOMEDIR_CONTRACT_TOKEN=$("$ROOT/.venv/bin/python" scripts/id_token.py "$email" "Contract-Passw0rd-1")
 export HOMEDIR_CONTRACT_TOKEN
 export SCHEMATHESIS_HOOKS="$HERE/hooks.py"
