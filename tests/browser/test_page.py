@@ -1063,7 +1063,7 @@ def test_the_page_is_served_with_a_strict_policy() -> None:
     assert config["apiBase"] == "/lambda-url"
     assert config["clientId"] == os.environ["USER_POOL_CLIENT_ID"]
     for path, method, status in (("nope", "GET", 404), ("", "POST", 405), ("assets/app.js", "GET", 200),
-                                 ("assets/files.js", "GET", 200)):
+                                 ("assets/files.js", "GET", 200), ("assets/files/state.js", "GET", 200)):
         request = urllib.request.Request(page + path, method=method, data=b"" if method == "POST" else None)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:

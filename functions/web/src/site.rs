@@ -20,53 +20,49 @@ use lambda_http::{Body, Request, Response};
 
 use crate::settings::WebConfig;
 
-/// The page's files: name under `assets/`, bytes, content type.
+/// One of the page's JavaScript modules, by its path under `page/` (and `assets/`).
+macro_rules! script {
+    ($name:literal) => {
+        (
+            $name,
+            include_bytes!(concat!("../page/", $name)),
+            "text/javascript; charset=utf-8",
+        )
+    };
+}
+
+/// The page's files: name under `assets/`, bytes, content type. Every file of `page/`
+/// but `index.html` is here, and every module another one imports (the test
+/// `every_file_of_the_page_is_served_and_every_import_is_one_of_them`).
 const ASSETS: &[(&str, &[u8], &str)] = &[
     (
         "style.css",
         include_bytes!("../page/style.css"),
         "text/css; charset=utf-8",
     ),
-    (
-        "app.js",
-        include_bytes!("../page/app.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "api.js",
-        include_bytes!("../page/api.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "auth.js",
-        include_bytes!("../page/auth.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "files.js",
-        include_bytes!("../page/files.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "folders.js",
-        include_bytes!("../page/folders.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "place.js",
-        include_bytes!("../page/place.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "transfer.js",
-        include_bytes!("../page/transfer.js"),
-        "text/javascript; charset=utf-8",
-    ),
-    (
-        "ui.js",
-        include_bytes!("../page/ui.js"),
-        "text/javascript; charset=utf-8",
-    ),
+    script!("app.js"),
+    script!("api.js"),
+    script!("auth.js"),
+    script!("folders.js"),
+    script!("place.js"),
+    script!("transfer.js"),
+    script!("ui.js"),
+    // The file manager: files.js starts it; files/ holds one module per responsibility.
+    script!("files.js"),
+    script!("files/conflicts.js"),
+    script!("files/downloads.js"),
+    script!("files/listing.js"),
+    script!("files/moves.js"),
+    script!("files/picker.js"),
+    script!("files/preview.js"),
+    script!("files/render.js"),
+    script!("files/search.js"),
+    script!("files/selection.js"),
+    script!("files/share.js"),
+    script!("files/state.js"),
+    script!("files/trash.js"),
+    script!("files/uploads.js"),
+    script!("files/versions.js"),
 ];
 
 const INDEX: &str = include_str!("../page/index.html");
@@ -418,6 +414,107 @@ pub(crate) mod tests {
         assert!(matches!(not_modified.body(), Body::Empty));
         conditional.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
         assert_eq!(site.respond(&Method::GET, "/", &conditional).status(), 200);
+    }
+
+    /// The page's files on disk, by their path under `page/` (`/` between folders).
+    fn files_under(dir: &std::path::Path, base: &str, found: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{base}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                files_under(&entry.path(), &format!("{name}/"), found);
+            } else {
+                found.push((name, std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+
+    /// `./x.js` or `../x.js` seen from the module `from` (a path under `page/`).
+    fn resolve(from: &str, specifier: &str) -> Option<String> {
+        let mut path: Vec<&str> = from.split('/').collect();
+        path.pop();
+        for segment in specifier.split('/') {
+            match segment {
+                "." => {}
+                ".." => {
+                    path.pop()?;
+                }
+                name => path.push(name),
+            }
+        }
+        Some(path.join("/"))
+    }
+
+    #[test]
+    fn every_file_of_the_page_is_served_and_every_import_is_one_of_them() {
+        let site = site();
+        let mut files = Vec::new();
+        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("page");
+        files_under(&page, "", &mut files);
+        let served: BTreeMap<&str, &[u8]> = ASSETS.iter().map(|(n, b, _)| (*n, *b)).collect();
+        assert_eq!(served.len(), ASSETS.len(), "a file listed twice");
+        for (name, bytes) in files.iter().filter(|(name, _)| name != "index.html") {
+            assert_eq!(
+                served.get(name.as_str()),
+                Some(&bytes.as_slice()),
+                "page/{name} is not in ASSETS (functions/web/src/site.rs)"
+            );
+            let response = get(&site, Method::GET, &format!("/assets/{name}"));
+            assert_eq!(response.status(), 200, "{name}");
+            let kind = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+            let expected = if name.ends_with(".css") {
+                "text/css"
+            } else {
+                "text/javascript"
+            };
+            assert!(kind.starts_with(expected), "{name}: {kind}");
+        }
+        assert_eq!(
+            files.len(),
+            ASSETS.len() + 1,
+            "every asset is a file of page/"
+        );
+        // Every module a script imports (`… from "./x.js"`, `import "./x.js"`) is served.
+        let mut imports = 0;
+        for (name, bytes, _) in ASSETS.iter().filter(|(n, _, _)| n.ends_with(".js")) {
+            let text = std::str::from_utf8(bytes).unwrap();
+            for line in text.lines() {
+                let line = line.trim_start();
+                let Some(rest) = line
+                    .rsplit_once(" from \"")
+                    .map(|(_, rest)| rest)
+                    .or_else(|| line.strip_prefix("import \""))
+                else {
+                    continue;
+                };
+                if !line.starts_with("import") && !line.starts_with('}') {
+                    continue;
+                }
+                let specifier = rest.split('"').next().unwrap();
+                assert!(
+                    specifier.starts_with("./") || specifier.starts_with("../"),
+                    "{name} imports {specifier}: only the page's own files"
+                );
+                let target = resolve(name, specifier);
+                assert!(
+                    target.as_deref().is_some_and(|t| served.contains_key(t)),
+                    "{name} imports {specifier}, which is not served"
+                );
+                imports += 1;
+            }
+        }
+        assert!(
+            imports > 30,
+            "{imports} imports found: the scan reads the modules"
+        );
+        // And the page loads its entry module and its style from there.
+        let Body::Binary(html) = get(&site, Method::GET, "/").into_body() else {
+            panic!("a body")
+        };
+        let html = String::from_utf8(html).unwrap();
+        for asset in ["assets/app.js", "assets/style.css"] {
+            assert!(html.contains(&format!("\"{asset}\"")), "{asset}");
+        }
     }
 
     #[test]
