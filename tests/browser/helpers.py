@@ -180,15 +180,6 @@ def transfers(driver: WebDriver, state: str) -> list[WebElement]:
     return driver.find_elements(By.CSS_SELECTOR, f"#transfers-list li.{state}")
 
 
-def viewport(driver: WebDriver, width: int, height: int) -> None:
-    """Sizes the window so that the page itself (the viewport) is width × height."""
-    outer = driver.get_window_size()
-    inner = driver.execute_script("return [innerWidth, innerHeight]")
-    driver.set_window_size(width + outer["width"] - inner[0], height + outer["height"] - inner[1])
-    wait_for(f"a {width}×{height} viewport",
-             lambda: driver.execute_script("return [innerWidth, innerHeight]") == [width, height], timeout=10)
-
-
 def idle(driver: WebDriver) -> None:
     wait_for("the page to finish what it does", lambda: not busy(driver))
 
