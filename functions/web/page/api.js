@@ -18,6 +18,7 @@ const MESSAGES = {
   missing_token: "Your session has ended. Sign in again.",
   invalid_token: "Your session has ended. Sign in again.",
   user_disabled: "This account is disabled.",
+  no_team: "Your account no longer belongs to a team, so its space is closed to you: you are back in My files.",
   forbidden: "You do not have access to that file.",
   not_found: "That file no longer exists.",
   method_not_allowed: "The service does not offer that operation.",
@@ -70,11 +71,31 @@ export class Api {
     this.base = config.apiBase || "";
     this.auth = auth;
     this.onSignedOut = onSignedOut;
+    // The space every request names: "home" (the API's default) or "team" (docs/api.md, "Team spaces").
+    this.space = "home";
+    // Called when the API answers 403 no_team: the token no longer carries a team.
+    this.onNoTeam = null;
   }
 
+  /**
+   * This API in `space` ("home" or "team"): the same base, token and callbacks (it
+   * reads them from this one), every request naming that space. A long action takes
+   * one when it starts and keeps it, so it ends in the space it began in.
+   */
+  in(space) {
+    const view = Object.create(this);
+    view.space = space;
+    return view;
+  }
+
+  /**
+   * A route's address: the one place every request of the page (fetch and the
+   * uploads' XMLHttpRequests alike) gets its query, so the space is added here and
+   * nowhere else (`space=team`; the home is the default and is not written).
+   */
   url(route, params = {}) {
     const path = this.base ? `${this.base}/${route}/` : `/${route}`;
-    const query = encodeQuery(params);
+    const query = encodeQuery(this.space === "team" ? { ...params, space: "team" } : params);
     return query ? `${path}?${query}` : path;
   }
 
@@ -102,6 +123,7 @@ export class Api {
     const answer = await response.json().catch(() => ({}));
     const code = answer?.error?.code || "";
     if (code === "missing_token" || code === "invalid_token") this.onSignedOut?.();
+    if (code === "no_team") this.onNoTeam?.();
     throw new ApiError(response.status, code, describeStatus(response.status, code));
   }
 

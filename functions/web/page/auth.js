@@ -130,6 +130,9 @@ export class Auth {
   constructor(config) {
     this.config = config;
     this.refreshing = null;
+    // Called (after the request that needed it) with each renewed session: a new ID
+    // token carries the claims as they are now, a team an operator changed included.
+    this.onRenewed = null;
   }
 
   /** The stored session, or null. */
@@ -281,7 +284,9 @@ export class Auth {
       "refresh",
     );
     // A refresh answers without a new refresh token: keep the one we have.
-    return this.#store(answer.AuthenticationResult, session.refreshToken, session.email);
+    const renewed = this.#store(answer.AuthenticationResult, session.refreshToken, session.email);
+    setTimeout(() => this.onRenewed?.(renewed), 0);
+    return renewed;
   }
 
   /** A valid ID token, refreshed first when it is about to expire. */

@@ -4,27 +4,28 @@
 // anywhere through a folder picker; folders made here that stay until a file lands;
 // uploads of files and whole folders (picker and drop) that ask before replacing
 // anything; delete at once with an Undo; previews, links to share, versions; the
-// trash, browsable by folder, with file and folder restore. Where you are (view,
+// trash, browsable by folder, with file and folder restore; for a team's member, the
+// same in the team's space, with a switch between the two. Where you are (space, view,
 // folder, selection) lives in the URL's fragment (place.js).
 //
 // This module starts and stops the file manager and wires the page's controls; the
 // work is in files/, one module per responsibility (docs/web.md, "No build step"):
-// state (what they share), listing (places, loading), render (rows, chrome),
-// selection, search, uploads, downloads, trash (delete, Undo, restore), moves (rename,
+// state (what they share), spaces (My files and the team's), listing (places,
+// loading), render (rows, chrome), selection, search, uploads, downloads, trash (delete, Undo, restore), moves (rename,
 // move, copy, new folder), conflicts (the overwrite question), picker (the folder
 // picker), preview, share and versions.
 
-import { FolderRecords } from "./folders.js";
 import { readPlace } from "./place.js";
 import { Transfers } from "./transfer.js";
-import { $, attempt, closeMenu, say } from "./ui.js";
+import { $, attempt, background, closeMenu, say } from "./ui.js";
 import { downloadItems } from "./files/downloads.js";
 import { go, load, loadMore } from "./files/listing.js";
 import { moveOrCopy, newFolder } from "./files/moves.js";
 import { drawSortHeaders, render } from "./files/render.js";
 import { startSearch, stopSearch } from "./files/search.js";
 import { clearSelection, selectAll, selectedEntries } from "./files/selection.js";
-import { auth, provide, state, transfers } from "./files/state.js";
+import { learnTeam, lostTeam, startSpaces, switchSpace } from "./files/spaces.js";
+import { provide, state, transfers } from "./files/state.js";
 import { deleteItems, restoreItems } from "./files/trash.js";
 import { dropped, uploadItems } from "./files/uploads.js";
 
@@ -32,16 +33,24 @@ import { dropped, uploadItems } from "./files/uploads.js";
 
 export function initFiles(dependencies) {
   provide({ ...dependencies, transfers: new Transfers() });
+  // A team changed by an operator reaches the user with their next token; one removed
+  // shows as the API's no_team.
+  dependencies.auth.onRenewed = () => background(learnTeam);
+  dependencies.api.onNoTeam = () => background(lostTeam);
   wireControls();
 }
 
 /** Shows the files of the signed-in user at the place the URL names. */
 export async function showFiles() {
-  provide({ records: new FolderRecords(auth.userId) });
+  startSpaces();
   const place = readPlace(location.hash);
   const saved = JSON.parse(localStorage.getItem("homedir.sort") || "null");
   if (saved && ["name", "size", "modified"].includes(saved.by)) state.sort = { by: saved.by, dir: saved.dir === -1 ? -1 : 1 };
+  // Which team (if any): before a team place is shown, beside the listing otherwise.
+  const learning = learnTeam();
+  if (place.space === "team") await learning;
   await go(place, { push: false, force: true });
+  await learning;
 }
 
 /** Signing out: nothing of this user stays on the screen or in flight. */
@@ -62,8 +71,10 @@ export function leaveFiles({ forgetPlace }) {
 // ------------------------------------------------------------------ the controls
 
 function wireControls() {
-  $("show-files").addEventListener("click", () => attempt(() => go({ view: "files", prefix: state.view === "files" ? "" : state.prefix })));
-  $("show-trash").addEventListener("click", () => attempt(() => go({ view: "trash", prefix: state.view === "trash" ? "" : state.prefix })));
+  $("show-files").addEventListener("click", () => attempt(() => go({ space: state.space, view: "files", prefix: state.view === "files" ? "" : state.prefix })));
+  $("show-trash").addEventListener("click", () => attempt(() => go({ space: state.space, view: "trash", prefix: state.view === "trash" ? "" : state.prefix })));
+  $("space-home").addEventListener("click", () => attempt(() => switchSpace("home")));
+  $("space-team").addEventListener("click", () => attempt(() => switchSpace("team")));
   $("refresh").addEventListener("click", () =>
     attempt(async () => {
       await load({ keep: true });

@@ -16,8 +16,9 @@ const PREFIX = "homedir.folders.";
 const MAX_RECORDS = 2000;
 
 export class FolderRecords {
-  constructor(userId) {
-    this.storageKey = `${PREFIX}${userId || "anonymous"}`;
+  /** One list per user and space: the home's, or (with `team`) that team's space's. */
+  constructor(userId, team = null) {
+    this.storageKey = `${PREFIX}${userId || "anonymous"}${team ? `.team.${team}` : ""}`;
   }
 
   /** Every recorded folder (a prefix ending with "/"). */
@@ -60,11 +61,19 @@ export class FolderRecords {
     if (list.some((p) => gone.has(p))) this.#save(list.filter((p) => !gone.has(p)));
   }
 
-  /** A folder and the records under it move to `to` (a rename or a move); with `copy`, they are copied. */
-  move(from, to, { copy = false } = {}) {
+  /**
+   * A folder and the records under it move to `to` (a rename or a move); with `copy`,
+   * they are copied. `into`: the records of the space they go to (another space's).
+   */
+  move(from, to, { copy = false, into = this } = {}) {
     const list = this.all();
     const moved = list.filter((p) => p.startsWith(from)).map((p) => to + p.slice(from.length));
-    this.#save([...(copy ? list : list.filter((p) => !p.startsWith(from))), ...moved]);
+    if (into === this) {
+      this.#save([...(copy ? list : list.filter((p) => !p.startsWith(from))), ...moved]);
+      return;
+    }
+    if (!copy) this.remove(from);
+    for (const prefix of moved) into.add(prefix);
   }
 
   /** The folders directly under `prefix` that records make visible (a record deeper down shows its top folder here). */

@@ -68,7 +68,11 @@ export function uploadJob(api, file, maxFileBytes) {
       onProgress,
       signal,
     });
-    if (xhr.status < 200 || xhr.status > 299) throw failure(xhr);
+    if (xhr.status < 200 || xhr.status > 299) {
+      const error = failure(xhr);
+      if (error.code === "no_team") api.onNoTeam?.();
+      throw error;
+    }
     onProgress?.(file.size);
     return JSON.parse(xhr.responseText);
   }

@@ -58,6 +58,7 @@ const ASSETS: &[(&str, &[u8], &str)] = &[
     script!("files/render.js"),
     script!("files/search.js"),
     script!("files/selection.js"),
+    script!("files/spaces.js"),
     script!("files/share.js"),
     script!("files/state.js"),
     script!("files/trash.js"),

@@ -5,21 +5,21 @@
 
 import { pool } from "../api.js";
 import { askConflict, displayName, formatFullTime, formatSize } from "../ui.js";
-import { api, baseName, folderLabel, parentOf } from "./state.js";
+import { baseName, folderLabel, here, parentOf } from "./state.js";
 
 /**
- * Asks what to do about names that exist, one question at a time, remembering
- * "do the same for the others". `others` is how many conflicts are still to come
- * (null: unknown).
+ * Asks what to do about names that exist in `space` (where the files go), one question
+ * at a time, remembering "do the same for the others". `others` is how many conflicts
+ * are still to come (null: unknown).
  */
-export function conflictResolver(verb) {
+export function conflictResolver(verb, space = here()) {
   let always = null;
   let chain = Promise.resolve();
   return ({ key, existing, incomingSize, others = null }) => {
     const ask = async () => {
       if (always) return always;
       const name = displayName(baseName(key));
-      const where = folderLabel(parentOf(key));
+      const where = folderLabel(parentOf(key), space);
       const facts = existing ? ` (${formatSize(existing.size)}, modified ${formatFullTime(existing.last_modified)})` : "";
       const incoming = incomingSize === undefined ? "" : ` The one you are ${verb} is ${formatSize(incomingSize)}.`;
       const answer = await askConflict({
@@ -35,8 +35,8 @@ export function conflictResolver(verb) {
   };
 }
 
-/** "name (1).ext", "name (2).ext"… the first that neither exists nor is `taken`. */
-export async function freeName(key, taken = new Set()) {
+/** "name (1).ext", "name (2).ext"… the first that neither exists (in the space of `api`) nor is `taken`. */
+export async function freeName(api, key, taken = new Set()) {
   const parent = parentOf(key);
   const name = baseName(key);
   const dot = name.lastIndexOf(".");
@@ -53,7 +53,7 @@ export async function freeName(key, taken = new Set()) {
 }
 
 /** The files among `keys` that exist: Map key → {key, size, etag, last_modified}. */
-export async function findExisting(keys, signal) {
+export async function findExisting(api, keys, signal) {
   const byParent = new Map();
   for (const key of keys) {
     const parent = parentOf(key);

@@ -4,9 +4,10 @@
 
 import { download } from "../transfer.js";
 import { count, say } from "../ui.js";
-import { api, config, transfers } from "./state.js";
+import { config, here, transfers } from "./state.js";
 
 export function downloadItems(entries, { version } = {}) {
+  const { api } = here();
   const files = entries.filter((e) => e.kind === "file");
   const folders = entries.length - files.length;
   for (const entry of files) {

@@ -1,18 +1,25 @@
-// Places and loading: going to a place (a view, a folder and a selection, kept in the
-// URL's fragment by place.js), loading a folder's listing page by page (Load more,
+// Places and loading: going to a place (a space, a view, a folder and a selection, kept
+// in the URL's fragment by place.js), loading a folder's listing page by page (Load more,
 // Load all) and the trash (grouped by folder), with the busy state while a view waits;
 // an answer for a view that is no longer on screen is dropped (state.generation).
 
 import { writePlace } from "../place.js";
-import { $, attempt, closeMenu, count } from "../ui.js";
+import { $, attempt, closeMenu, count, fail } from "../ui.js";
 import { drawChrome, render } from "./render.js";
 import { startSearch, stopSearch } from "./search.js";
 import { drawSelection } from "./selection.js";
-import { api, pageSize, records, state } from "./state.js";
+import { here, pageSize, spaces, state } from "./state.js";
 
-/** Goes to a place ({view, prefix, selection}); a new history entry unless `push` is false. */
+/** Goes to a place ({space, view, prefix, selection}); a new history entry unless `push` is false. */
 export async function go(place, { push = true, force = false } = {}) {
-  const moved = force || place.view !== state.view || place.prefix !== state.prefix;
+  if (place.space === "team" && !spaces.team) {
+    // A team place (a reload, Back) for an account that has no team now.
+    fail(new Error("Your account belongs to no team, so there is no team space to show: here are My files."));
+    place = { space: "home", view: place.view, prefix: "", selection: [] };
+  }
+  const space = place.space || "home";
+  const moved = force || space !== state.space || place.view !== state.view || place.prefix !== state.prefix;
+  state.space = space;
   state.view = place.view;
   state.prefix = place.prefix;
   if (moved) {
@@ -23,14 +30,14 @@ export async function go(place, { push = true, force = false } = {}) {
     $("filter").value = "";
   }
   state.wantedSelection = place.selection?.length ? place.selection : null;
-  writePlace({ view: state.view, prefix: state.prefix, selection: place.selection || [] }, { push });
+  writePlace({ space: state.space, view: state.view, prefix: state.prefix, selection: place.selection || [] }, { push });
   closeMenu({ focus: false });
   drawChrome();
   await load({ keep: !moved });
 }
 
 export function openFolder(prefix) {
-  return attempt(() => go({ view: state.view, prefix }));
+  return attempt(() => go({ space: state.space, view: state.view, prefix }));
 }
 
 function setBusy(busy, text = "Loading…") {
@@ -77,6 +84,7 @@ function folderEntry(folder, prefix, extra = {}) {
 }
 
 async function loadFolder(generation, cursor = null) {
+  const { api, records } = here();
   const prefix = state.prefix;
   const page = await api.page({ prefix, delimiter: "/", limit: pageSize(), cursor: cursor || undefined });
   if (generation !== state.generation) return;
@@ -137,6 +145,7 @@ function trashEntries(files, prefix) {
 }
 
 async function loadTrash(generation) {
+  const { api } = here();
   const prefix = state.prefix;
   await api.all({ prefix, deleted: 1 }, "files", {
     onPage: (files) => {
@@ -159,7 +168,7 @@ function applyWantedSelection() {
   drawSelection();
 }
 
-/** Every file under `prefix` (a subtree listing, page after page). */
-export async function filesUnder(prefix, signal) {
+/** Every file under `prefix` in the space of `api` (a subtree listing, page after page). */
+export async function filesUnder(api, prefix, signal) {
   return api.all({ prefix }, "files", { signal });
 }

@@ -1,7 +1,8 @@
 // Changing where things are: rename (a new name in the same folder, never a path), move
 // and copy through the folder picker (server-side copy_from / move_from, each write
-// conditional, a folder being all the files under it), and New folder (a folder record
-// until a file lands in it, folders.js).
+// conditional, a folder being all the files under it), within a space or between one's
+// home and the team's space (from_space on the destination's request), and New folder
+// (a folder record until a file lands in it, folders.js).
 
 import { ApiError, pool } from "../api.js";
 import { $, ask, clearMessages, count, displayName, fail, nameProblem, say, startProgress } from "../ui.js";
@@ -9,9 +10,11 @@ import { conflictResolver, freeName } from "./conflicts.js";
 import { filesUnder, load } from "./listing.js";
 import { pickFolder } from "./picker.js";
 import { rememberSelection } from "./selection.js";
-import { api, baseName, failures, folderLabel, parentOf, records, shown, state } from "./state.js";
+import { baseName, failures, folderIn, folderLabel, here, parentOf, shown, spaces, state } from "./state.js";
 
 export async function rename(entry) {
+  const space = here();
+  const { api, records } = space;
   const name = shown(entry);
   const parent = parentOf(entry.key);
   const old = baseName(entry.key);
@@ -36,38 +39,44 @@ export async function rename(entry) {
   if (records.has(target) || (await api.page({ prefix: target, limit: 1 })).files.length) {
     throw new Error(`A folder named ${displayName(typed)} already exists in ${folderLabel(parent)}.`);
   }
-  await transferTree("move", [entry], parent, { renameTo: typed });
-}
-
-/** Move or copy through the folder picker. */
-export async function moveOrCopy(operation, entries) {
-  if (!entries.length) return;
-  const target = await pickFolder(operation, entries);
-  if (target === null) return;
-  await transferTree(operation, entries, target);
+  await transferTree("move", [entry], { space, prefix: parent }, { renameTo: typed, from: space });
 }
 
 /**
- * Moves or copies `entries` into the folder `target` (a folder with all its files),
- * server-side, each write conditional (If-None-Match: *): a name that exists there is
- * asked about (replace, keep both, skip).
+ * Move or copy through the folder picker, which opens where the entries are, or at the
+ * root of the space `to` ("home" or "team": Copy to My files…, Copy to Team acme…).
  */
-async function transferTree(operation, entries, target, { renameTo } = {}) {
+export async function moveOrCopy(operation, entries, { to } = {}) {
+  if (!entries.length) return;
+  const from = here();
+  const target = await pickFolder(operation, entries, { from, start: to && spaces[to] ? { space: spaces[to], prefix: "" } : null });
+  if (target === null) return;
+  await transferTree(operation, entries, target, { from });
+}
+
+/**
+ * Moves or copies `entries` of the space `from` into the folder `target` ({space,
+ * prefix}: a folder of the same space or of the other one), a folder with all its
+ * files, server-side, each write conditional (If-None-Match: *): a name that exists
+ * there is asked about (replace, keep both, skip).
+ */
+async function transferTree(operation, entries, { space: to, prefix: target }, { renameTo, from }) {
   clearMessages();
+  const across = to.id !== from.id;
   const moving = operation === "move";
   const verbing = renameTo ? "Renaming" : moving ? "Moving" : "Copying";
   const verbed = renameTo ? "Renamed" : moving ? "Moved" : "Copied";
-  const into = folderLabel(target);
+  const into = folderIn(target, to, from);
   for (const entry of entries) {
-    if (entry.kind === "folder" && target.startsWith(entry.key)) throw new Error(`${shown(entry)} cannot go into itself.`);
+    if (!across && entry.kind === "folder" && target.startsWith(entry.key)) throw new Error(`${shown(entry)} cannot go into itself.`);
   }
-  if (moving && !renameTo && entries.every((e) => parentOf(e.key) === target)) throw new Error(`${entries.length === 1 ? shown(entries[0]) : "They"} ${entries.length === 1 ? "is" : "are"} already in ${into}.`);
+  if (!across && moving && !renameTo && entries.every((e) => parentOf(e.key) === target)) throw new Error(`${entries.length === 1 ? shown(entries[0]) : "They"} ${entries.length === 1 ? "is" : "are"} already in ${into}.`);
   const job = startProgress(`${verbing} ${entries.length === 1 ? shown(entries[0]) : count(entries.length, "item")}:`, 0);
   const steps = [];
   const failed = [];
   let done = 0;
   let skipped = 0;
-  const resolve = conflictResolver(moving ? "moving" : "copying");
+  const resolve = conflictResolver(moving ? "moving" : "copying", to);
   try {
     for (const entry of entries) {
       if (entry.kind === "file") {
@@ -75,14 +84,16 @@ async function transferTree(operation, entries, target, { renameTo } = {}) {
         continue;
       }
       const newPrefix = `${target}${renameTo ?? baseName(entry.key)}/`;
-      const files = entry.empty ? [] : await filesUnder(entry.key, job.signal);
+      const files = entry.empty ? [] : await filesUnder(from.api, entry.key, job.signal);
       for (const file of files) steps.push({ source: file.key, destination: newPrefix + file.key.slice(entry.key.length), size: file.size });
-      records.move(entry.key, newPrefix, { copy: !moving });
-      if (!files.length) records.add(newPrefix);
+      from.records.move(entry.key, newPrefix, { copy: !moving, into: to.records });
+      if (!files.length) to.records.add(newPrefix);
     }
     job.update(0, steps.length);
     const taken = new Set(steps.map((s) => s.destination));
     const parameter = moving ? "move_from" : "copy_from";
+    // Across spaces, the destination's request names where the source is.
+    const fromSpace = across ? from.id : undefined;
     await pool(
       steps,
       4,
@@ -91,14 +102,14 @@ async function transferTree(operation, entries, target, { renameTo } = {}) {
         let headers = { "If-None-Match": "*" };
         for (let attemptNumber = 0; attemptNumber < 5; attemptNumber++) {
           try {
-            await api.json("PUT", "write-file", { key: destination, [parameter]: step.source }, { headers });
+            await to.api.json("PUT", "write-file", { key: destination, [parameter]: step.source, from_space: fromSpace }, { headers });
             break;
           } catch (error) {
             if (error.code !== "precondition_failed") {
               failed.push([step.source, error]);
               break;
             }
-            const existing = await api.stat(destination);
+            const existing = await to.api.stat(destination);
             if (!existing) {
               failed.push([step.source, new Error("it changed while it was copied; the copy is kept and the original left as it is")]);
               break;
@@ -111,7 +122,7 @@ async function transferTree(operation, entries, target, { renameTo } = {}) {
             }
             if (choice === "replace") headers = { "If-Match": existing.etag };
             else {
-              destination = await freeName(destination, taken);
+              destination = await freeName(to.api, destination, taken);
               headers = { "If-None-Match": "*" };
             }
           }
@@ -135,6 +146,7 @@ async function transferTree(operation, entries, target, { renameTo } = {}) {
 }
 
 export async function newFolder() {
+  const { api, records } = here();
   const name = await ask({ title: "New folder", text: `In ${folderLabel(state.prefix)}.`, label: "Folder name", ok: "Create", check: nameProblem });
   if (name === null) return;
   const prefix = `${state.prefix}${name}/`;

@@ -7,7 +7,7 @@ import { $, attempt, button, el, formatFullTime, formatSize, icon, modal, nameNo
 import { downloadItems } from "./downloads.js";
 import { entryIcon } from "./render.js";
 import { share } from "./share.js";
-import { api, shown, state } from "./state.js";
+import { here, shown, state } from "./state.js";
 
 const IMAGE = (type) => type.startsWith("image/") && !type.includes("svg") && !type.endsWith("+xml");
 const TEXT = (type) => type.startsWith("text/") || /^application\/(json|xml|javascript|x-yaml|yaml|toml|x-sh|sql)$/.test(type) || type.endsWith("+json") || type.endsWith("+xml");
@@ -22,6 +22,7 @@ let previewing = null;
  * markup. Anything else: its facts and Download.
  */
 export async function preview(entry) {
+  const { api } = here();
   const dialog = $("preview");
   const siblings = state.visible.filter((e) => e.kind === "file");
   previewing = entry;

@@ -1,4 +1,5 @@
-// Drawing: the chrome around the listing (places, title, breadcrumbs, sort headers),
+// Drawing: the chrome around the listing (the space switch, places, title, breadcrumbs,
+// sort headers),
 // the rows (sorted, filtered, or a search's results), each row's quick actions and
 // its actions menu, the empty and loading states and the listing's caption.
 
@@ -12,34 +13,56 @@ import { preview } from "./preview.js";
 import { matches } from "./search.js";
 import { drawSelection, toggle } from "./selection.js";
 import { share } from "./share.js";
-import { folderLabel, shown, state } from "./state.js";
+import { folderLabel, here, shown, spaces, state } from "./state.js";
 import { deleteItems, restoreItems } from "./trash.js";
 import { showVersions } from "./versions.js";
 
 export function drawChrome() {
   const files = state.view === "files";
+  const space = here();
+  const team = space.id === "team";
+  drawSpaces();
   $("show-files").setAttribute("aria-pressed", String(files));
   $("show-trash").setAttribute("aria-pressed", String(!files));
-  $("files-title").textContent = files ? "Files" : "Trash";
+  $("files-title").textContent = team ? `${space.label}: ${files ? "files" : "trash"}` : files ? "Files" : "Trash";
   $("folder-actions").hidden = !files || state.selection.size > 0;
   $("when-label").textContent = files ? "Modified" : "Deleted";
   $("files-view").classList.toggle("in-trash", !files);
-  document.title = `${files ? folderLabel(state.prefix) : `Trash${state.prefix ? ` · ${folderLabel(state.prefix)}` : ""}`} · homedir`;
+  $("files-view").classList.toggle("in-team", team);
+  // "b c · homedir", "Trash · b c · homedir"; in the team's space "q3 · Team acme · homedir".
+  const title = files ? [folderLabel(state.prefix)] : ["Trash", ...(state.prefix ? [folderLabel(state.prefix)] : [])];
+  if (team && (state.prefix || !files)) title.push(space.label);
+  document.title = `${title.join(" · ")} · homedir`;
   drawBreadcrumbs();
   drawSortHeaders();
+}
+
+/** The switch between My files and the team's space: shown to a team's members only. */
+function drawSpaces() {
+  const team = spaces.team;
+  $("spaces").hidden = !team;
+  $("space-home").setAttribute("aria-pressed", String(state.space === "home"));
+  $("space-team").setAttribute("aria-pressed", String(state.space === "team"));
+  $("space-team-label").textContent = team ? team.title : "Team";
+  $("space-team").title = team ? team.title : "";
 }
 
 function drawBreadcrumbs() {
   const list = $("breadcrumbs");
   list.replaceChildren();
+  const space = here();
+  const team = space.id === "team";
+  const files = state.view === "files";
   const parts = state.prefix.split("/").filter(Boolean);
-  const root = state.view === "files" ? "Home" : "Trash";
+  // The root names the space: "Home" or "Team acme"; in the trash "Trash" or "Team acme trash".
+  const root = files ? space.label : team ? `${space.label} trash` : "Trash";
   const crumbs = [[root, ""]];
   parts.forEach((part, i) => crumbs.push([part, `${parts.slice(0, i + 1).join("/")}/`]));
   crumbs.forEach(([name, prefix], i) => {
     const last = i === crumbs.length - 1;
-    const label = i === 0 ? (state.view === "files" ? "Home folder" : "Top of the trash") : `Folder ${displayName(name)}`;
-    const content = i === 0 ? [icon(state.view === "files" ? "home" : "trash"), el("span", { text: name })] : [nameNode(name, "crumb-name")];
+    const top = files ? `${space.label} folder` : team ? `Top of the trash of ${space.label}` : "Top of the trash";
+    const label = i === 0 ? top : `Folder ${displayName(name)}`;
+    const content = i === 0 ? [icon(files ? (team ? "team" : "home") : "trash"), el("span", { text: name })] : [nameNode(name, "crumb-name")];
     list.append(
       el(
         "li",
@@ -198,12 +221,16 @@ function menuItems(entry) {
       { label: "Versions…", icon: "versions", action: run(() => showVersions(entry)) },
     ];
   }
+  // For a team's member, a copy straight to the other space: its folder picker opens there.
+  const other = spaces.team ? (state.space === "team" ? spaces.home : spaces.team) : null;
+  const across = other ? [{ label: `Copy to ${other.title}…`, icon: other.id === "team" ? "team" : "home", action: run(() => moveOrCopy("copy", [entry], { to: other.id })) }] : [];
   if (entry.kind === "folder") {
     return [
       { label: "Open", icon: "folder", action: () => openFolder(entry.key) },
       { label: "Rename…", icon: "rename", action: run(() => rename(entry)) },
       { label: "Move to…", icon: "move", action: run(() => moveOrCopy("move", [entry])) },
       { label: "Copy to…", icon: "copy", action: run(() => moveOrCopy("copy", [entry])) },
+      ...across,
       null,
       { label: "Delete folder", icon: "trash", danger: true, action: run(() => deleteItems([entry])) },
     ];
@@ -215,6 +242,7 @@ function menuItems(entry) {
     { label: "Rename…", icon: "rename", action: run(() => rename(entry)) },
     { label: "Move to…", icon: "move", action: run(() => moveOrCopy("move", [entry])) },
     { label: "Copy to…", icon: "copy", action: run(() => moveOrCopy("copy", [entry])) },
+    ...across,
     { label: "Versions…", icon: "versions", action: run(() => showVersions(entry)) },
     null,
     { label: "Delete", icon: "trash", danger: true, action: run(() => deleteItems([entry])) },

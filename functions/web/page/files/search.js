@@ -6,7 +6,7 @@
 import { $, count, fail } from "../ui.js";
 import { fileEntry } from "./listing.js";
 import { render } from "./render.js";
-import { api, baseName, folderLabel, pageSize, parentOf, records, state } from "./state.js";
+import { baseName, folderLabel, here, pageSize, parentOf, state } from "./state.js";
 
 export function matches(name) {
   return name.toLocaleLowerCase().includes(state.filter.toLocaleLowerCase());
@@ -27,6 +27,7 @@ export function startSearch() {
     render();
     return;
   }
+  const { api, records } = here();
   const search = { controller: new AbortController(), scanned: 0, results: [], done: false, stopped: false };
   state.search = search;
   const prefix = state.prefix;

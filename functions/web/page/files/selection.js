@@ -11,7 +11,7 @@ function selectionNames() {
 }
 
 export function rememberSelection() {
-  writePlace({ view: state.view, prefix: state.prefix, selection: selectionNames() }, { push: false });
+  writePlace({ space: state.space, view: state.view, prefix: state.prefix, selection: selectionNames() }, { push: false });
 }
 
 export function toggle(entry, { shift, on }) {

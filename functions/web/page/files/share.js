@@ -2,9 +2,10 @@
 // how long it really lives (S3 signs no longer than the credentials that sign it).
 
 import { $, fail, lifetime, modal, say } from "../ui.js";
-import { api, shown } from "./state.js";
+import { here, shown } from "./state.js";
 
 export function share(entry) {
+  const { api } = here();
   const dialog = $("share");
   const name = shown(entry);
   $("share-title").textContent = `Share ${name}`;

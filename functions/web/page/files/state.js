@@ -1,8 +1,10 @@
-// What the file manager's modules share: the one state of the view (where it is, what
-// it lists, what is selected, how it is sorted and filtered), the page's API, settings
-// and account, the folder records and the transfer panel (set once by files.js), the
-// listing's page size, and the small helpers every module uses for keys and names.
+// What the file manager's modules share: the one state of the view (which space, where
+// in it, what it lists, what is selected, how it is sorted and filtered), the page's
+// API, settings, account and transfer panel (set once by files.js), the spaces (each
+// with its API and folder records), the listing's page size, and the small helpers
+// every module uses for keys and names.
 
+import { FolderRecords } from "../folders.js";
 import { displayName } from "../ui.js";
 
 export const PARALLEL = 6;
@@ -10,15 +12,37 @@ export const PARALLEL = 6;
 export let api;
 export let config;
 export let auth;
-export let records;
 export let transfers;
 
-/** files.js hands over the page's parts: `api`, `config`, `auth`, `records`, `transfers`. */
+/** files.js hands over the page's parts: `api`, `config`, `auth`, `transfers`. */
 export function provide(parts) {
-  ({ api, config, auth, records, transfers } = { api, config, auth, records, transfers, ...parts });
+  ({ api, config, auth, transfers } = { api, config, auth, transfers, ...parts });
+}
+
+/**
+ * The spaces of the signed-in user: `home`, and `team` while their token names a team
+ * (files/spaces.js keeps it up to date). Each is {id, team, api, records, label,
+ * title}: `api` names the space in every request, `records` are its folders that stay
+ * until a file lands, `label` is its root in breadcrumbs and messages ("Home", "Team
+ * acme") and `title` its name on the switch ("My files", "Team acme").
+ */
+export const spaces = { home: null, team: null };
+
+export function makeSpace(id, team = null) {
+  const label = id === "team" ? `Team ${team}` : "Home";
+  return { id, team, api: api.in(id), records: new FolderRecords(auth.userId, team), label, title: id === "team" ? label : "My files" };
+}
+
+/**
+ * The space on screen. Every action takes it once, when it starts, and works there to
+ * its end (an upload, a bulk delete and its Undo included), whatever is on screen by then.
+ */
+export function here() {
+  return spaces[state.space] || spaces.home;
 }
 
 export const state = {
+  space: "home", // "home" or "team"
   view: "files",
   prefix: "",
   entries: [], // what the view lists (folders and files directly under the prefix)
@@ -49,7 +73,13 @@ export const parentOf = (key) => {
   const cut = trimmed.lastIndexOf("/");
   return cut < 0 ? "" : trimmed.slice(0, cut + 1);
 };
-export const folderLabel = (prefix) => (prefix ? displayName(prefix.replace(/\/$/, "")) : "Home");
+/** A folder's name, or the space's root ("Home", "Team acme"). */
+export const folderLabel = (prefix, space = here()) => (prefix ? displayName(prefix.replace(/\/$/, "")) : space.label);
+/** A folder of `space` as seen from `from`: its name alone in the same space, "q3 in Team acme" in another. */
+export const folderIn = (prefix, space, from) => {
+  if (space.id === from.id) return folderLabel(prefix, space);
+  return prefix ? `${folderLabel(prefix, space)} in ${space.title}` : space.title;
+};
 export const shown = (entry) => displayName(entry.name);
 
 export function failures(verb, failed) {

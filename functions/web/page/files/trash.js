@@ -7,11 +7,13 @@ import { pool } from "../api.js";
 import { clearMessages, count, displayName, fail, say, startProgress } from "../ui.js";
 import { filesUnder, load } from "./listing.js";
 import { rememberSelection } from "./selection.js";
-import { api, failures, PARALLEL, records, shown, state } from "./state.js";
+import { failures, here, PARALLEL, shown, state } from "./state.js";
 
 /** Deletes at once; the message offers Undo, which restores exactly what this deleted. */
 export async function deleteItems(entries) {
   if (!entries.length) return;
+  const space = here();
+  const { api, records } = space;
   clearMessages();
   const files = entries.filter((e) => e.kind === "file");
   const folders = entries.filter((e) => e.kind === "folder");
@@ -26,7 +28,7 @@ export async function deleteItems(entries) {
     for (const folder of folders) {
       if (job.signal.aborted) break;
       job.update(done, undefined, `Counting the files in ${shown(folder)}…`);
-      contents.set(folder.key, folder.empty ? [] : await filesUnder(folder.key, job.signal));
+      contents.set(folder.key, folder.empty ? [] : await filesUnder(api, folder.key, job.signal));
     }
     const total = files.length + [...contents.values()].reduce((n, list) => n + list.length, 0);
     const label = entries.length === 1 ? `Deleting ${shown(entries[0])}:` : `Deleting ${count(entries.length, "item")}:`;
@@ -60,7 +62,7 @@ export async function deleteItems(entries) {
   }
   const stopped = job.signal.aborted;
   const fileCount = deletedFiles.length + deletedFolders.reduce((n, f) => n + f.keys.size, 0);
-  const undo = deletedFiles.length || deletedFolders.length ? () => undoDelete(deletedFiles, deletedFolders) : undefined;
+  const undo = deletedFiles.length || deletedFolders.length ? () => undoDelete(space, deletedFiles, deletedFolders) : undefined;
   let text;
   if (entries.length === 1 && deletedFolders.length === 1) text = `Deleted folder ${displayName(deletedFolders[0].name)} (${count(deletedFolders[0].keys.size, "file")}).`;
   else if (entries.length === 1 && deletedFiles.length === 1) text = `Deleted ${shown(entries[0])}.`;
@@ -76,7 +78,8 @@ export async function deleteItems(entries) {
   await load({ keep: true });
 }
 
-async function undoDelete(deletedFiles, deletedFolders) {
+/** Undo of a delete in `space` (the one it was done in, whatever is on screen now). */
+async function undoDelete({ api, records }, deletedFiles, deletedFolders) {
   const total = deletedFiles.length + deletedFolders.reduce((n, f) => n + f.keys.size, 0);
   const job = startProgress("Restoring:", total);
   let restored = 0;
@@ -121,6 +124,7 @@ async function undoDelete(deletedFiles, deletedFolders) {
 
 export async function restoreItems(entries) {
   if (!entries.length) return;
+  const { api } = here();
   clearMessages();
   const files = entries.filter((e) => e.kind === "file");
   const folders = entries.filter((e) => e.kind === "folder");

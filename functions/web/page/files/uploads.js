@@ -8,7 +8,7 @@ import { uploadJob } from "../transfer.js";
 import { background, clearMessages, count, displayName, fail, keyProblem, say } from "../ui.js";
 import { conflictResolver, findExisting, freeName } from "./conflicts.js";
 import { load } from "./listing.js";
-import { api, config, records, state, transfers } from "./state.js";
+import { config, here, state, transfers } from "./state.js";
 
 let refreshTimer = null;
 function refreshSoon() {
@@ -23,6 +23,8 @@ function refreshSoon() {
  * is asked about again, never replaced silently.
  */
 export async function uploadItems(items, { emptyFolders = [] } = {}) {
+  const space = here();
+  const { api, records } = space;
   clearMessages();
   const prefix = state.prefix;
   for (const folder of emptyFolders) {
@@ -40,8 +42,8 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
     return;
   }
   if (!refused.length) say(`Checking ${count(planned.length, "name")}…`);
-  const existing = await findExisting(planned.map((p) => p.key));
-  const resolve = conflictResolver("uploading");
+  const existing = await findExisting(api, planned.map((p) => p.key));
+  const resolve = conflictResolver("uploading", space);
   const taken = new Set(planned.map((p) => p.key));
   const conflicts = planned.filter((p) => existing.has(p.key));
   let skipped = 0;
@@ -60,7 +62,7 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
     }
     if (choice === "skip") skipped++;
     else if (choice === "replace") queue.push({ ...item, headers: { "If-Match": found.etag } });
-    else queue.push({ ...item, key: await freeName(item.key, taken), headers: { "If-None-Match": "*" } });
+    else queue.push({ ...item, key: await freeName(api, item.key, taken), headers: { "If-None-Match": "*" } });
   }
   if (!refused.length) clearMessages();
   const ended = queue.map((item) => {
@@ -82,7 +84,7 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
           }
           if (choice === "replace") headers = now ? { "If-Match": now.etag } : { "If-None-Match": "*" };
           else {
-            key = await freeName(key, taken);
+            key = await freeName(api, key, taken);
             headers = { "If-None-Match": "*" };
           }
         }
@@ -96,7 +98,7 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
       run,
       discard: job.discard,
       onEnd: (finished) => {
-        if (finished.state === "done" && state.view === "files" && finished.key.startsWith(state.prefix)) refreshSoon();
+        if (finished.state === "done" && state.space === space.id && state.view === "files" && finished.key.startsWith(state.prefix)) refreshSoon();
       },
     });
   });
@@ -115,7 +117,7 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
     if (cancelled) text += `; ${cancelled} cancelled`;
     say(`${text}.`);
   }
-  if (state.view === "files" && state.prefix === prefix) await background(() => load({ keep: true }));
+  if (state.space === space.id && state.view === "files" && state.prefix === prefix) await background(() => load({ keep: true }));
 }
 
 /** The files (and empty folders) a drop holds, walking dropped folders. */

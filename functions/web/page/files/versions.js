@@ -4,9 +4,10 @@
 import { $, attempt, button, displayName, el, formatFullTime, formatSize, modal, say } from "../ui.js";
 import { downloadItems } from "./downloads.js";
 import { load } from "./listing.js";
-import { api, baseName } from "./state.js";
+import { baseName, here } from "./state.js";
 
 export async function showVersions(entry) {
+  const { api } = here();
   const key = entry.key;
   const name = displayName(baseName(key));
   const dialog = $("versions-dialog");
