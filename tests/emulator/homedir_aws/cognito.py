@@ -25,11 +25,11 @@ b. GetCredentialsForIdentity: the identity must exist, and its Logins token must
    names must still exist in the user pool ("that identity pool will check with the
    integrated user pools to make sure that the user has not been globally signed out or
    deleted before the identity pool provides an OIDC token or AWS credentials",
-   CognitoIdentityProvider, https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CognitoIdentityProvider.html);
-   otherwise GetId and GetCredentialsForIdentity are NotAuthorizedException (the wording
-   is the emulator's: AWS documents none). Global sign-out is not checked, nor is a
-   disabled user (the page names deleted and signed-out users only; the API's own user
-   check refuses disabled ones).
+   CognitoIdentityProvider, https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CognitoIdentityProvider.html):
+   GetCredentialsForIdentity, which provides credentials, is then NotAuthorizedException
+   (the wording is the emulator's: AWS documents none); GetId, which provides neither, is
+   not checked. Global sign-out is not checked, nor is a disabled user (the page names
+   deleted and signed-out users only; the API's own user check refuses disabled ones).
 h. DeleteIdentities (moto lacks it): forgets the identities. GetCredentialsForIdentity for
    them is ResourceNotFoundException, the next GetId for the same login creates a new
    Identity ID, and moto's ListIdentities drops them.
@@ -336,7 +336,7 @@ class CognitoIdentityCorrections:
         elif not logins:
             raise NotAuthorized(f"Access to Identity '{identity_id}' is forbidden.")
         else:
-            provider, claims = self._authenticate(pool, logins)
+            provider, claims = self._authenticate(pool, logins, server_side_check=True)
             if (provider, claims["sub"]) != identity.login:
                 raise NotAuthorized(LOGINS_DONT_MATCH)
         tags = identitypools.principal_tags(pool, identity.login[0] if identity.login else None, claims)
@@ -344,8 +344,11 @@ class CognitoIdentityCorrections:
         credentials = self.registry.issue_credentials(identity, role_arn, tags)
         return json.dumps({"IdentityId": identity_id, "Credentials": credentials})
 
-    def _authenticate(self, pool: CognitoIdentityPool, logins: dict[str, str]) -> tuple[str, dict[str, Any]]:
-        """Verify the single login; return (provider name, the token's claims)."""
+    def _authenticate(self, pool: CognitoIdentityPool, logins: dict[str, str],
+                      server_side_check: bool = False) -> tuple[str, dict[str, Any]]:
+        """Verify the single login; return (provider name, the token's claims). With
+        `server_side_check` (GetCredentialsForIdentity), a provider's ServerSideTokenCheck
+        applies too."""
         if not isinstance(logins, dict) or len(logins) != 1:
             raise NotAuthorized("Invalid login token. The emulator accepts exactly one login.")
         ((provider, token),) = logins.items()
@@ -361,7 +364,7 @@ class CognitoIdentityCorrections:
         )
         checked = any(entry.get("ServerSideTokenCheck") for entry in pool.cognito_identity_providers or []
                       if entry.get("ProviderName") == provider)
-        if checked and not _user_is_active(provider, claims["sub"]):
+        if server_side_check and checked and not _user_is_active(provider, claims["sub"]):
             raise NotAuthorized("Invalid login token. The user no longer exists in the user pool.")
         return provider, claims
 
