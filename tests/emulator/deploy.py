@@ -404,7 +404,8 @@ def deploy(endpoint: str, stack_name: str = STACK, parameters: Mapping[str, str]
     if stack is None or not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
         raise DeployError(f"stack {stack_name}: {stack['StackStatus'] if stack else 'gone'}")
     deployed = Deployed(stack, action, found, time.monotonic() - started)
-    resources = len(found.template["Resources"])
+    resources = sum(1 for r in found.template["Resources"].values()
+                    if condition_holds(found.template, r.get("Condition"), parameters))
     say(f"deploy: stack {stack_name} {action} from {template_path.name} ({resources} resources) "
         f"in {deployed.seconds:.2f} s; left out of the local stack:")
     for line in describe_left_out(found):

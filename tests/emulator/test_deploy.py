@@ -230,6 +230,42 @@ def test_newer_noncurrent_versions_is_kept(emulator: Emulator) -> None:
         "NoncurrentDays": 1, "NewerNoncurrentVersions": 3}
 
 
+def test_every_conditional_branch_of_the_template_deploys(emulator: Emulator) -> None:
+    """The template's optional parts, each set: a hosted UI domain and OAuth client, an
+    SES sender, MFA ON, invite-only sign-up, fewer kept versions, listed CORS origins,
+    alarms and a budget (left out, and said)."""
+    said: list[str] = []
+    name = unique("branches")
+    _, settings = deploy_variant(emulator, name, {
+        "HostedUiDomainPrefix": name, "CallbackUrls": "https://example.com/cb,https://example.com/cb2",
+        "LogoutUrls": "https://example.com/out", "SesSourceArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+        "SesFromAddress": "homedir <no-reply@example.com>", "Mfa": "ON", "SignUpMode": "invite-only",
+        "NoncurrentVersionsToKeep": "3", "AlarmEmail": "ops@example.com", "BudgetLimit": "10",
+        "CorsAllowedOrigins": "https://a.example,https://b.example"}, said=said)
+    assert deploy_resources(said) == "10"  # the nine, and the domain
+    assert "AlarmTopic, AlarmTopicPolicy, ApiErrorRateAlarm" in "\n".join(said) and "AlarmTopicArn" in "\n".join(said)
+    idp = client(emulator, "cognito-idp")
+    pool = idp.describe_user_pool(UserPoolId=settings["USER_POOL_ID"])["UserPool"]
+    assert pool["Domain"] == name and pool["MfaConfiguration"] == "ON"
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["EmailConfiguration"] == {"EmailSendingAccount": "DEVELOPER", "From": "homedir <no-reply@example.com>",
+                                          "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com"}
+    assert idp.get_user_pool_mfa_config(UserPoolId=settings["USER_POOL_ID"])["SoftwareTokenMfaConfiguration"] == \
+        {"Enabled": True}
+    app = idp.describe_user_pool_client(UserPoolId=settings["USER_POOL_ID"],
+                                        ClientId=settings["USER_POOL_CLIENT_ID"])["UserPoolClient"]
+    assert (app["AllowedOAuthFlowsUserPoolClient"], app["AllowedOAuthFlows"], app["CallbackURLs"], app["LogoutURLs"]) \
+        == (True, ["code"], ["https://example.com/cb", "https://example.com/cb2"], ["https://example.com/out"])
+    assert idp.describe_user_pool_domain(Domain=name)["DomainDescription"]["UserPoolId"] == settings["USER_POOL_ID"]
+    cors = client(emulator, "s3").get_bucket_cors(Bucket=settings["BUCKET_NAME"])["CORSRules"][0]
+    assert cors["AllowedOrigins"] == ["https://a.example", "https://b.example"]
+
+
+def deploy_resources(said: list[str]) -> str:
+    """The number of resources the deploy's first line reports."""
+    return said[0].split(" resources)")[0].rsplit("(", 1)[1]
+
+
 # --------------------------------------------------------------------------
 # The deployed documents are the reviewed files
 # --------------------------------------------------------------------------
