@@ -10,7 +10,8 @@ use crate::remote::Remote;
 ///
 /// Configure once (`homedir config --stack NAME`, or `homedir config --local` against
 /// `make dev`), sign in (`homedir login`), then use ls, get, put, rm, mv, cp, versions
-/// and restore; `homedir whoami` says who you are and which team you belong to.
+/// and restore; `homedir whoami` says who you are and which team you belong to;
+/// `homedir credentials --setup` lets the AWS CLI, SDKs and rclone reach your home.
 ///
 /// Remote paths: KEY (or home:KEY) is a file or folder in your home; team:KEY is one in
 /// your team's space, shared by every member (team: alone is its top level), e.g.
@@ -69,8 +70,28 @@ pub enum Command {
     Restore(Restore),
     /// List the versions of one file, newest first.
     Versions(Versions),
-    /// Show who you are signed in as: email, Identity ID and team.
+    /// Show who you are signed in as: email, Identity ID and team, and the S3 paths of
+    /// your home and your team's space.
     Whoami,
+    /// Print your own temporary AWS credentials (credential_process JSON) for the AWS
+    /// CLI, SDKs and rclone; --setup writes an AWS profile that runs this command.
+    Credentials(Credentials),
+}
+
+#[derive(Debug, Args)]
+pub struct Credentials {
+    /// Write a profile to the AWS config file ($AWS_CONFIG_FILE, else ~/.aws/config):
+    /// credential_process = this command, the region, and for a local stack its
+    /// endpoint; then show your home's S3 path (and your team space's).
+    #[arg(long)]
+    pub setup: bool,
+    /// With --setup: the profile's name (default homedir; default is the default
+    /// profile).
+    #[arg(long, value_name = "NAME", requires = "setup")]
+    pub profile: Option<String>,
+    /// With --setup: print the profile on standard output instead of writing it.
+    #[arg(long, requires = "setup")]
+    pub print: bool,
 }
 
 #[derive(Debug, Args)]
@@ -133,8 +154,8 @@ pub struct Mfa {
 
 #[derive(Debug, Args)]
 pub struct Config {
-    /// A stack: read its outputs (ApiUrl, UserPoolId, UserPoolClientId, Region) from
-    /// CloudFormation, with your AWS credentials, or from the local emulator's
+    /// A stack: read its outputs (ApiUrl, UserPoolId, UserPoolClientId, Region,
+    /// IdentityPoolId, BucketName) from CloudFormation, with your AWS credentials, or from the local emulator's
     /// CloudFormation with --endpoint (`make dev`'s stack is homedir-local).
     #[arg(long, value_name = "NAME", conflicts_with = "local")]
     pub stack: Option<String>,
@@ -384,5 +405,24 @@ mod tests {
             Command::Whoami
         ));
         assert!(parse(&["whoami", "x"]).is_err());
+    }
+
+    #[test]
+    fn credentials_and_its_setup() {
+        let Command::Credentials(c) = parse(&["credentials"]).unwrap().command else {
+            panic!()
+        };
+        assert!(!c.setup && !c.print && c.profile.is_none());
+        let Command::Credentials(c) =
+            parse(&["credentials", "--setup", "--profile", "work", "--print"])
+                .unwrap()
+                .command
+        else {
+            panic!()
+        };
+        assert!(c.setup && c.print);
+        assert_eq!(c.profile.as_deref(), Some("work"));
+        assert!(parse(&["credentials", "--profile", "work"]).is_err());
+        assert!(parse(&["credentials", "--print"]).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! Where the stack is: the API's URL template, the region, the user pool and its app
-//! client, and (locally) the Cognito endpoint. `homedir config` writes them to
+//! client, the identity pool and the bucket (for `homedir credentials` and the S3
+//! paths `whoami` shows), and (locally) the emulator's endpoint. `homedir config` writes them to
 //! `config.json` in the config directory; environment variables override each one,
 //! so a script or a test can point the client anywhere without a file.
 
@@ -16,6 +17,14 @@ pub const ENV_REGION: &str = "HOMEDIR_REGION";
 pub const ENV_USER_POOL_ID: &str = "HOMEDIR_USER_POOL_ID";
 pub const ENV_CLIENT_ID: &str = "HOMEDIR_CLIENT_ID";
 pub const ENV_COGNITO_ENDPOINT: &str = "HOMEDIR_COGNITO_ENDPOINT";
+pub const ENV_IDENTITY_POOL_ID: &str = "HOMEDIR_IDENTITY_POOL_ID";
+pub const ENV_BUCKET: &str = "HOMEDIR_BUCKET";
+pub const ENV_HOME_PREFIX: &str = "HOMEDIR_HOME_PREFIX";
+pub const ENV_TEAM_PREFIX: &str = "HOMEDIR_TEAM_PREFIX";
+
+/// The template's defaults of `HomePrefix` and `TeamPrefix`.
+pub const DEFAULT_HOME_PREFIX: &str = "home";
+pub const DEFAULT_TEAM_PREFIX: &str = "teams";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -26,9 +35,22 @@ pub struct Settings {
     #[serde(default)]
     pub user_pool_id: String,
     pub client_id: String,
-    /// Cognito's endpoint when it is not AWS's (the local emulator).
+    /// Cognito's endpoint when it is not AWS's: the local emulator, which answers for
+    /// the user pool, the identity pool and S3 alike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cognito_endpoint: Option<String>,
+    /// The identity pool that issues the user's own AWS credentials (`IdentityPoolId`).
+    /// Configurations saved before `homedir credentials` have none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_pool_id: String,
+    /// The bucket of the homes and team spaces (`BucketName`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub bucket: String,
+    /// The stack's `HomePrefix` and `TeamPrefix` (empty: the template's defaults).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub home_prefix: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub team_prefix: String,
 }
 
 impl Settings {
@@ -70,6 +92,26 @@ impl Settings {
     pub fn route_url(&self, route: &str) -> String {
         self.api_url.replace("{route}", route)
     }
+
+    /// `s3://<bucket>/<HomePrefix>/<identity id>/`, if the bucket is known.
+    pub fn home_uri(&self, identity_id: &str) -> Option<String> {
+        let prefix = non_empty_or(&self.home_prefix, DEFAULT_HOME_PREFIX);
+        self.s3_uri(&format!("{prefix}/{identity_id}/"))
+    }
+
+    /// `s3://<bucket>/<TeamPrefix>/<team>/`, if the bucket is known.
+    pub fn team_uri(&self, team: &str) -> Option<String> {
+        let prefix = non_empty_or(&self.team_prefix, DEFAULT_TEAM_PREFIX);
+        self.s3_uri(&format!("{prefix}/{team}/"))
+    }
+
+    fn s3_uri(&self, folder: &str) -> Option<String> {
+        (!self.bucket.is_empty()).then(|| format!("s3://{}/{folder}", self.bucket))
+    }
+}
+
+fn non_empty_or<'a>(value: &'a str, default: &'a str) -> &'a str {
+    if value.is_empty() { default } else { value }
 }
 
 /// Refuses a plain `http://` URL to anything but this machine: the ID token (and, to
@@ -116,6 +158,18 @@ fn with_env(mut settings: Settings, var: impl Fn(&str) -> Option<String>) -> Set
     }
     if let Some(endpoint) = var(ENV_COGNITO_ENDPOINT) {
         settings.cognito_endpoint = Some(endpoint);
+    }
+    if let Some(pool) = var(ENV_IDENTITY_POOL_ID) {
+        settings.identity_pool_id = pool;
+    }
+    if let Some(bucket) = var(ENV_BUCKET) {
+        settings.bucket = bucket;
+    }
+    if let Some(prefix) = var(ENV_HOME_PREFIX) {
+        settings.home_prefix = prefix;
+    }
+    if let Some(prefix) = var(ENV_TEAM_PREFIX) {
+        settings.team_prefix = prefix;
     }
     settings
 }
@@ -186,10 +240,13 @@ mod tests {
             region: "eu-west-1".into(),
             user_pool_id: "pool".into(),
             client_id: "client".into(),
-            cognito_endpoint: None,
+            bucket: "saved-bucket".into(),
+            ..Settings::default()
         };
         let env = |name: &str| match name {
             ENV_API_URL => Some("https://env.example".to_owned()),
+            ENV_IDENTITY_POOL_ID => Some("us-east-1:pool".to_owned()),
+            ENV_TEAM_PREFIX => Some("groups".to_owned()),
             ENV_COGNITO_ENDPOINT => Some("http://127.0.0.1:5000".to_owned()),
             ENV_REGION => Some("  ".to_owned()),
             _ => None,
@@ -205,6 +262,28 @@ mod tests {
             settings.cognito_endpoint.as_deref(),
             Some("http://127.0.0.1:5000")
         );
+        assert_eq!(settings.identity_pool_id, "us-east-1:pool");
+        assert_eq!(
+            settings.team_uri("acme").as_deref(),
+            Some("s3://saved-bucket/groups/acme/")
+        );
+        assert_eq!(
+            settings.home_uri("us-east-1:1").as_deref(),
+            Some("s3://saved-bucket/home/us-east-1:1/"),
+            "the template's default HomePrefix"
+        );
+    }
+
+    #[test]
+    fn no_s3_paths_without_a_bucket_and_old_configurations_still_load() {
+        let old: Settings = serde_json::from_str(
+            r#"{"api_url":"https://a/{route}","region":"r","user_pool_id":"p","client_id":"c"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.home_uri("r:1"), None);
+        assert_eq!(old.identity_pool_id, "");
+        let saved = serde_json::to_string(&old).unwrap();
+        assert!(!saved.contains("bucket"), "{saved}");
     }
 
     #[test]

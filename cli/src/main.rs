@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod aws_profile;
 mod cli;
 mod commands;
 mod config;

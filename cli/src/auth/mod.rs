@@ -7,12 +7,15 @@
 //! renewed with REFRESH_TOKEN_AUTH, so a signed-in user stays signed in for the refresh
 //! token's life (`RefreshTokenValidityDays`, 30 by default) without typing the password
 //! again; `logout` revokes that refresh token at Cognito. [`account`] holds the flows
-//! without a session: sign-up and its confirmation, and the password reset. Every call
-//! here is an unsigned Cognito call: no AWS credentials are needed or looked for.
+//! without a session: sign-up and its confirmation, and the password reset;
+//! [`identity`] exchanges the ID token for the user's own AWS credentials at the
+//! identity pool. Every call here is an unsigned Cognito call: no AWS credentials are
+//! needed or looked for.
 
 pub mod account;
 pub mod challenge;
 mod errors;
+pub mod identity;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -11,7 +11,10 @@ use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use super::emit;
 use crate::auth::Tokens;
 use crate::cli::Config;
-use crate::config::{Settings, api_url_template, local_api_url, parse_env_file};
+use crate::config::{
+    DEFAULT_HOME_PREFIX, DEFAULT_TEAM_PREFIX, Settings, api_url_template, local_api_url,
+    parse_env_file,
+};
 use crate::error::{Error, Result};
 
 pub async fn config(args: Config) -> Result<()> {
@@ -90,6 +93,24 @@ fn describe(settings: &Settings) -> Vec<String> {
     if let Some(endpoint) = &settings.cognito_endpoint {
         lines.push(format!("cognito      {endpoint}"));
     }
+    if !settings.identity_pool_id.is_empty() {
+        lines.push(format!("id pool      {}", settings.identity_pool_id));
+    }
+    if !settings.bucket.is_empty() {
+        let or = |value: &str, default: &'static str| {
+            if value.is_empty() {
+                default.to_owned()
+            } else {
+                value.to_owned()
+            }
+        };
+        lines.push(format!(
+            "bucket       {} (homes in {}/, team spaces in {}/)",
+            settings.bucket,
+            or(&settings.home_prefix, DEFAULT_HOME_PREFIX),
+            or(&settings.team_prefix, DEFAULT_TEAM_PREFIX),
+        ));
+    }
     lines
 }
 
@@ -163,12 +184,26 @@ async fn from_stack(
         (Err(_), Some(region)) => region.to_string(),
         (Err(error), None) => return Err(error),
     };
+    // HomePrefix and TeamPrefix are parameters, not outputs (absent: the defaults).
+    let parameter = |name: &str| {
+        found
+            .parameters()
+            .iter()
+            .find(|p| p.parameter_key() == Some(name))
+            .and_then(|p| p.parameter_value())
+            .unwrap_or_default()
+            .to_owned()
+    };
     Ok(Settings {
         api_url,
         region,
         user_pool_id: output("UserPoolId")?,
         client_id: output("UserPoolClientId")?,
         cognito_endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
+        identity_pool_id: output("IdentityPoolId")?,
+        bucket: output("BucketName")?,
+        home_prefix: parameter("HomePrefix"),
+        team_prefix: parameter("TeamPrefix"),
     })
 }
 
@@ -245,5 +280,9 @@ fn from_env_file(file: &Path, port: Option<u16>) -> Result<Settings> {
         user_pool_id: get("USER_POOL_ID")?,
         client_id: get("USER_POOL_CLIENT_ID")?,
         cognito_endpoint: Some(get("AWS_ENDPOINT_URL")?),
+        identity_pool_id: get("IDENTITY_POOL_ID")?,
+        bucket: get("BUCKET_NAME")?,
+        home_prefix: get("HOME_PREFIX").unwrap_or_default(),
+        team_prefix: get("TEAM_PREFIX").unwrap_or_default(),
     })
 }

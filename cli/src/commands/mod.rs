@@ -3,6 +3,7 @@
 
 mod account;
 mod config;
+mod credentials;
 mod files;
 mod get;
 mod history;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Restore(args) => history::restore(&api()?, args).await,
         Command::Versions(args) => history::versions(&api()?, args).await,
         Command::Whoami => whoami::whoami(&api()?).await,
+        Command::Credentials(args) => credentials::credentials(args).await,
     }
 }
 

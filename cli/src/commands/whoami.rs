@@ -1,5 +1,7 @@
 //! `whoami`: the signed-in account (its email, from the saved tokens), its Identity ID
-//! (which names its home) and its team, as the API sees them (`GET /list?whoami=1`).
+//! (which names its home) and its team, as the API sees them (`GET /list?whoami=1`),
+//! and the S3 paths of the home and the team space, where the AWS tools reach them
+//! with `homedir credentials` (docs/s3-tools.md).
 //! A team set or changed by an operator shows with the next ID token (within an hour,
 //! or at the next `homedir login`).
 
@@ -20,7 +22,16 @@ pub async fn whoami(api: &Api) -> Result<()> {
         .await?
         .json()?;
     let tokens = Tokens::load(&api.settings)?.ok_or(Error::SignedOut)?;
-    emit(&lines(&tokens.email, &who))
+    let mut lines = lines(&tokens.email, &who);
+    lines.extend(super::credentials::paths(&api.settings, &who));
+    emit(&lines)?;
+    if api.settings.bucket.is_empty() {
+        eprintln!(
+            "homedir: the configuration names no bucket, so no S3 path is shown: run homedir \
+             config --stack NAME or homedir config --local again"
+        );
+    }
+    Ok(())
 }
 
 /// `email`, `identity id` and `team` lines, aligned as `homedir config` aligns its own.
@@ -53,7 +64,22 @@ mod tests {
                 "team         acme"
             ]
         );
+        let settings = crate::config::Settings {
+            bucket: "b".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::super::credentials::paths(&settings, &who),
+            [
+                "home         s3://b/home/eu-west-1:1234/",
+                "team space   s3://b/teams/acme/"
+            ]
+        );
         who.team = None;
         assert_eq!(lines("a@example.com", &who)[2], "team         (no team)");
+        assert_eq!(
+            super::super::credentials::paths(&settings, &who),
+            ["home         s3://b/home/eu-west-1:1234/"]
+        );
     }
 }
