@@ -67,6 +67,15 @@ if [[ $verb == test ]]; then
   fi
 fi
 
+if [[ $verb == test ]] && ! command -v rclone >/dev/null 2>&1; then
+  # The end-to-end test of the S3 tools (tests/tests/e2e/cli/s3_tools.rs) runs rclone;
+  # HOMEDIR_E2E_RCLONE=0 skips that test where rclone cannot be installed.
+  if [[ ${HOMEDIR_E2E_RCLONE:-1} != 0 ]]; then
+    need "rclone for the S3 tools test (or HOMEDIR_E2E_RCLONE=0 to skip it)" \
+      "sudo apt-get install -y rclone" "brew install rclone"
+  fi
+fi
+
 if [[ $missing -ne 0 ]]; then
   echo "preflight: 'make $verb' needs the above; see the README's Prerequisites." >&2
   exit 2

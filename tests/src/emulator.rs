@@ -162,6 +162,16 @@ pub struct PrivateStack {
 
 impl PrivateStack {
     pub async fn start() -> PrivateStack {
+        PrivateStack::start_with(&[]).await
+    }
+
+    /// A private stack whose identity pool issues credentials that expire after `ttl`
+    /// (the emulator's `--credentials-ttl`), for tests of their renewal.
+    pub async fn with_credentials_ttl(ttl: Duration) -> PrivateStack {
+        PrivateStack::start_with(&["--credentials-ttl", &ttl.as_secs_f64().to_string()]).await
+    }
+
+    async fn start_with(emulator_args: &[&str]) -> PrivateStack {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let python = root.join(".venv/bin/python");
         let dir =
@@ -171,6 +181,7 @@ impl PrivateStack {
             .arg(root.join("tests/emulator/homedir_emulator.py"))
             .args(["--host", "127.0.0.1", "--port", "0", "--state-dir"])
             .arg(&dir)
+            .args(emulator_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)

@@ -28,6 +28,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
 use super::harness::{Account, E2e, Target, file_keys};
+
+mod s3_tools;
 use homedir_tests::data::{MIB, sha256};
 use homedir_tests::emulator::{self, Fault, PrivateStack};
 use homedir_tests::served::Served;
@@ -42,12 +44,16 @@ const MEDIUM_PARTS: usize = 3;
 /// The longest one command may take (a 40 MiB transfer takes seconds locally).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 /// The settings that name the stack, cleared from the client's environment first.
-const SETTINGS: [&str; 5] = [
+const SETTINGS: [&str; 9] = [
     "HOMEDIR_API_URL",
     "HOMEDIR_REGION",
     "HOMEDIR_USER_POOL_ID",
     "HOMEDIR_CLIENT_ID",
     "HOMEDIR_COGNITO_ENDPOINT",
+    "HOMEDIR_IDENTITY_POOL_ID",
+    "HOMEDIR_BUCKET",
+    "HOMEDIR_HOME_PREFIX",
+    "HOMEDIR_TEAM_PREFIX",
 ];
 
 fn binary() -> PathBuf {
@@ -125,6 +131,13 @@ impl Cli {
                 "HOMEDIR_CLIENT_ID",
                 stack.var("USER_POOL_CLIENT_ID").to_owned(),
             ),
+            (
+                "HOMEDIR_IDENTITY_POOL_ID",
+                stack.var("IDENTITY_POOL_ID").to_owned(),
+            ),
+            ("HOMEDIR_BUCKET", stack.bucket().to_owned()),
+            ("HOMEDIR_HOME_PREFIX", home_prefix(stack).to_owned()),
+            ("HOMEDIR_TEAM_PREFIX", stack.team_prefix().to_owned()),
         ];
         if let Some(endpoint) = cognito {
             env.push(("HOMEDIR_COGNITO_ENDPOINT", endpoint));
@@ -471,6 +484,11 @@ fn closed_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// The stack's `HomePrefix`.
+fn home_prefix(stack: &Stack) -> &str {
+    stack.var("HOME_PREFIX")
 }
 
 /// `len` bytes of seeded noise.
@@ -2140,15 +2158,21 @@ async fn clean_team(e2e: &E2e, member: &Account) {
 /// The `whoami` of `cli`, signed in as `user`, in `team` (or none).
 async fn assert_whoami(e2e: &E2e, cli: &Cli, user: &Account, team: Option<&str>) {
     let out = cli.run(&["whoami"]).await.ok();
-    assert_eq!(
-        out.stdout,
-        format!(
-            "email        {}\nidentity id  {}\nteam         {}\n",
-            user.email,
-            e2e.identity_id(user).await,
-            team.unwrap_or("(no team)")
-        )
+    let identity_id = e2e.identity_id(user).await;
+    let bucket = e2e.stack.bucket();
+    let mut expected = format!(
+        "email        {}\nidentity id  {identity_id}\nteam         {}\nhome         s3://{bucket}/{}/{identity_id}/\n",
+        user.email,
+        team.unwrap_or("(no team)"),
+        home_prefix(e2e.stack),
     );
+    if let Some(team) = team {
+        expected.push_str(&format!(
+            "team space   s3://{bucket}/{}\n",
+            e2e.stack.team_root(team)
+        ));
+    }
+    assert_eq!(out.stdout, expected);
 }
 
 /// Team spaces with the real client: Alice and Carol in one team, Bob in another, Dave
