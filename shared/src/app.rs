@@ -163,13 +163,16 @@ impl App {
         })
     }
 
-    /// The user check and the credential exchange, concurrently.
+    /// The user check and the credential exchange, concurrently. The user check's
+    /// verdict comes first whichever finishes first: a deleted or disabled user is 403
+    /// `user_disabled`, even when the identity pool (with `ServerSideTokenCheck`)
+    /// refuses the same token as fast.
     async fn credentials(
         &self,
         caller: &Caller<'_>,
         life: Duration,
     ) -> Result<UserCredentials, Error> {
-        let (_, credentials) = tokio::try_join!(
+        let (active, credentials) = tokio::join!(
             Box::pin(
                 self.users
                     .ensure_active(&caller.claims.username, &caller.claims.sub)
@@ -178,8 +181,9 @@ impl App {
                 self.identities
                     .credentials_lasting(caller.token, &caller.claims, life)
             ),
-        )?;
-        Ok(credentials)
+        );
+        active?;
+        credentials
     }
 }
 
