@@ -32,6 +32,13 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
+/// Whether a transfer keeps its source (a copy) or deletes it after (a move).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    Copy,
+    Move,
+}
+
 /// A source of a copy: one version of one file, as HeadObject saw it.
 #[derive(Debug)]
 pub struct Source {
@@ -252,39 +259,31 @@ impl Space<'_> {
         .await
     }
 
-    /// `PUT /write-file?key=DEST&copy_from=SRC[&from_space=S]`: `src` in `from` (this
-    /// space, or another of the caller's) copied onto `dest` here.
-    pub async fn copy(
+    /// `PUT /write-file?key=DEST&copy_from=SRC` or `move_from=SRC` (`[&from_space=S]`):
+    /// `src` in `from` (this space, or another of the caller's) copied onto `dest`
+    /// here; for a move, then the source's delete only if it still has the ETag that
+    /// was copied (S3's conditional delete). A source changed in between is 412 with
+    /// the copy kept and the source left as it is: nothing is lost, and the caller
+    /// decides.
+    pub async fn transfer(
         &self,
+        transfer: Transfer,
         dest: &Key,
         from: &Space<'_>,
         src: &Key,
         source_if_match: Option<&str>,
         condition: &WriteCondition,
     ) -> Result<Written, Error> {
-        let source = from.source(src, None, source_if_match).await?;
-        self.copy_into(dest, &source, condition).await
-    }
-
-    /// `PUT /write-file?key=DEST&move_from=SRC[&from_space=S]`: the copy, then the source's delete
-    /// only if it still has the ETag that was copied (S3's conditional delete). A
-    /// source changed in between is 412 with the copy kept and the source left as
-    /// it is: nothing is lost, and the caller decides.
-    pub async fn rename(
-        &self,
-        dest: &Key,
-        from: &Space<'_>,
-        src: &Key,
-        source_if_match: Option<&str>,
-        condition: &WriteCondition,
-    ) -> Result<Written, Error> {
-        if dest == src && self.root() == from.root() {
+        if transfer == Transfer::Move && dest == src && self.root() == from.root() {
             return Err(Error::InvalidRequest(
                 "move_from names the file itself".into(),
             ));
         }
         let source = from.source(src, None, source_if_match).await?;
         let written = self.copy_into(dest, &source, condition).await?;
+        if transfer == Transfer::Copy {
+            return Ok(written);
+        }
         match from.delete(src, Some(&source.etag)).await {
             Ok(_) => Ok(written),
             Err(Error::PreconditionFailed) => Err(Error::SourceChanged),

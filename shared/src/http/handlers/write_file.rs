@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::error::Error;
 use crate::http::request::{Query, content_type, header_text, into_bytes, write_condition};
 use crate::http::response::{json_response, written_response};
+use crate::storage::copies::Transfer;
 use crate::storage::keys::{Key, Prefix, VersionId};
 use crate::storage::versions::VersionCursor;
 use crate::storage::write::WriteCondition;
@@ -91,24 +92,15 @@ async fn put(
                     let space = app.space(caller, which).await?;
                     space.restore(&key, &version, &condition).await?
                 }
-                FromExisting::Copy {
+                FromExisting::Transfer {
+                    transfer,
                     from,
                     source,
                     if_match,
                 } => {
                     let (space, from) = app.spaces(caller, which, from).await?;
                     space
-                        .copy(&key, &from, &source, if_match, &condition)
-                        .await?
-                }
-                FromExisting::Move {
-                    from,
-                    source,
-                    if_match,
-                } => {
-                    let (space, from) = app.spaces(caller, which, from).await?;
-                    space
-                        .rename(&key, &from, &source, if_match, &condition)
+                        .transfer(transfer, &key, &from, &source, if_match, &condition)
                         .await?
                 }
             }
@@ -190,12 +182,9 @@ const MAX_FOLDER_RESTORE: u64 = 10_000;
 /// A write whose content comes from the caller's spaces, not the body.
 enum FromExisting<'q> {
     Restore(VersionId),
-    Copy {
-        from: SpaceName,
-        source: Key,
-        if_match: Option<&'q str>,
-    },
-    Move {
+    /// `copy_from` or `move_from`.
+    Transfer {
+        transfer: Transfer,
         from: SpaceName,
         source: Key,
         if_match: Option<&'q str>,
@@ -223,12 +212,14 @@ impl<'q> FromExisting<'q> {
         ) {
             (None, None, None) => None,
             (Some(version), None, None) => Some(FromExisting::Restore(VersionId::parse(version)?)),
-            (None, Some(raw), None) => Some(FromExisting::Copy {
+            (None, Some(raw), None) => Some(FromExisting::Transfer {
+                transfer: Transfer::Copy,
                 from,
                 source: source(raw)?,
                 if_match,
             }),
-            (None, None, Some(raw)) => Some(FromExisting::Move {
+            (None, None, Some(raw)) => Some(FromExisting::Transfer {
+                transfer: Transfer::Move,
                 from,
                 source: source(raw)?,
                 if_match,
@@ -242,17 +233,13 @@ impl<'q> FromExisting<'q> {
         match &operation {
             // S3 refuses a copy onto itself (InvalidRequest) whatever the caller meant;
             // say so before any AWS call.
-            Some(FromExisting::Copy { source, .. } | FromExisting::Move { source, .. })
-                if source == key && from == space =>
-            {
-                Err(Error::InvalidRequest(
-                    "a file cannot be copied or moved onto itself".into(),
-                ))
-            }
-            Some(FromExisting::Copy { .. } | FromExisting::Move { .. }) if if_match == Some("") => {
+            Some(FromExisting::Transfer { source, .. }) if source == key && from == space => Err(
+                Error::InvalidRequest("a file cannot be copied or moved onto itself".into()),
+            ),
+            Some(FromExisting::Transfer { .. }) if if_match == Some("") => {
                 Err(Error::InvalidRequest("source_if_match is empty".into()))
             }
-            Some(FromExisting::Copy { .. } | FromExisting::Move { .. }) => Ok(operation),
+            Some(FromExisting::Transfer { .. }) => Ok(operation),
             _ if if_match.is_some() => Err(Error::InvalidRequest(
                 "source_if_match applies to copy_from and move_from".into(),
             )),
