@@ -11,13 +11,18 @@ use bytes::Bytes;
 use futures::StreamExt;
 use homedir_tests::data::{MIB, random, sha256};
 use homedir_tests::presigned;
-use homedir_tests::requests::{Req, counting};
+use homedir_tests::requests::{Reply, Req, counting};
 use homedir_tests::stack::{Stack, User, keys_under, object};
 use serde_json::{Value, json};
 
 /// A team name no other test uses: `<what>-<8 hex>`.
 fn team(what: &str) -> String {
     format!("{what}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// `request` sent by `user`, with their ID token.
+async fn by(app: &homedir::App, user: &User, request: Req) -> Reply {
+    request.token(&user.id_token).send(app).await
 }
 
 fn team_space<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -204,12 +209,14 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
     let bob = User::in_team(stack, &globex).await;
     let dave = User::new(stack).await;
 
-    let first = Req::put("write-file", &team_space(&[("key", "q3/report.txt")]), "v1")
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
+    let first = by(
+        &app,
+        &alice,
+        Req::put("write-file", &team_space(&[("key", "q3/report.txt")]), "v1"),
+    )
+    .await
+    .expect(200, None)
+    .json();
     assert_eq!(
         first["key"], "q3/report.txt",
         "keys are relative to the team's space"
@@ -225,40 +232,48 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
         "nothing in Alice's home"
     );
 
-    let read = Req::get("read-file", &team_space(&[("key", "q3/report.txt")]))
-        .token(&carol.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
-    assert_eq!(read.bytes(), b"v1");
-    let second = Req::put(
-        "write-file",
-        &team_space(&[("key", "q3/report.txt")]),
-        "v2 by carol",
+    let read = by(
+        &app,
+        &carol,
+        Req::get("read-file", &team_space(&[("key", "q3/report.txt")])),
     )
-    .token(&carol.id_token)
-    .send(&app)
+    .await
+    .expect(200, None);
+    assert_eq!(read.bytes(), b"v1");
+    let second = by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &team_space(&[("key", "q3/report.txt")]),
+            "v2 by carol",
+        ),
+    )
     .await
     .expect(200, None)
     .json();
-    let listing = Req::get("list", &team_space(&[("prefix", "q3/")]))
-        .token(&carol.id_token)
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
+    let listing = by(
+        &app,
+        &carol,
+        Req::get("list", &team_space(&[("prefix", "q3/")])),
+    )
+    .await
+    .expect(200, None)
+    .json();
     assert_eq!(
         listing["files"].as_array().map(Vec::len),
         Some(1),
         "{listing}"
     );
     assert_eq!(listing["files"][0]["key"], "q3/report.txt");
-    let versions = Req::get(
-        "list",
-        &team_space(&[("key", "q3/report.txt"), ("versions", "1")]),
+    let versions = by(
+        &app,
+        &carol,
+        Req::get(
+            "list",
+            &team_space(&[("key", "q3/report.txt"), ("versions", "1")]),
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None)
     .json();
@@ -269,29 +284,35 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
     );
     // Carol restores Alice's version, then moves the file within the space.
     let first_version = first["version_id"].as_str().expect("a version");
-    Req::put(
-        "write-file",
-        &team_space(&[("key", "q3/report.txt"), ("restore", first_version)]),
-        "",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &team_space(&[("key", "q3/report.txt"), ("restore", first_version)]),
+            "",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None);
-    let read = Req::get("read-file", &team_space(&[("key", "q3/report.txt")]))
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    let read = by(
+        &app,
+        &alice,
+        Req::get("read-file", &team_space(&[("key", "q3/report.txt")])),
+    )
+    .await
+    .expect(200, None);
     assert_eq!(read.bytes(), b"v1", "the restored version");
     assert_ne!(second["etag"], Value::Null);
-    Req::put(
-        "write-file",
-        &team_space(&[("key", "final/report.txt"), ("move_from", "q3/report.txt")]),
-        "",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &team_space(&[("key", "final/report.txt"), ("move_from", "q3/report.txt")]),
+            "",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     let root = stack.team_root(&acme);
@@ -307,9 +328,7 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
     );
 
     // Bob's team space is globex's: empty, and nothing of acme's through any key.
-    let bobs = Req::get("list", &team_space(&[]))
-        .token(&bob.id_token)
-        .send(&app)
+    let bobs = by(&app, &bob, Req::get("list", &team_space(&[])))
         .await
         .expect(200, None)
         .json();
@@ -319,21 +338,25 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
         "../acme/final/report.txt",
         &format!("../{acme}/final/report.txt"),
     ] {
-        let reply = Req::get("read-file", &team_space(&[("key", key)]))
-            .token(&bob.id_token)
-            .send(&app)
-            .await;
+        let reply = by(
+            &app,
+            &bob,
+            Req::get("read-file", &team_space(&[("key", key)])),
+        )
+        .await;
         assert!(
             matches!(reply.status(), 400 | 404),
             "{key}: {}",
             reply.status()
         );
     }
-    Req::put("write-file", &team_space(&[("key", "plan.txt")]), "globex")
-        .token(&bob.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    by(
+        &app,
+        &bob,
+        Req::put("write-file", &team_space(&[("key", "plan.txt")]), "globex"),
+    )
+    .await
+    .expect(200, None);
     assert!(
         object(stack, &format!("{}plan.txt", stack.team_root(&globex)))
             .await
@@ -358,11 +381,13 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
         assert_eq!(calls.total(), 0, "no AWS call for a caller without a team");
     }
     // ... while his home works as before.
-    Req::put("write-file", &[("key", "mine.txt")], "dave")
-        .token(&dave.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    by(
+        &app,
+        &dave,
+        Req::put("write-file", &[("key", "mine.txt")], "dave"),
+    )
+    .await
+    .expect(200, None);
 
     // whoami: the Identity ID and the team, or null.
     for (user, expected) in [
@@ -370,20 +395,20 @@ async fn through_the_api_members_work_together_and_others_see_their_own() {
         (&bob, json!(globex)),
         (&dave, Value::Null),
     ] {
-        let me = Req::get("list", &[("whoami", "1")])
-            .token(&user.id_token)
-            .send(&app)
+        let me = by(&app, user, Req::get("list", &[("whoami", "1")]))
             .await
             .expect(200, None)
             .json();
         assert_eq!(me["team"], expected);
         assert_eq!(me["identity_id"], user.identity_id(stack).await.as_str());
     }
-    Req::get("list", &[("whoami", "1"), ("prefix", "a")])
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(400, Some("invalid_request"));
+    by(
+        &app,
+        &alice,
+        Req::get("list", &[("whoami", "1"), ("prefix", "a")]),
+    )
+    .await
+    .expect(400, Some("invalid_request"));
 }
 
 /// Two members race conditional writes of one file: exactly one wins, the other gets
@@ -395,12 +420,14 @@ async fn members_racing_if_match_writes_get_exactly_one_winner() {
     let acme = team("acme");
     let alice = User::in_team(stack, &acme).await;
     let carol = User::in_team(stack, &acme).await;
-    let base = Req::put("write-file", &team_space(&[("key", "shared.txt")]), "base")
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
+    let base = by(
+        &app,
+        &alice,
+        Req::put("write-file", &team_space(&[("key", "shared.txt")]), "base"),
+    )
+    .await
+    .expect(200, None)
+    .json();
     let etag = base["etag"].as_str().expect("etag").to_owned();
     let write = |user: &User, body: &'static str| {
         Req::put("write-file", &team_space(&[("key", "shared.txt")]), body)
@@ -434,24 +461,28 @@ async fn files_are_copied_and_moved_between_home_and_team() {
     let carol = User::in_team(stack, &acme).await;
     let home = alice.home_root(stack).await;
     let root = stack.team_root(&acme);
-    Req::put("write-file", &[("key", "draft.txt")], "draft")
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    by(
+        &app,
+        &alice,
+        Req::put("write-file", &[("key", "draft.txt")], "draft"),
+    )
+    .await
+    .expect(200, None);
 
     // home -> team
-    Req::put(
-        "write-file",
-        &team_space(&[
-            ("key", "docs/draft.txt"),
-            ("copy_from", "draft.txt"),
-            ("from_space", "home"),
-        ]),
-        "",
+    by(
+        &app,
+        &alice,
+        Req::put(
+            "write-file",
+            &team_space(&[
+                ("key", "docs/draft.txt"),
+                ("copy_from", "draft.txt"),
+                ("from_space", "home"),
+            ]),
+            "",
+        ),
     )
-    .token(&alice.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     assert_eq!(
@@ -465,17 +496,19 @@ async fn files_are_copied_and_moved_between_home_and_team() {
         "a copy keeps the source"
     );
     // The same name in both spaces is not a copy onto itself.
-    Req::put(
-        "write-file",
-        &team_space(&[
-            ("key", "draft.txt"),
-            ("move_from", "draft.txt"),
-            ("from_space", "home"),
-        ]),
-        "",
+    by(
+        &app,
+        &alice,
+        Req::put(
+            "write-file",
+            &team_space(&[
+                ("key", "draft.txt"),
+                ("move_from", "draft.txt"),
+                ("from_space", "home"),
+            ]),
+            "",
+        ),
     )
-    .token(&alice.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     assert!(
@@ -485,17 +518,19 @@ async fn files_are_copied_and_moved_between_home_and_team() {
     assert!(object(stack, &format!("{root}draft.txt")).await.is_some());
 
     // team -> home, by another member, into her own home.
-    Req::put(
-        "write-file",
-        &[
-            ("key", "mine.txt"),
-            ("copy_from", "docs/draft.txt"),
-            ("from_space", "team"),
-        ],
-        "",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &[
+                ("key", "mine.txt"),
+                ("copy_from", "docs/draft.txt"),
+                ("from_space", "team"),
+            ],
+            "",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     let carol_home = carol.home_root(stack).await;
@@ -507,18 +542,20 @@ async fn files_are_copied_and_moved_between_home_and_team() {
     );
 
     // Preconditions hold across spaces: a stale source ETag is 412, nothing written.
-    Req::put(
-        "write-file",
-        &[
-            ("key", "stale.txt"),
-            ("copy_from", "docs/draft.txt"),
-            ("from_space", "team"),
-            ("source_if_match", "\"0123456789abcdef0123456789abcdef\""),
-        ],
-        "",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &[
+                ("key", "stale.txt"),
+                ("copy_from", "docs/draft.txt"),
+                ("from_space", "team"),
+                ("source_if_match", "\"0123456789abcdef0123456789abcdef\""),
+            ],
+            "",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(412, Some("precondition_failed"));
     assert!(
@@ -527,27 +564,31 @@ async fn files_are_copied_and_moved_between_home_and_team() {
             .is_none()
     );
     // A bad from_space is 400.
-    Req::put(
-        "write-file",
-        &[
-            ("key", "x.txt"),
-            ("copy_from", "mine.txt"),
-            ("from_space", "teams"),
-        ],
-        "",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &[
+                ("key", "x.txt"),
+                ("copy_from", "mine.txt"),
+                ("from_space", "teams"),
+            ],
+            "",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(400, Some("invalid_request"));
     // from_space without a copy or move is 400.
-    Req::put(
-        "write-file",
-        &[("key", "x.txt"), ("from_space", "home")],
-        "x",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &[("key", "x.txt"), ("from_space", "home")],
+            "x",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(400, Some("invalid_request"));
 }
@@ -562,46 +603,56 @@ async fn a_team_folder_deleted_lands_in_the_trash_and_is_restored() {
     let alice = User::in_team(stack, &acme).await;
     let carol = User::in_team(stack, &acme).await;
     for name in ["a", "b", "c"] {
-        Req::put(
-            "write-file",
-            &team_space(&[("key", &format!("old/{name}.txt"))]),
-            name,
+        by(
+            &app,
+            &alice,
+            Req::put(
+                "write-file",
+                &team_space(&[("key", &format!("old/{name}.txt"))]),
+                name,
+            ),
         )
-        .token(&alice.id_token)
-        .send(&app)
         .await
         .expect(200, None);
     }
-    let deleted = Req::delete("delete", &team_space(&[("prefix", "old/")]))
-        .token(&carol.id_token)
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
-    assert_eq!(deleted["deleted"], 3);
-    let trash = Req::get("list", &team_space(&[("prefix", "old/"), ("deleted", "1")]))
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None)
-        .json();
-    assert_eq!(trash["files"].as_array().map(Vec::len), Some(3), "{trash}");
-    let restored = Req::put(
-        "write-file",
-        &team_space(&[("prefix", "old/"), ("undelete", "1")]),
-        "",
+    let deleted = by(
+        &app,
+        &carol,
+        Req::delete("delete", &team_space(&[("prefix", "old/")])),
     )
-    .token(&alice.id_token)
-    .send(&app)
+    .await
+    .expect(200, None)
+    .json();
+    assert_eq!(deleted["deleted"], 3);
+    let trash = by(
+        &app,
+        &alice,
+        Req::get("list", &team_space(&[("prefix", "old/"), ("deleted", "1")])),
+    )
+    .await
+    .expect(200, None)
+    .json();
+    assert_eq!(trash["files"].as_array().map(Vec::len), Some(3), "{trash}");
+    let restored = by(
+        &app,
+        &alice,
+        Req::put(
+            "write-file",
+            &team_space(&[("prefix", "old/"), ("undelete", "1")]),
+            "",
+        ),
+    )
     .await
     .expect(200, None)
     .json();
     assert_eq!(restored["restored"], 3, "{restored}");
-    let read = Req::get("read-file", &team_space(&[("key", "old/b.txt")]))
-        .token(&carol.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    let read = by(
+        &app,
+        &carol,
+        Req::get("read-file", &team_space(&[("key", "old/b.txt")])),
+    )
+    .await
+    .expect(200, None);
     assert_eq!(read.bytes(), b"b");
 }
 
@@ -615,13 +666,15 @@ async fn a_team_upload_of_64_mib_through_part_urls() {
     let alice = User::in_team(stack, &acme).await;
     let carol = User::in_team(stack, &acme).await;
     let data: Bytes = random(64 * MIB);
-    let started = Req::post(
-        "write-file",
-        &team_space(&[("key", "video.mp4")]),
-        json!({ "size": data.len(), "content_type": "video/mp4" }).to_string(),
+    let started = by(
+        &app,
+        &alice,
+        Req::post(
+            "write-file",
+            &team_space(&[("key", "video.mp4")]),
+            json!({ "size": data.len(), "content_type": "video/mp4" }).to_string(),
+        ),
     )
-    .token(&alice.id_token)
-    .send(&app)
     .await
     .expect(201, None)
     .json();
@@ -671,13 +724,15 @@ async fn a_team_upload_of_64_mib_through_part_urls() {
         .await;
     uploaded.sort_by_key(|p| p["number"].as_u64());
     // Carol, another member, completes it: the upload belongs to the space.
-    Req::post(
-        "write-file",
-        &team_space(&[("key", "video.mp4"), ("upload_id", &upload_id)]),
-        json!({ "parts": uploaded }).to_string(),
+    by(
+        &app,
+        &carol,
+        Req::post(
+            "write-file",
+            &team_space(&[("key", "video.mp4"), ("upload_id", &upload_id)]),
+            json!({ "parts": uploaded }).to_string(),
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     let (stored, content_type) = object(stack, &format!("{}video.mp4", stack.team_root(&acme)))
@@ -765,31 +820,33 @@ async fn a_member_moved_to_another_team_reaches_it_with_her_next_token() {
     let acme = team("acme");
     let globex = team("globex");
     let mut carol = User::in_team(stack, &acme).await;
-    Req::put(
-        "write-file",
-        &team_space(&[("key", "left-behind.txt")]),
-        "acme's",
+    by(
+        &app,
+        &carol,
+        Req::put(
+            "write-file",
+            &team_space(&[("key", "left-behind.txt")]),
+            "acme's",
+        ),
     )
-    .token(&carol.id_token)
-    .send(&app)
     .await
     .expect(200, None);
     let old_token = carol.id_token.clone();
 
     carol.set_team(stack, Some(&globex)).await;
-    Req::put("write-file", &team_space(&[("key", "new.txt")]), "globex's")
-        .token(&carol.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    by(
+        &app,
+        &carol,
+        Req::put("write-file", &team_space(&[("key", "new.txt")]), "globex's"),
+    )
+    .await
+    .expect(200, None);
     assert!(
         object(stack, &format!("{}new.txt", stack.team_root(&globex)))
             .await
             .is_some()
     );
-    let listing = Req::get("list", &team_space(&[]))
-        .token(&carol.id_token)
-        .send(&app)
+    let listing = by(&app, &carol, Req::get("list", &team_space(&[])))
         .await
         .expect(200, None)
         .json();
@@ -819,9 +876,7 @@ async fn a_member_moved_to_another_team_reaches_it_with_her_next_token() {
 
     // Removed from every team: no_team with the next token.
     carol.set_team(stack, None).await;
-    Req::get("list", &team_space(&[]))
-        .token(&carol.id_token)
-        .send(&app)
+    by(&app, &carol, Req::get("list", &team_space(&[])))
         .await
         .expect(403, Some("no_team"));
 }
@@ -832,11 +887,13 @@ async fn a_warm_team_request_costs_one_aws_call() {
     let stack = Stack::get();
     let app = stack.app(&[]);
     let alice = User::in_team(stack, &team("acme")).await;
-    Req::put("write-file", &team_space(&[("key", "warm.txt")]), "w")
-        .token(&alice.id_token)
-        .send(&app)
-        .await
-        .expect(200, None);
+    by(
+        &app,
+        &alice,
+        Req::put("write-file", &team_space(&[("key", "warm.txt")]), "w"),
+    )
+    .await
+    .expect(200, None);
     for request in [
         Req::get("read-file", &team_space(&[("key", "warm.txt")])),
         Req::get("list", &team_space(&[])),
