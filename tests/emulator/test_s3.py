@@ -175,6 +175,49 @@ def test_copy_object_in_own_home(stack: Stack, alice: Any) -> None:
     assert s3.get_object(Bucket=bucket, Key=source + "-v")["Body"].read() == b"copied"
 
 
+def test_a_bucket_owner_enforced_bucket_takes_no_acl_but_bucket_owner_full_control(
+    stack: Stack, admin: Any
+) -> None:
+    """Correction aa, with the admin key so that only the bucket decides: the stack's
+    bucket is BucketOwnerEnforced (template.yaml), so PutObject, CopyObject and
+    CreateMultipartUpload accept no ACL or bucket-owner-full-control, anything else is
+    400 AccessControlListNotSupported, and every PutObjectAcl is refused; reading an ACL
+    still works (PutObject, PutObjectAcl and "Troubleshooting" of Object Ownership:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html)."""
+    bucket = stack["BUCKET_NAME"]
+    key = unique("owned")
+    admin.put_object(Bucket=bucket, Key=key, Body=b"none")
+    admin.put_object(Bucket=bucket, Key=key, Body=b"full", ACL="bucket-owner-full-control")
+    admin.copy_object(Bucket=bucket, Key=key + "-copy", CopySource={"Bucket": bucket, "Key": key},
+                      ACL="bucket-owner-full-control")
+    upload = admin.create_multipart_upload(Bucket=bucket, Key=key + "-parts", ACL="bucket-owner-full-control")
+    admin.abort_multipart_upload(Bucket=bucket, Key=key + "-parts", UploadId=upload["UploadId"])
+    refused: dict[str, Callable[[], Any]] = {
+        **{f"put {acl}": (lambda acl=acl: admin.put_object(Bucket=bucket, Key=key, Body=b"x", ACL=acl))
+           for acl in ("private", "public-read", "public-read-write", "authenticated-read", "bucket-owner-read")},
+        "put granting read": lambda: admin.put_object(
+            Bucket=bucket, Key=key, Body=b"x", GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
+        "put granting full control": lambda: admin.put_object(
+            Bucket=bucket, Key=key, Body=b"x", GrantFullControl='id="75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"'),
+        "copy public-read": lambda: admin.copy_object(Bucket=bucket, Key=key + "-copy", ACL="public-read",
+                                                      CopySource={"Bucket": bucket, "Key": key}),
+        "multipart public-read": lambda: admin.create_multipart_upload(Bucket=bucket, Key=key, ACL="public-read"),
+        "acl private": lambda: admin.put_object_acl(Bucket=bucket, Key=key, ACL="private"),
+        "acl bucket-owner-full-control": lambda: admin.put_object_acl(
+            Bucket=bucket, Key=key, ACL="bucket-owner-full-control"),
+        "acl in the body": lambda: admin.put_object_acl(Bucket=bucket, Key=key, AccessControlPolicy={
+            "Owner": admin.get_object_acl(Bucket=bucket, Key=key)["Owner"], "Grants": []}),
+    }
+    codes = {name: error_code(call) for name, call in refused.items()}
+    assert codes == dict.fromkeys(refused, "AccessControlListNotSupported")
+    assert admin.get_object(Bucket=bucket, Key=key)["Body"].read() == b"full"
+    assert admin.get_object_acl(Bucket=bucket, Key=key)["Grants"]
+    # A bucket without OwnershipControls keeps moto's own ACLs.
+    other = "homedir-acls-" + uuid.uuid4().hex[:8]
+    admin.create_bucket(Bucket=other)
+    admin.put_object(Bucket=other, Key=key, Body=b"x", ACL="public-read")
+
+
 def test_racing_conditional_writes_have_exactly_one_winner(stack: Stack, alice: Any) -> None:
     """Correction i: S3 checks a precondition and stores as one step
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html);

@@ -48,6 +48,8 @@ y. Identity pool roles and principal tags: credentials are the
 z. CloudFormation: a stack of the template's resources, a model for
    each type and property it uses, anything else refused by name,
    updates in place ............... cfn.py, cfn_cognito.py, cfn_iam.py, cfn_s3.py, cfn_secrets.py
+aa. Object Ownership: a BucketOwnerEnforced bucket refuses ACLs other
+   than bucket-owner-full-control, and every ACL change ......... ownership.py, s3.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

@@ -28,6 +28,9 @@ m. Ranged GetObject (bytes=a-b) reads only those bytes from the object's buffer;
    from moto (a HEAD of the same request).
 u. (applied here, written in overrides.py) GetObject's and HeadObject's response-*
    parameters set their headers on every 200 and 206, ranged GETs and HEADs included.
+aa. (applied here, written in ownership.py) on a BucketOwnerEnforced bucket, an object
+   write naming an ACL other than bucket-owner-full-control, and every PutObjectAcl,
+   is 400 AccessControlListNotSupported, after the gate and before anything else.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from typing import Any, Iterable, Iterator
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from . import overrides
+from . import overrides, ownership
 from .multipart import UPLOAD_OPERATIONS, MultipartUploads, list_parts_result
 from .request import AwsRequest
 from .s3errors import ACCESS_DENIED, INVALID_CONTINUATION_TOKEN, S3Error, s3_error_response
@@ -132,6 +135,9 @@ class S3Service:
         self, environ: dict[str, Any], request: AwsRequest, start_response: StartResponse
     ) -> Iterable[bytes]:
         start_response = overrides.around(overrides.requested(request), start_response)  # correction u
+        refused = ownership.refusal(environ, request)  # correction aa
+        if refused is not None:
+            return s3_error_response(refused, request, start_response)
         if request.operation in UPLOAD_OPERATIONS:
             error = MultipartUploads.error(environ, request)
             if error is not None:

@@ -73,6 +73,11 @@ INVALID_CONTINUATION_TOKEN = S3Error(
     "400 Bad Request", "InvalidArgument", "The continuation token provided is incorrect"
 )
 
+# An ACL that a BucketOwnerEnforced bucket refuses (correction aa; ownership.py names the
+# pages): Troubleshooting, Object Ownership
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+ACL_NOT_SUPPORTED = S3Error("400 Bad Request", "AccessControlListNotSupported", "The bucket does not allow ACLs")
+
 # A preflight that no CORS rule of the bucket allows (correction n; cors.py names the pages).
 CORS_NOT_ALLOWED = S3Error(
     "403 Forbidden", "AccessForbidden",
