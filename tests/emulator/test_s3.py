@@ -218,6 +218,44 @@ def test_a_bucket_owner_enforced_bucket_takes_no_acl_but_bucket_owner_full_contr
     admin.put_object(Bucket=other, Key=key, Body=b"x", ACL="public-read")
 
 
+def test_users_may_name_bucket_owner_full_control_and_no_other_acl(stack: Stack, alice: Any, bob: Any) -> None:
+    """An upload that names an ACL needs s3:PutObjectAcl besides s3:PutObject (PutObject,
+    Permissions: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html); the
+    role allows it for bucket-owner-full-control alone, in the caller's own spaces
+    (infra-policies/README.md), which the bucket then accepts. PutObjectAcl itself is
+    authorized with that ACL and refused by the bucket (400); any other ACL or a grant is
+    refused by IAM first (403)."""
+    (s3, home), (_, bob_home) = alice, bob
+    bucket = stack["BUCKET_NAME"]
+    key = home + unique("acl")
+    s3.put_object(Bucket=bucket, Key=key, Body=b"rclone 1.60", ACL="bucket-owner-full-control")
+    s3.copy_object(Bucket=bucket, Key=key + "-copy", CopySource={"Bucket": bucket, "Key": key},
+                   ACL="bucket-owner-full-control")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key + "-parts", ACL="bucket-owner-full-control")
+    s3.abort_multipart_upload(Bucket=bucket, Key=key + "-parts", UploadId=upload["UploadId"])
+    assert s3.get_object(Bucket=bucket, Key=key + "-copy")["Body"].read() == b"rclone 1.60"
+    everyone = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+    codes = {
+        "put private": error_code(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"x", ACL="private")),
+        "put public-read": error_code(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"x", ACL="public-read")),
+        "put granting read": error_code(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"x", GrantRead=everyone)),
+        "copy public-read": error_code(lambda: s3.copy_object(
+            Bucket=bucket, Key=key + "-copy", ACL="public-read", CopySource={"Bucket": bucket, "Key": key})),
+        "multipart public-read": error_code(lambda: s3.create_multipart_upload(
+            Bucket=bucket, Key=key, ACL="public-read")),
+        "put into bob's home": error_code(lambda: s3.put_object(
+            Bucket=bucket, Key=bob_home + "x", Body=b"x", ACL="bucket-owner-full-control")),
+        "acl public-read": error_code(lambda: s3.put_object_acl(Bucket=bucket, Key=key, ACL="public-read")),
+        "acl of bob's file": error_code(lambda: s3.put_object_acl(
+            Bucket=bucket, Key=bob_home + "x", ACL="bucket-owner-full-control")),
+        "acl bucket-owner-full-control": error_code(lambda: s3.put_object_acl(
+            Bucket=bucket, Key=key, ACL="bucket-owner-full-control")),
+    }
+    assert codes == {**dict.fromkeys(codes, "AccessDenied"),
+                     "acl bucket-owner-full-control": "AccessControlListNotSupported"}
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"rclone 1.60"
+
+
 def test_racing_conditional_writes_have_exactly_one_winner(stack: Stack, alice: Any) -> None:
     """Correction i: S3 checks a precondition and stores as one step
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html);

@@ -919,14 +919,16 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
 }
 
 /// The per-user policy grants exactly List/Get/Put/Delete, reading and listing versions,
-/// plus the two multipart actions on the caller's own keys (abort an upload, list its
-/// parts), spelled out (no wildcard action, no NotAction or NotResource), and every
-/// other statement is a Deny: deleting a version, suspending versioning, lifecycle,
+/// the two multipart actions on the caller's own keys (abort an upload, list its
+/// parts), and `s3:PutObjectAcl` for the one canned ACL `bucket-owner-full-control`
+/// alone (what an upload that names an ACL needs besides `s3:PutObject`), spelled out
+/// (no wildcard action, no NotAction or NotResource), and every other statement is a
+/// Deny: deleting a version, suspending versioning, lifecycle, any other ACL, version
 /// ACLs, tagging, object lock, the bucket-wide `ListBucketMultipartUploads` and bucket
 /// settings stay implicitly denied whatever the resource. History can be read, never
 /// destroyed.
 #[test]
-fn the_per_user_policy_grants_eight_actions_by_name_and_nothing_else() {
+fn the_per_user_policy_grants_nine_actions_by_name_and_nothing_else() {
     let document: Json =
         serde_json::from_str(&policy_text("authenticated-s3-policy.json")).expect("JSON");
     let mut granted = BTreeSet::new();
@@ -950,6 +952,25 @@ fn the_per_user_policy_grants_eight_actions_by_name_and_nothing_else() {
             );
         }
         if statement["Effect"] == "Allow" {
+            if actions.contains(&"s3:PutObjectAcl") {
+                assert_eq!(
+                    actions,
+                    ["s3:PutObjectAcl"],
+                    "{sid}: the ACL grant stands alone"
+                );
+                assert_eq!(
+                    statement["Condition"]["StringEquals"],
+                    serde_json::json!({"s3:x-amz-acl": "bucket-owner-full-control"}),
+                    "{sid}: only the canned ACL bucket-owner-full-control"
+                );
+                for grant in ["full-control", "read", "read-acp", "write", "write-acp"] {
+                    assert_eq!(
+                        statement["Condition"]["Null"][format!("s3:x-amz-grant-{grant}")],
+                        "true",
+                        "{sid}: never with an x-amz-grant-{grant} header"
+                    );
+                }
+            }
             granted.extend(actions);
         } else {
             assert_eq!(statement["Effect"], "Deny", "{sid}: Allow or Deny");
@@ -965,7 +986,8 @@ fn the_per_user_policy_grants_eight_actions_by_name_and_nothing_else() {
             "s3:ListBucket",
             "s3:ListBucketVersions",
             "s3:ListMultipartUploadParts",
-            "s3:PutObject"
+            "s3:PutObject",
+            "s3:PutObjectAcl"
         ]),
         "the actions a signed-in user may use directly"
     );
@@ -991,8 +1013,9 @@ fn the_per_user_policy_reaches_the_caller_only_through_the_identity_variable() {
     let text = policy_text("authenticated-s3-policy.json");
     assert_eq!(
         text.matches(IAM_VARIABLE).count(),
-        2,
-        "authenticated-s3-policy.json uses {IAM_VARIABLE} exactly twice (list condition, object ARN)"
+        3,
+        "authenticated-s3-policy.json uses {IAM_VARIABLE} exactly three times (list condition, \
+         object ARN, the ACL statement's object ARN)"
     );
     assert!(
         !text.contains("cognito-identity.amazonaws.com:sub}/\""),
