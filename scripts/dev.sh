@@ -16,5 +16,5 @@ state=.local/dev-state
 clean_flags=()
 [[ -n ${CLEAN:-} && ${CLEAN} != 0 ]] && clean_flags=(--clean)
 echo "make dev keeps local data in $state/ (saved on Ctrl-C, resumed at the next start); 'make dev-clean' starts from nothing." >&2
-exec scripts/local-stack.sh --port "${EMULATOR_PORT:-5000}" --env .local/stack.env --demo-users \
-  --persist "$state" "${clean_flags[@]}" -- scripts/serve-functions.sh
+exec scripts/local-stack.sh --port "${EMULATOR_PORT:-5000}" --gateway-port "${WATCH_PORT:-9000}" \
+  --env .local/stack.env --demo-users --persist "$state" "${clean_flags[@]}" -- scripts/serve-functions.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a local AWS stack, then tears the stack down.
 #
-#   scripts/local-stack.sh [--port P] [--env FILE] [--demo-users] [--persist DIR [--clean]] -- COMMAND...
+#   scripts/local-stack.sh [--port P] [--gateway-port G] [--env FILE] [--demo-users] [--persist DIR [--clean]] -- COMMAND...
 #
 # Starts the corrected moto emulator (tests/emulator) on 127.0.0.1 (a free port unless
 # --port is given), deploys template.yaml into it as the CloudFormation stack
@@ -12,6 +12,11 @@
 # .local/test-stack.env) and runs COMMAND with them exported plus HOMEDIR_STACK_ENV=FILE.
 # The emulator is stopped on any exit, including Ctrl-C. The exit status is COMMAND's.
 #
+# --gateway-port G: homedir-gateway will serve the functions on 127.0.0.1:G (COMMAND
+# starts it): the emulator forwards Lambda's Invoke API and delivers S3's notifications
+# there (its --lambda-gateway). The settings then name the stack's function binaries
+# (FUNCTION_BINARIES) and the gateway's --function-config file (FUNCTIONS_CONFIG).
+#
 # The stack is fresh and private, unless --persist DIR: then the emulator resumes what
 # it saved in DIR/emulator-state.bin (the stack and every resource of it, objects and
 # their versions, users, Identity IDs, the UploadIdKey secret), saves everything there
@@ -21,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=""
+gateway_port=""
 env_file=".local/test-stack.env"
 provision_flags=()
 persist=""
@@ -28,6 +34,7 @@ clean=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
+    --gateway-port) gateway_port="$2"; shift 2 ;;
     --env) env_file="$2"; shift 2 ;;
     --demo-users) provision_flags+=(--demo-users); shift ;;
     --persist) persist="$2"; shift 2 ;;
@@ -49,6 +56,8 @@ mkdir -p "$state_dir"
 log="$state_dir/emulator.log"
 
 saved_flags=()
+gateway_flags=()
+[[ -z $gateway_port ]] || gateway_flags=(--lambda-gateway "http://127.0.0.1:$gateway_port")
 ready_steps=100  # tenths of a second
 if [[ -n $persist ]]; then
   mkdir -p "$persist"
@@ -61,7 +70,7 @@ if [[ -n $persist ]]; then
 fi
 
 $py tests/emulator/homedir_emulator.py --host 127.0.0.1 --port "$port" --state-dir "$state_dir" \
-  "${saved_flags[@]}" >"$log" 2>&1 &
+  "${saved_flags[@]}" "${gateway_flags[@]}" >"$log" 2>&1 &
 emulator=$!
 # The deploy of template.yaml starts beside the emulator: it transforms the template while
 # the emulator starts, then waits for it. It writes the stack's settings (its outputs),

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Serves the four API functions and the web page with homedir-gateway (gateway/: the
-# binaries as API Gateway and Lambda run them) against the stack whose settings are in
-# the environment (run it through scripts/local-stack.sh). After an edit, rebuild
-# (`cargo build --workspace --bins` in another shell): the next request runs the new
-# binary.
+# Serves the stack's functions (the four API functions, the web page, and any other
+# function template.yaml declares: FUNCTION_BINARIES) with homedir-gateway (gateway/: the
+# binaries as API Gateway and Lambda run them, each with its template environment and
+# its role's credentials from FUNCTIONS_CONFIG) against the stack whose settings are in
+# the environment (run it through scripts/local-stack.sh --gateway-port, so the
+# emulator's Lambda invokes them here). After an edit, rebuild (`cargo build --workspace
+# --bins` in another shell): the next request runs the new binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${WATCH_PORT:-9000}
@@ -37,4 +39,8 @@ Or with the command-line client (cargo install --path cli):
 
 Ctrl-C stops everything.
 MSG
-exec "${CARGO_TARGET_DIR:-target}/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file .local/functions.env
+function_flags=()
+[[ -z ${FUNCTION_BINARIES:-} ]] || function_flags+=(--functions "$FUNCTION_BINARIES")
+[[ -z ${FUNCTIONS_CONFIG:-} ]] || function_flags+=(--function-config "$FUNCTIONS_CONFIG")
+exec "${CARGO_TARGET_DIR:-target}/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file .local/functions.env \
+  "${function_flags[@]}"

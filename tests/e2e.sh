@@ -72,7 +72,8 @@ case "$mode" in
 local)
   mkdir -p .local
   port=$(free_port)
-  exec scripts/local-stack.sh --env .local/e2e-stack.env -- "$0" --local-inner "$port" -- "${runner_args[@]}"
+  exec scripts/local-stack.sh --env .local/e2e-stack.env --gateway-port "$port" \
+    -- "$0" --local-inner "$port" -- "${runner_args[@]}"
   ;;
 
 # --------------------------------------------------------------------------------
@@ -103,7 +104,10 @@ local-inner)
   fi
 
   # Its own session, so the gateway and the function processes it starts stop together.
+  # The stack's functions: template.yaml's binaries, each with its environment and its
+  # role's credentials, invoked by the emulator's Lambda here too (--gateway-port above).
   setsid "$CARGO_TARGET_DIR/debug/homedir-gateway" --listen "127.0.0.1:$port" --env-file "$env_file" \
+    --functions "$FUNCTION_BINARIES" --function-config "$FUNCTIONS_CONFIG" \
     >"$log" 2>&1 </dev/null &
   watch=$!
   stop_watch() {

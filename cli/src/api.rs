@@ -357,6 +357,9 @@ pub fn classify(
             Error::Invalid(said("the request was refused"))
         }
         Some(ErrorCode::UpstreamThrottled | ErrorCode::UpstreamUnavailable) => unavailable(),
+        Some(ErrorCode::QuotaExceeded) => Error::QuotaExceeded(said(
+            "the space is full: delete files, or ask an operator for more room",
+        )),
         Some(ErrorCode::MethodNotAllowed | ErrorCode::Internal) => match status.as_u16() {
             429 | 502 | 503 | 504 => unavailable(),
             _ => service(),
@@ -366,6 +369,7 @@ pub fn classify(
             412 => failed(),
             403 => Error::Forbidden(said("access denied")),
             400 | 413 => Error::Invalid(said("the request was refused")),
+            507 => Error::QuotaExceeded(said("the space is full")),
             429 | 502 | 503 | 504 => unavailable(),
             _ => service(),
         },

@@ -15,6 +15,7 @@ pub mod exit {
     pub const UNAVAILABLE: u8 = 7;
     pub const LOCAL_FILE: u8 = 8;
     pub const SERVICE: u8 = 9;
+    pub const QUOTA: u8 = 10;
     pub const USAGE: u8 = 64;
     pub const INTERRUPTED: u8 = 130;
 }
@@ -59,6 +60,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `quota_exceeded` (507), or `put` refusing a file that cannot fit before it
+    /// sends anything: how full the space is and how to free it.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// Any other answer of the service (a bug on its side, an unexpected shape).
     #[error("{0}")]
     Service(String),
@@ -84,6 +89,7 @@ impl Error {
             Error::Unavailable(_) => exit::UNAVAILABLE,
             Error::LocalFile { .. } => exit::LOCAL_FILE,
             Error::Service(_) => exit::SERVICE,
+            Error::QuotaExceeded(_) => exit::QUOTA,
             Error::Usage(_) => exit::USAGE,
             Error::Interrupted(_) => exit::INTERRUPTED,
         }
@@ -128,12 +134,13 @@ mod tests {
             exit::UNAVAILABLE,
             exit::LOCAL_FILE,
             exit::SERVICE,
+            exit::QUOTA,
             exit::USAGE,
             exit::INTERRUPTED,
         ]
         .to_vec();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 11);
+        assert_eq!(codes.len(), 12);
     }
 }

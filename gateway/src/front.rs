@@ -9,11 +9,18 @@
 //! do, with API Gateway's `{"message": …}` bodies: a request body over the HTTP API's
 //! 10 MB, or an event over Lambda's 6 MB, is 413; a function that fails or crashes is
 //! 500 "Internal Server Error"; one that does not answer within the timeout is 503.
+//!
+//! Beside it, on the same port: Lambda's Invoke API,
+//! `POST /2015-03-31/functions/<function>/invocations` ([`crate::invoke`]), and the
+//! gateway's control endpoints, `POST /_homedir/drain?timeout=SECS` (waits until no
+//! asynchronous invocation is queued, running or waiting for a retry: `{"drained",
+//! "pending"}`), `GET /_homedir/async` (the outcomes of the last asynchronous
+//! invocations) and `GET /_homedir/health`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -26,19 +33,21 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 
-use crate::pool::Pool;
+use crate::invoke::Lambda;
 use crate::runtime::{Failed, MAX_PAYLOAD_BYTES};
 
 /// The HTTP API's request payload limit.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 const PREFIX: &str = "/lambda-url/";
+const INVOKE_PREFIX: &str = "/2015-03-31/functions/";
+const INVOKE_SUFFIX: &str = "/invocations";
 
-/// Serves `pool`'s functions on `listener` until the process stops.
-pub async fn serve(listener: TcpListener, pool: Arc<Pool>) {
+/// Serves `lambda`'s functions on `listener` until the process stops.
+pub async fn serve(listener: TcpListener, lambda: Arc<Lambda>) {
     while let Ok((stream, peer)) = listener.accept().await {
-        let pool = pool.clone();
+        let lambda = lambda.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| answer(request, pool.clone(), peer));
+            let service = service_fn(move |request| route(request, lambda.clone(), peer));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -58,9 +67,125 @@ fn message(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     response
 }
 
+fn json_answer(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A query parameter's value (`+` and `%XX` decoded).
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key) == name).then(|| percent_decode(value))
+    })
+}
+
+/// `%XX` and `+` decoded (the Invoke API's path holds ARNs, `:` often sent as `%3A`).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn route(
+    request: Request<Incoming>,
+    lambda: Arc<Lambda>,
+    peer: SocketAddr,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    if let Some(rest) = path.strip_prefix(INVOKE_PREFIX) {
+        let Some(function) = rest.strip_suffix(INVOKE_SUFFIX) else {
+            return Ok(message(StatusCode::NOT_FOUND, "Not Found"));
+        };
+        if request.method() != http::Method::POST {
+            return Ok(message(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+            ));
+        }
+        let function = percent_decode(function);
+        let invocation_type = request
+            .headers()
+            .get("x-amz-invocation-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let Ok(body) = Limited::new(request.into_body(), MAX_PAYLOAD_BYTES + 1)
+            .collect()
+            .await
+        else {
+            return Ok(lambda
+                .invoke(
+                    &function,
+                    None,
+                    invocation_type.as_deref(),
+                    Bytes::from(vec![b' '; MAX_PAYLOAD_BYTES + 1]),
+                )
+                .await);
+        };
+        let qualifier = query_value(query.as_deref(), "Qualifier");
+        return Ok(lambda
+            .invoke(
+                &function,
+                qualifier.as_deref(),
+                invocation_type.as_deref(),
+                body.to_bytes(),
+            )
+            .await);
+    }
+    match path.as_str() {
+        "/_homedir/drain" => {
+            let seconds = query_value(query.as_deref(), "timeout")
+                .and_then(|t| t.parse::<f64>().ok())
+                .unwrap_or(60.0)
+                .clamp(0.0, 3600.0);
+            let (drained, pending) = lambda.drain(Duration::from_secs_f64(seconds)).await;
+            return Ok(json_answer(
+                StatusCode::OK,
+                &json!({ "drained": drained, "pending": pending }),
+            ));
+        }
+        "/_homedir/async" => {
+            return Ok(json_answer(
+                StatusCode::OK,
+                &json!({ "invocations": lambda.outcomes() }),
+            ));
+        }
+        "/_homedir/health" => {
+            return Ok(json_answer(StatusCode::OK, &json!({ "ok": true })));
+        }
+        _ => {}
+    }
+    answer(request, lambda.pool.clone(), peer).await
+}
+
 async fn answer(
     request: Request<Incoming>,
-    pool: Arc<Pool>,
+    pool: Arc<crate::pool::Pool>,
     peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
@@ -266,5 +391,19 @@ mod tests {
         assert_eq!(event["requestContext"]["http"]["method"], "PUT");
         assert_eq!(event["isBase64Encoded"], true);
         assert_eq!(event["body"], "/w==");
+    }
+
+    #[test]
+    fn invoke_paths_and_queries_are_decoded() {
+        assert_eq!(
+            percent_decode("arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af"),
+            "arn:aws:lambda:us-east-1:1:function:f"
+        );
+        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        assert_eq!(
+            query_value(Some("x=1&Qualifier=%24LATEST"), "Qualifier").as_deref(),
+            Some("$LATEST")
+        );
+        assert_eq!(query_value(Some("x=1"), "Qualifier"), None);
     }
 }

@@ -14,8 +14,14 @@
 //! - [`pool`]: the environments of each function, started on demand, replaced when
 //!   the binary is rebuilt;
 //! - [`front`]: the HTTP side: `/lambda-url/<function>/<path>?<query>` (the URL shape
-//!   `cargo lambda watch` used) to an API Gateway event and back.
+//!   `cargo lambda watch` used) to an API Gateway event and back;
+//! - [`invoke`]: Lambda's Invoke API (`RequestResponse`, `Event` with its asynchronous
+//!   queue and retries, `DryRun`), on the same port;
+//! - [`settings`]: each function's name, ARN, timeout, environment and role credentials
+//!   (`--function-config`, written by the local stack's deploy).
 
 pub mod front;
+pub mod invoke;
 pub mod pool;
 pub mod runtime;
+pub mod settings;

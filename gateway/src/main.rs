@@ -3,14 +3,21 @@
 //!
 //! ```text
 //! homedir-gateway --listen 127.0.0.1:9000 --env-file .local/functions.env
-//!                 [--bin-dir target/debug] [--functions read-file,write-file,list,delete,web]
-//!                 [--concurrency 8] [--timeout 30]
+//!                 [--bin-dir target/debug] [--functions read-file,write-file,list,delete,web]...
+//!                 [--function-config FILE] [--concurrency 8] [--timeout 30]
+//!                 [--async-retry-delays 60,120]
 //! ```
+//!
+//! `--functions` may be given more than once (the lists are joined): the scripts pass
+//! the stack's binaries (`FUNCTION_BINARIES`, from each function's
+//! `Metadata.BuildProperties.Binary` in template.yaml) and tests add their own.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use homedir_gateway::invoke::{DEFAULT_RETRY_DELAYS, Lambda};
+use homedir_gateway::settings::{self, FunctionSettings};
 use homedir_gateway::{front, pool::Pool};
 
 struct Options {
@@ -18,9 +25,13 @@ struct Options {
     env_file: Option<PathBuf>,
     bin_dir: PathBuf,
     functions: Vec<String>,
+    function_config: Option<PathBuf>,
     concurrency: usize,
     timeout: Duration,
+    retry_delays: Vec<Duration>,
 }
+
+const DEFAULT_FUNCTIONS: [&str; 5] = ["read-file", "write-file", "list", "delete", "web"];
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
@@ -30,12 +41,12 @@ fn options() -> Result<Options, String> {
             std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
         )
         .join("debug"),
-        functions: ["read-file", "write-file", "list", "delete", "web"]
-            .map(str::to_owned)
-            .to_vec(),
+        functions: Vec::new(),
+        function_config: None,
         concurrency: 8,
         // API Gateway's integration timeout.
         timeout: Duration::from_secs(30),
+        retry_delays: DEFAULT_RETRY_DELAYS.to_vec(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -45,7 +56,19 @@ fn options() -> Result<Options, String> {
             "--env-file" => options.env_file = Some(PathBuf::from(value()?)),
             "--bin-dir" => options.bin_dir = PathBuf::from(value()?),
             "--functions" => {
-                options.functions = value()?.split(',').map(str::to_owned).collect();
+                for name in value()?.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    if !options.functions.iter().any(|f| f == name) {
+                        options.functions.push(name.to_owned());
+                    }
+                }
+            }
+            "--function-config" => options.function_config = Some(PathBuf::from(value()?)),
+            "--async-retry-delays" => {
+                options.retry_delays = value()?
+                    .split(',')
+                    .map(|s| s.trim().parse::<f64>().map(Duration::from_secs_f64))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "--async-retry-delays takes seconds, e.g. 60,120".to_owned())?;
             }
             "--concurrency" => {
                 options.concurrency = value()?
@@ -61,6 +84,9 @@ fn options() -> Result<Options, String> {
             }
             other => return Err(format!("unknown option {other}")),
         }
+    }
+    if options.functions.is_empty() {
+        options.functions = DEFAULT_FUNCTIONS.map(str::to_owned).to_vec();
     }
     Ok(options)
 }
@@ -95,7 +121,11 @@ async fn run() -> Result<(), String> {
         Some(path) => read_env(path)?,
         None => Vec::new(),
     };
-    let mut functions = Vec::new();
+    let config = match &options.function_config {
+        Some(path) => settings::read_config(path)?,
+        None => Default::default(),
+    };
+    let mut functions: Vec<FunctionSettings> = Vec::new();
     for name in &options.functions {
         let binary = options.bin_dir.join(name);
         if !binary.is_file() {
@@ -104,7 +134,10 @@ async fn run() -> Result<(), String> {
                 binary.display()
             ));
         }
-        functions.push((name.clone(), binary));
+        functions.push(match config.get(name) {
+            Some(entry) => settings::configured(name, binary, entry),
+            None => FunctionSettings::plain(name, binary),
+        });
     }
     let pool = Arc::new(Pool::new(
         functions,
@@ -112,6 +145,7 @@ async fn run() -> Result<(), String> {
         options.concurrency,
         options.timeout,
     ));
+    let lambda = Arc::new(Lambda::new(pool, options.retry_delays.clone()));
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -119,13 +153,13 @@ async fn run() -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot listen: {e}"))?;
     eprintln!(
-        "homedir-gateway: serving {} on http://{addr}/lambda-url/<function>/",
+        "homedir-gateway: serving {} on http://{addr}/lambda-url/<function>/ (Invoke API: http://{addr}/2015-03-31/functions/<function>/invocations)",
         options.functions.join(", ")
     );
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot handle signals: {e}"))?;
     tokio::select! {
-        () = front::serve(listener, pool) => {},
+        () = front::serve(listener, lambda) => {},
         _ = tokio::signal::ctrl_c() => {},
         _ = terminate.recv() => {},
     }

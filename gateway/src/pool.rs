@@ -5,7 +5,6 @@
 //! so `cargo build` in another shell takes effect without a restart. An environment
 //! that timed out or died is discarded, as Lambda discards one.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -14,25 +13,27 @@ use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::runtime::{Environment, Failed};
+use crate::settings::FunctionSettings;
 
 struct Function {
-    binary: PathBuf,
+    settings: FunctionSettings,
     idle: Mutex<Vec<Environment>>,
     slots: Arc<Semaphore>,
 }
 
-/// The functions this gateway serves, by name.
+/// The functions this gateway serves, by binary name.
 pub struct Pool {
-    functions: HashMap<String, Function>,
+    functions: Vec<Function>,
     env: Vec<(String, String)>,
     timeout: Duration,
 }
 
 impl Pool {
-    /// `functions`: name and binary; `env`: every function's environment; at most
-    /// `concurrency` environments per function; each invocation at most `timeout`.
+    /// `functions`: each binary and its configuration; `env`: every function's local
+    /// settings (`--env-file`); at most `concurrency` environments per function; each
+    /// invocation through the HTTP front at most `timeout` (API Gateway's).
     pub fn new(
-        functions: Vec<(String, PathBuf)>,
+        functions: Vec<FunctionSettings>,
         env: Vec<(String, String)>,
         concurrency: usize,
         timeout: Duration,
@@ -40,13 +41,10 @@ impl Pool {
         Pool {
             functions: functions
                 .into_iter()
-                .map(|(name, binary)| {
-                    let function = Function {
-                        binary,
-                        idle: Mutex::new(Vec::new()),
-                        slots: Arc::new(Semaphore::new(concurrency.max(1))),
-                    };
-                    (name, function)
+                .map(|settings| Function {
+                    settings,
+                    idle: Mutex::new(Vec::new()),
+                    slots: Arc::new(Semaphore::new(concurrency.max(1))),
                 })
                 .collect(),
             env,
@@ -54,14 +52,51 @@ impl Pool {
         }
     }
 
-    pub fn serves(&self, function: &str) -> bool {
-        self.functions.contains_key(function)
+    /// Whether `binary` is one of the served binaries (the HTTP front's names).
+    pub fn serves(&self, binary: &str) -> bool {
+        self.functions.iter().any(|f| f.settings.binary == binary)
     }
 
-    /// Invokes `function` with `event`: in an idle environment, or a new one.
-    pub async fn invoke(&self, function: &str, event: Vec<u8>) -> Result<Bytes, Failed> {
-        let Some(entry) = self.functions.get(function) else {
-            return Err(Failed::Exited(format!("no function {function}")));
+    /// The binary of the function `reference` names (a binary, a function name or ARN,
+    /// see [`FunctionSettings::answers_to`]).
+    pub fn resolve(&self, reference: &str) -> Option<&FunctionSettings> {
+        self.functions
+            .iter()
+            .map(|f| &f.settings)
+            .find(|s| s.answers_to(reference))
+    }
+
+    /// The function's own timeout (its `Timeout`), else the gateway's.
+    pub fn function_timeout(&self, binary: &str) -> Duration {
+        self.functions
+            .iter()
+            .find(|f| f.settings.binary == binary)
+            .and_then(|f| f.settings.timeout)
+            .unwrap_or(self.timeout)
+    }
+
+    /// The gateway's own timeout (API Gateway's integration timeout).
+    pub fn http_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Invokes `binary` with `event` through the HTTP front: API Gateway's timeout.
+    pub async fn invoke(&self, binary: &str, event: Vec<u8>) -> Result<Bytes, Failed> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.invoke_as(binary, &id, event, self.timeout).await
+    }
+
+    /// Invokes `binary` with `event` as request `id`, at most `timeout`: in an idle
+    /// environment, or a new one.
+    pub async fn invoke_as(
+        &self,
+        binary: &str,
+        id: &str,
+        event: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Bytes, Failed> {
+        let Some(entry) = self.functions.iter().find(|f| f.settings.binary == binary) else {
+            return Err(Failed::Exited(format!("no function {binary}")));
         };
         let _slot: OwnedSemaphorePermit = entry
             .slots
@@ -71,13 +106,16 @@ impl Pool {
             .map_err(|_| Failed::Exited("the gateway is stopping".into()))?;
         let environment = match self.warm(entry).await {
             Some(environment) => environment,
-            None => Environment::start(function, &entry.binary, &self.env)
+            None => Environment::start(&entry.settings, &self.env)
                 .await
                 .map_err(|e| {
-                    Failed::Exited(format!("cannot start {}: {e}", entry.binary.display()))
+                    Failed::Exited(format!(
+                        "cannot start {}: {e}",
+                        entry.settings.path.display()
+                    ))
                 })?,
         };
-        let outcome = environment.invoke(event, self.timeout).await;
+        let outcome = environment.invoke(id, event, timeout).await;
         // A timed-out or dead environment is not reused.
         if matches!(outcome, Ok(_) | Err(Failed::Reported(_) | Failed::TooLarge)) {
             lock(&entry.idle).push(environment);
@@ -87,7 +125,7 @@ impl Pool {
 
     /// An idle environment still running the current binary.
     async fn warm(&self, entry: &Function) -> Option<Environment> {
-        let current = modified(&entry.binary);
+        let current = modified(&entry.settings.path);
         loop {
             let candidate = lock(&entry.idle).pop()?;
             if candidate.binary_modified == current && candidate.alive().await {
@@ -102,7 +140,7 @@ fn modified(binary: &PathBuf) -> Option<SystemTime> {
     std::fs::metadata(binary).and_then(|m| m.modified()).ok()
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -24,6 +23,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::settings::FunctionSettings;
 
 const PREFIX: &str = "/2018-06-01/runtime";
 /// Lambda's synchronous invocation payload limit, each way (6 MB).
@@ -42,26 +43,35 @@ pub enum Failed {
     Exited(String),
 }
 
+/// One event on its way to the function: its request id, its bytes, when it must be
+/// answered (epoch milliseconds).
+struct Next {
+    id: String,
+    event: Vec<u8>,
+    deadline_ms: u128,
+}
+
 struct Shared {
-    events: tokio::sync::Mutex<mpsc::Receiver<(String, Vec<u8>)>>,
+    events: tokio::sync::Mutex<mpsc::Receiver<Next>>,
     pending: Mutex<HashMap<String, oneshot::Sender<Result<Bytes, Failed>>>>,
+    /// The function's ARN, as `Lambda-Runtime-Invoked-Function-Arn` gives it.
+    arn: String,
 }
 
 /// A running function process and its Runtime API.
 pub struct Environment {
     child: tokio::sync::Mutex<Child>,
     shared: Arc<Shared>,
-    sender: mpsc::Sender<(String, Vec<u8>)>,
+    sender: mpsc::Sender<Next>,
     /// When the binary this runs was last modified: a newer one replaces it.
     pub binary_modified: Option<SystemTime>,
 }
 
 impl Environment {
-    /// Starts `binary` (named `function`) with `env` plus Lambda's own variables; its
-    /// output lines go to standard error.
+    /// Starts the function's binary with its variables (see [`process_env`]); its output
+    /// lines go to standard error.
     pub async fn start(
-        function: &str,
-        binary: &Path,
+        function: &FunctionSettings,
         env: &[(String, String)],
     ) -> std::io::Result<Environment> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -70,13 +80,14 @@ impl Environment {
         let shared = Arc::new(Shared {
             events: tokio::sync::Mutex::new(receiver),
             pending: Mutex::new(HashMap::new()),
+            arn: function.arn.clone(),
         });
         tokio::spawn(serve(listener, shared.clone()));
+        let binary = &function.path;
         let binary_modified = std::fs::metadata(binary).and_then(|m| m.modified()).ok();
         let mut child = Command::new(binary)
             .env_clear()
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .envs(lambda_env(addr, function))
+            .envs(process_env(function, env, addr))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -96,12 +107,27 @@ impl Environment {
         })
     }
 
-    /// Invokes the function with `event` (JSON bytes); its response payload.
-    pub async fn invoke(&self, event: Vec<u8>, timeout: Duration) -> Result<Bytes, Failed> {
-        let id = uuid::Uuid::new_v4().to_string();
+    /// Invokes the function with `event` (JSON bytes) as request `id`; its response
+    /// payload.
+    pub async fn invoke(
+        &self,
+        id: &str,
+        event: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Bytes, Failed> {
+        let id = id.to_owned();
         let (done, result) = oneshot::channel();
         self.pending().insert(id.clone(), done);
-        if self.sender.send((id.clone(), event)).await.is_err() {
+        let deadline_ms = (SystemTime::now() + timeout)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let next = Next {
+            id: id.clone(),
+            event,
+            deadline_ms,
+        };
+        if self.sender.send(next).await.is_err() {
             self.pending().remove(&id);
             return Err(Failed::Exited("the runtime API stopped".into()));
         }
@@ -139,20 +165,47 @@ impl Environment {
     }
 }
 
-/// Lambda's variables for a function process
+/// A function process's variables, lowest precedence first: the template's
+/// environment, the gateway's `--env-file`, then what Lambda sets and a function cannot
+/// override, its role's credentials and the runtime's variables
 /// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime>).
-fn lambda_env(addr: SocketAddr, function: &str) -> Vec<(String, String)> {
-    vec![
-        ("AWS_LAMBDA_RUNTIME_API".into(), addr.to_string()),
-        ("AWS_LAMBDA_FUNCTION_NAME".into(), function.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), "256".into()),
-        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
-        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), "local".into()),
+pub fn process_env(
+    function: &FunctionSettings,
+    env: &[(String, String)],
+    runtime_api: SocketAddr,
+) -> Vec<(String, String)> {
+    let name = &function.name;
+    let reserved = [
+        ("AWS_LAMBDA_RUNTIME_API".to_owned(), runtime_api.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), name.clone()),
         (
-            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
-            format!("/aws/lambda/{function}"),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(),
+            function.memory_mb.to_string(),
         ),
-    ]
+        (
+            "AWS_LAMBDA_FUNCTION_VERSION".to_owned(),
+            "$LATEST".to_owned(),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".to_owned(), "local".to_owned()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".to_owned(),
+            format!("/aws/lambda/{name}"),
+        ),
+    ];
+    let mut merged: Vec<(String, String)> = Vec::new();
+    let layers = [
+        function.environment.as_slice(),
+        env,
+        function.credentials.as_slice(),
+        reserved.as_slice(),
+    ];
+    for layer in layers {
+        for (key, value) in layer {
+            merged.retain(|(k, _)| k != key);
+            merged.push((key.clone(), value.clone()));
+        }
+    }
+    merged
 }
 
 async fn forward<R: tokio::io::AsyncRead + Unpin>(reader: BufReader<R>) {
@@ -191,21 +244,19 @@ async fn handle(
     };
     if method == Method::GET && rest == "/invocation/next" {
         let next = shared.events.lock().await.recv().await;
-        let Some((id, event)) = next else {
+        let Some(Next {
+            id,
+            event,
+            deadline_ms,
+        }) = next
+        else {
             return Ok(reply(StatusCode::GONE, b""));
         };
-        let deadline = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis() + 30_000)
-            .unwrap_or_default();
         let response = Response::builder()
             .status(StatusCode::OK)
             .header("lambda-runtime-aws-request-id", id)
-            .header("lambda-runtime-deadline-ms", deadline.to_string())
-            .header(
-                "lambda-runtime-invoked-function-arn",
-                "arn:aws:lambda:us-east-1:000000000000:function:local",
-            )
+            .header("lambda-runtime-deadline-ms", deadline_ms.to_string())
+            .header("lambda-runtime-invoked-function-arn", shared.arn.as_str())
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(event)))
             .unwrap_or_else(|_| reply(StatusCode::INTERNAL_SERVER_ERROR, b""));

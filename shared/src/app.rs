@@ -12,7 +12,7 @@ use aws_types::SdkConfig;
 use aws_types::region::Region;
 use http::HeaderMap;
 
-use homedir_wire::Whoami;
+use homedir_wire::{Usage, Whoami};
 use homedir_wire::routes::Space as SpaceName;
 
 use crate::auth::{
@@ -23,6 +23,7 @@ use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::storage::keys;
 use crate::storage::{Space, Storage};
+use crate::usage::quota::{self, Gate, UsageReader};
 
 /// Everything a handler needs; built once in `main`.
 pub struct App {
@@ -31,6 +32,7 @@ pub struct App {
     users: UserDirectory,
     identities: IdentityBroker,
     storage: Storage,
+    usage: UsageReader,
     calls: Arc<AwsCalls>,
 }
 
@@ -68,6 +70,7 @@ impl App {
             users: UserDirectory::new(clients.user_pool, &config),
             identities: IdentityBroker::new(clients.identity_pool, &config),
             storage: Storage::new(clients.s3, &config),
+            usage: UsageReader::new(clients.dynamodb, config.usage_table.clone(), config.quotas),
             verifier,
             calls,
             config,
@@ -161,6 +164,32 @@ impl App {
                 .member_of()
                 .map(|team| team.as_str().to_owned()),
         })
+    }
+
+    /// `GET /list?usage=1[&space=team]`: what the caller's space holds and its quota
+    /// (one DynamoDB read of that space's total, keyed by the root Cognito vouched for).
+    pub async fn usage(&self, caller: &Caller<'_>, which: SpaceName) -> Result<Usage, Error> {
+        let space = self.space(caller, which).await?;
+        let gate = self.gate(caller, &space, which);
+        let totals = self.usage.totals(&gate.root, gate.claim).await?;
+        Ok(quota::usage(&totals, gate.quota))
+    }
+
+    /// What a write into `space` (the caller's space `which`) must pass: its quota.
+    pub fn gate<'a>(&'a self, caller: &Caller<'_>, space: &Space<'_>, which: SpaceName) -> Gate<'a> {
+        let (quota, claim) = match which {
+            SpaceName::Home => (
+                self.usage.quotas.home(caller.claims.quota),
+                Some(caller.claims.quota),
+            ),
+            SpaceName::Team => (self.usage.quotas.team(), None),
+        };
+        Gate {
+            reader: &self.usage,
+            root: space.root().to_owned(),
+            quota,
+            claim,
+        }
     }
 
     /// The user check and the credential exchange, concurrently. The user check's

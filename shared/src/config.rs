@@ -83,6 +83,12 @@ pub struct Config {
     /// How long one AWS operation (all its attempts) may take before the caller
     /// gets 503: well inside the function's 15 s timeout and API Gateway's 30 s.
     pub upstream_timeout: Duration,
+    /// `USAGE_TABLE`: the usage table (see [`crate::usage`]); without it nothing is
+    /// counted and no quota is enforced (the template always sets it).
+    pub usage_table: Option<String>,
+    /// `QUOTA_BYTES` and `TEAM_QUOTA_BYTES`: the default quota of a home and a team
+    /// space (0: none); a home's owner's `custom:quota` overrides the first.
+    pub quotas: crate::usage::quota::Quotas,
     /// `UPLOAD_ID_KEY`: the deployment's secret that authenticates upload ids (see
     /// [`crate::storage::uploads::plan`]); only `write-file` needs it (see
     /// [`Config::require_upload_id_key`]).
@@ -316,6 +322,33 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         Ok(Some(Secret(key)))
     }
 
+    /// `USAGE_TABLE` (optional here): a DynamoDB table name.
+    pub fn usage_table(&self) -> Result<Option<String>, ConfigError> {
+        let Some(table) = self.get("USAGE_TABLE") else {
+            return Ok(None);
+        };
+        let fits = (3..=255).contains(&table.len())
+            && table
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !fits {
+            return Err(problem(
+                "USAGE_TABLE",
+                "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
+            ));
+        }
+        Ok(Some(table))
+    }
+
+    /// `QUOTA_BYTES` and `TEAM_QUOTA_BYTES` (default 0: no quota), at most 5 PiB.
+    pub fn quotas(&self) -> Result<crate::usage::quota::Quotas, ConfigError> {
+        const MAX: u64 = 5 << 50;
+        Ok(crate::usage::quota::Quotas {
+            home: self.number("QUOTA_BYTES", 0, 0, MAX)?,
+            team: self.number("TEAM_QUOTA_BYTES", 0, 0, MAX)?,
+        })
+    }
+
     /// `MAX_FILE_BYTES` (default and most [`LAMBDA_MAX_FILE_BYTES`]): the largest file
     /// one PUT accepts and one read returns inline.
     pub fn max_file_bytes(&self) -> Result<usize, ConfigError> {
@@ -392,6 +425,8 @@ impl Config {
                 LAMBDA_MAX_FILE_BYTES as u64,
             )? as usize,
             upload_id_key: settings.upload_id_key()?,
+            usage_table: settings.usage_table()?,
+            quotas: settings.quotas()?,
             region,
         })
     }
@@ -454,7 +489,7 @@ fn is_region(value: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-fn is_bucket_name(value: &str) -> bool {
+pub fn is_bucket_name(value: &str) -> bool {
     (3..=63).contains(&value.len())
         && value
             .chars()

@@ -7,7 +7,7 @@
 //! never enter them, so they can never leak into a response. What operators need to
 //! debug (which AWS error code, which step) goes to the log through [`Error::log_detail`].
 
-use homedir_wire::ErrorCode;
+use homedir_wire::{ErrorCode, QuotaExceeded};
 use http::StatusCode;
 
 /// Which AWS service an upstream failure came from (for messages and logs).
@@ -16,6 +16,8 @@ pub enum Upstream {
     Cognito,
     S3,
     Jwks,
+    DynamoDb,
+    Iam,
 }
 
 impl Upstream {
@@ -24,6 +26,8 @@ impl Upstream {
             Upstream::Cognito => "Cognito",
             Upstream::S3 => "S3",
             Upstream::Jwks => "the token key set",
+            Upstream::DynamoDb => "the usage table (DynamoDB)",
+            Upstream::Iam => "IAM",
         }
     }
 }
@@ -64,6 +68,9 @@ pub enum Error {
     SourceChanged,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The write would take the space over its quota; nothing was written.
+    #[error("{}", quota_message(.0))]
+    QuotaExceeded(QuotaExceeded),
     #[error("{} is throttling requests; retry shortly", .0.name())]
     UpstreamThrottled(Upstream),
     #[error("{} is unavailable; retry shortly", .0.name())]
@@ -127,6 +134,7 @@ impl Error {
             Error::NotFound => ErrorCode::NotFound,
             Error::PreconditionFailed | Error::SourceChanged => ErrorCode::PreconditionFailed,
             Error::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Error::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             Error::UpstreamThrottled(_) => ErrorCode::UpstreamThrottled,
             Error::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
             Error::Internal(_) => ErrorCode::Internal,
@@ -159,9 +167,69 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The words of a 507: how full the space is, what the write needed, and how space is
+/// freed (deleting alone does not: old versions and the trash count until they expire).
+fn quota_message(quota: &QuotaExceeded) -> String {
+    format!(
+        "this space is full: it holds {} of its {} quota, and this needs {} more. \
+         Deleted and overwritten files still count until their old versions expire \
+         (the bucket's lifecycle rule removes them after a number of days); to free \
+         space now, delete files and ask an operator to purge the trash and old versions",
+        human_bytes(quota.used),
+        human_bytes(quota.quota),
+        human_bytes(quota.size)
+    )
+}
+
+/// `1.5 MiB`, `300 bytes`: sizes for people, in binary units.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return if bytes == 1 {
+            "1 byte".to_owned()
+        } else {
+            format!("{bytes} bytes")
+        };
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_bytes(0), "0 bytes");
+        assert_eq!(human_bytes(1), "1 byte");
+        assert_eq!(human_bytes(1023), "1023 bytes");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(1_048_576), "1.0 MiB");
+        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
+    }
+
+    #[test]
+    fn a_full_space_says_how_full_and_how_to_free_it() {
+        let error = Error::QuotaExceeded(QuotaExceeded {
+            used: 1_048_576,
+            quota: 1_048_576,
+            size: 10,
+        });
+        let message = error.public_message();
+        assert!(
+            message.contains("1.0 MiB of its 1.0 MiB quota"),
+            "{message}"
+        );
+        assert!(message.contains("10 bytes more"), "{message}");
+        assert!(message.contains("old versions expire"), "{message}");
+        assert_eq!(error.code(), ErrorCode::QuotaExceeded);
+    }
 
     #[test]
     fn token_reasons_are_logged_but_not_shown() {

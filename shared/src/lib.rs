@@ -8,7 +8,8 @@
 //! | [`http`] | in and out | request parsing, responses (the one [`Error`] → HTTP mapping), the routes ([`http::handlers`], one per function), the Lambda loop ([`http::runtime`]) |
 //! | [`auth`] | 1–4, who is calling | the ID token verified locally, the user check, the exchange for the caller's Identity ID and credentials |
 //! | [`storage`] | 5, the caller's space | keys, and every operation on a space: read, write, list, versions and the trash, copies, folder delete, multipart uploads, presigned URLs |
-//! | [`aws`] | shared by 3–5 | the SDK clients with their timeouts and call counter; AWS failures classified |
+//! | [`aws`] | shared by 3–5 | the SDK clients with their timeouts and call counter; AWS failures classified; DynamoDB over a signed POST |
+//! | [`usage`] | usage and quotas | the quota check before a write; the usage function's tally, recount and IAM deny documents |
 //! | [`app`] | all | [`App`], the state `main` builds once, and the flow that joins the steps |
 //! | [`config`], [`error`], [`telemetry`] | all | settings read at cold start; the one error type; logging |
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod storage;
 pub mod telemetry;
+pub mod usage;
 
 pub use app::App;
 pub use config::Config;

@@ -9,12 +9,30 @@ from typing import Any, Iterator
 
 import pytest
 
-from harness import Emulator, Stack, client, free_port, provision, start_emulator, user_s3
+from harness import Emulator, Gateway, Stack, client, free_port, provision, start_emulator, start_gateway, user_s3
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(tmp_path_factory.mktemp("emulator") / "state", free_port())
+    # Its Lambda runs functions on a homedir-gateway at a port chosen now (the gateway
+    # fixture starts it there), as scripts/local-stack.sh --gateway-port does.
+    running = start_emulator(tmp_path_factory.mktemp("emulator") / "state", free_port(), gateway_port=free_port())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """homedir-gateway serving test-recorder (gateway/src/bin/test-recorder.rs) where the
+    emulator's Lambda invokes functions: every function a test's stack declares with
+    Metadata.BuildProperties.Binary test-recorder runs here, recording the events it
+    gets to RECORDER_LOG; an event containing RECORDER_FAIL_MARK fails. Async retries
+    wait 0.2 s and 0.3 s instead of Lambda's 1 and 2 minutes."""
+    directory = tmp_path_factory.mktemp("gateway")
+    assert emulator.gateway_port is not None
+    running = start_gateway(emulator.gateway_port, directory, {
+        "AWS_ENDPOINT_URL": emulator.url, "AWS_REGION": "us-east-1",
+        "RECORDER_LOG": str(directory / "recorded.jsonl"), "RECORDER_FAIL_MARK": "recorder-must-fail"})
     yield running
     running.stop()
 

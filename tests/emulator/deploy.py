@@ -11,11 +11,13 @@ write the stack's settings to an env file.
    parameters and defaults (plus any --parameter); CodeUri is stubbed, as no code is
    uploaded.
 2. What the local stack does not run is left out, and said so, resource by resource:
-   what homedir-gateway serves from the local build (the Lambda functions, their
-   permissions, their log groups, the HTTP API and its stage), the execution roles only
-   those functions use, and the alarms, topic and budget (they watch the deployed API and
-   functions; they exist only with AlarmEmail). Outputs that name a left-out resource are
-   left out too. A kept resource that refers to a left-out one fails the deploy.
+   the HTTP API and its stage (homedir-gateway serves its routes), the permissions that
+   let that API invoke the functions, and the alarms, topic and budget (they watch the
+   deployed API and functions; they exist only with AlarmEmail). Outputs that name a
+   left-out resource are left out too. A kept resource that refers to a left-out one
+   fails the deploy. The functions are deployed (the emulator's Lambda knows their
+   names, ARNs, roles, environments and binaries; homedir-gateway runs the binaries),
+   with their permissions, roles and log groups.
 3. The rest is created as a CloudFormation stack through the emulator's CloudFormation
    endpoint (CreateStack), or, when the stack exists (make dev's saved state, a second
    run), updated in place (UpdateStack), or left alone when neither the template nor the
@@ -24,7 +26,13 @@ write the stack's settings to an env file.
 4. The settings come from the stack: its outputs (Region, UserPoolId, UserPoolClientId,
    IdentityPoolId, BucketName), its HomePrefix parameter, and write-file's UPLOAD_ID_KEY
    read from the stack's UploadIdKey secret (as the deployment resolves it into the
-   function's environment: never an output).
+   function's environment: never an output). The stack's functions: FUNCTION_BINARIES
+   (their binaries, Metadata.BuildProperties.Binary) and FUNCTIONS_CONFIG, a file beside
+   the settings with each binary's function name, ARN, timeout, memory size,
+   environment (the template's, as deployed) and role credentials, for
+   homedir-gateway's --function-config; the emulator's function key
+   (AKIAHOMEDIRFUNCTION0) is bound to the role of the function built from
+   --function-key-binary (read-file: the file API's).
 5. Unless --no-fixtures, provision.py adds what only tests need (the demo users, a second
    user pool and client, a client the identity pool does not list).
 
@@ -64,9 +72,6 @@ CODE_URI = "s3://homedir-local-code/functions.zip"
 SECRET_RESOURCE = "UploadIdKey"
 
 LEFT_OUT = {
-    "AWS::Lambda::Function": "functions (homedir-gateway runs the local build)",
-    "AWS::Lambda::Permission": "their invoke permissions (the gateway needs none)",
-    "AWS::Logs::LogGroup": "log groups (the gateway prints the functions' logs)",
     "AWS::ApiGatewayV2::Api": "the HTTP API (homedir-gateway serves its routes)",
     "AWS::ApiGatewayV2::Stage": "the HTTP API (homedir-gateway serves its routes)",
     "AWS::SNS::Topic": "alarms and budget (they watch the deployed API and functions)",
@@ -76,7 +81,9 @@ LEFT_OUT = {
 }
 """Resource types the local stack leaves out, and why (said at every deploy)."""
 
-ONLY_FOR = "execution roles and other resources only the left-out ones use"
+ONLY_FOR = "resources only the left-out ones use"
+PERMISSIONS_OF = "the HTTP API's permissions to invoke the functions (homedir-gateway serves the routes)"
+FUNCTION_KEY_BINARY = "read-file"
 
 
 class DeployError(Exception):
@@ -212,6 +219,9 @@ def plan(template: Mapping[str, Any], parameters: Mapping[str, str]) -> Plan:
     """The template without what the local stack leaves out, and what that is."""
     resources: dict[str, Any] = dict(template.get("Resources") or {})
     reason_of: dict[str, str] = {lid: LEFT_OUT[r["Type"]] for lid, r in resources.items() if r["Type"] in LEFT_OUT}
+    for lid, resource in resources.items():  # a permission for what is left out (the HTTP API) goes with it
+        if resource["Type"] == "AWS::Lambda::Permission" and _references(resource.get("Properties")) & set(reason_of):
+            reason_of[lid] = PERMISSIONS_OF
     referrers: dict[str, set[str]] = {lid: set() for lid in resources}
     needs: dict[str, set[str]] = {}
     for lid, resource in resources.items():
@@ -442,6 +452,46 @@ def upload_id_key(endpoint: str, stack_name: str, region: str = REGION) -> str:
         SecretId=resource["PhysicalResourceId"])["SecretString"]
 
 
+def stack_functions(endpoint: str, stack_name: str, region: str = REGION) -> list[dict[str, Any]]:
+    """The stack's functions as the emulator's Lambda holds them (binary and role
+    credentials included), in the stack's order."""
+    session = admin_session(region)
+    listed = client(session, "cloudformation", endpoint).list_stack_resources(StackName=stack_name)
+    names = [r["PhysicalResourceId"] for r in listed["StackResourceSummaries"]
+             if r["ResourceType"] == "AWS::Lambda::Function"]
+    with urllib.request.urlopen(f"{endpoint}/_homedir/lambda/functions", timeout=10) as answer:
+        records = {f["FunctionName"]: f for f in json.load(answer)["functions"]}
+    found = [records[name] for name in names if name in records]
+    binaries = [f["Binary"] for f in found]
+    twice = sorted({b for b in binaries if binaries.count(b) > 1})
+    if twice:
+        raise DeployError(f"the stack's functions share the binaries {', '.join(twice)}: homedir-gateway serves each "
+                          "binary as one function")
+    return found
+
+
+def function_config(functions: list[dict[str, Any]]) -> dict[str, Any]:
+    """homedir-gateway's --function-config: each binary's function."""
+    return {"functions": {f["Binary"]: {
+        "name": f["FunctionName"], "arn": f["FunctionArn"], "timeout": f["Timeout"], "memory": f["MemorySize"],
+        "environment": f["Environment"]["Variables"], "credentials": f["Credentials"],
+    } for f in functions}}
+
+
+def bind_function_key(endpoint: str, functions: list[dict[str, Any]], binary: str) -> str | None:
+    """The emulator's function key plays the role of the function built from `binary`
+    (the in-process harnesses run the file API with it); None if the stack has none."""
+    for function in functions:
+        if function["Binary"] == binary:
+            request = urllib.request.Request(
+                f"{endpoint}/_homedir/lambda/function-key", method="POST",
+                data=json.dumps({"function": function["FunctionArn"]}).encode(),
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10):
+                return function["FunctionArn"]
+    return None
+
+
 def write_env_file(path: Path, settings: Mapping[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
@@ -475,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the transformed template in DIR: an unchanged template is not transformed again")
     parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                         help="the emulator may still be starting: transform first, then wait for it")
+    parser.add_argument("--function-key-binary", default=FUNCTION_KEY_BINARY, metavar="BINARY",
+                        help="the function whose role the emulator's function key plays (default read-file)")
     args = parser.parse_args(argv)
 
     endpoint = args.endpoint.rstrip("/")
@@ -491,6 +543,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.signing_key:
             settings["EMULATOR_SIGNING_KEY"] = str(args.signing_key.resolve())
         settings["UPLOAD_ID_KEY"] = upload_id_key(endpoint, args.stack, args.region)
+        functions = stack_functions(endpoint, args.stack, args.region)
+        config = args.out.with_name(args.out.stem + ".functions.json")
+        config.parent.mkdir(parents=True, exist_ok=True)
+        partial = config.with_name(config.name + ".tmp")
+        partial.write_text(json.dumps(function_config(functions), indent=1))
+        partial.chmod(0o600)  # role credentials and UPLOAD_ID_KEY
+        partial.replace(config)
+        settings["FUNCTION_BINARIES"] = ",".join(f["Binary"] for f in functions)
+        settings["FUNCTIONS_CONFIG"] = str(config.resolve())
+        bound = bind_function_key(endpoint, functions, args.function_key_binary)
+        if bound:
+            print(f"deploy: the function key (AKIAHOMEDIRFUNCTION0) plays the role of {bound}", file=sys.stderr)
+        else:
+            print(f"deploy: no function of the stack is built from {args.function_key_binary}: the function key "
+                  "plays no role", file=sys.stderr)
     except DeployError as error:
         print(f"deploy: FAILED: {error}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import select
 import signal
@@ -52,6 +53,7 @@ class Emulator:
     process: subprocess.Popen[str]
     url: str
     state_dir: Path
+    gateway_port: int | None = None  # where its Lambda finds homedir-gateway (--lambda-gateway)
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -78,12 +80,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_emulator(state_dir: Path, port: int, *extra_args: str) -> Emulator:
-    """Start the launcher and wait for its `ready URL` line."""
+def start_emulator(state_dir: Path, port: int, *extra_args: str, gateway_port: int | None = None) -> Emulator:
+    """Start the launcher and wait for its `ready URL` line. With `gateway_port`, its
+    Lambda runs functions on a homedir-gateway there (start_gateway)."""
     log = open(state_dir.parent / f"{state_dir.name}.log", "w")
+    gateway = ["--lambda-gateway", f"http://127.0.0.1:{gateway_port}"] if gateway_port else []
     process = subprocess.Popen(
         [sys.executable, str(HERE / "homedir_emulator.py"), "--port", str(port),
-         "--state-dir", str(state_dir), *extra_args],
+         "--state-dir", str(state_dir), *gateway, *extra_args],
         stdout=subprocess.PIPE, stderr=log, text=True,
     )
     readable, _, _ = select.select([process.stdout], [], [], 30)
@@ -91,7 +95,61 @@ def start_emulator(state_dir: Path, port: int, *extra_args: str) -> Emulator:
     if not line.startswith("ready "):
         process.kill()
         pytest.fail(f"emulator did not start: {line!r}, see {log.name}")
-    return Emulator(process, line.split()[1], state_dir)
+    return Emulator(process, line.split()[1], state_dir, gateway_port)
+
+
+# --------------------------------------------------------------------------
+# homedir-gateway: the functions' binaries, for the Lambda tests
+# --------------------------------------------------------------------------
+
+BIN_DIR = Path(os.environ.get("CARGO_TARGET_DIR") or HERE.parents[1] / "target") / "debug"
+
+
+@dataclass
+class Gateway:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the gateway and its function processes
+        self.process.wait(timeout=10)
+
+    def post_json(self, path: str, body: Any = None, timeout: float = 60) -> Any:
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+
+
+def start_gateway(port: int, directory: Path, env: dict[str, str], functions: tuple[str, ...] = ("test-recorder",),
+                  config: Path | None = None, retry_delays: str = "0.2,0.3") -> Gateway:
+    """homedir-gateway on 127.0.0.1:`port` serving `functions` (built binaries of the
+    workspace: `make test` builds them first) with `env` as its --env-file."""
+    binary = BIN_DIR / "homedir-gateway"
+    missing = [name for name in ("homedir-gateway", *functions) if not (BIN_DIR / name).is_file()]
+    if missing:
+        pytest.fail(f"no {', '.join(missing)} in {BIN_DIR}: run `cargo build --workspace --bins` first")
+    directory.mkdir(parents=True, exist_ok=True)
+    env_file = directory / "functions.env"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
+    log = directory / "gateway.log"
+    arguments = [str(binary), "--listen", f"127.0.0.1:{port}", "--bin-dir", str(BIN_DIR), "--env-file", str(env_file),
+                 "--functions", ",".join(functions), "--async-retry-delays", retry_delays]
+    if config is not None:
+        arguments += ["--function-config", str(config)]
+    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=open(log, "w"), process_group=0)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_homedir/health", timeout=1):
+                return Gateway(process, url, log)
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"homedir-gateway did not start: {log.read_text()}")
+            time.sleep(0.05)
 
 
 def provision(emulator: Emulator, out: Path, *extra_args: str) -> dict[str, str]:

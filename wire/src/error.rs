@@ -22,11 +22,13 @@ pub enum ErrorCode {
     UpstreamThrottled,
     UpstreamUnavailable,
     Internal,
+    /// The write would take the space over its quota (507).
+    QuotaExceeded,
 }
 
 impl ErrorCode {
     /// Every code, in the order of their statuses.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidKey,
         ErrorCode::InvalidRequest,
         ErrorCode::MissingToken,
@@ -41,6 +43,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::UpstreamThrottled,
         ErrorCode::UpstreamUnavailable,
+        ErrorCode::QuotaExceeded,
     ];
 
     /// The code as it appears in the JSON body.
@@ -60,6 +63,7 @@ impl ErrorCode {
             ErrorCode::UpstreamThrottled => "upstream_throttled",
             ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
         }
     }
 
@@ -82,6 +86,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
             ErrorCode::UpstreamThrottled | ErrorCode::UpstreamUnavailable => 503,
+            ErrorCode::QuotaExceeded => 507,
         }
     }
 }
@@ -103,6 +108,21 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// Words for a person; never AWS text, tokens or URLs.
     pub message: String,
+    /// With `quota_exceeded` only: the space's usage, its quota and the size asked for.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaExceeded>,
+}
+
+/// Why a write was refused with `quota_exceeded` (507): the space holds `used`
+/// bytes of `quota`, and the write would add `size` more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaExceeded {
+    /// Bytes the space holds (every version, the trash's and old versions included).
+    pub used: u64,
+    /// The space's quota in bytes.
+    pub quota: u64,
+    /// The bytes the refused write would have added.
+    pub size: u64,
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 //! - [`files`]: files, listings and writes;
 //! - [`history`]: versions and the trash;
 //! - [`uploads`]: multipart uploads and their part URLs;
-//! - [`links`]: presigned download links.
+//! - [`links`]: presigned download links;
+//! - [`usage`]: what a space holds, and its quota.
 
 mod error;
 pub mod files;
@@ -23,9 +24,11 @@ pub mod history;
 pub mod links;
 pub mod routes;
 pub mod uploads;
+pub mod usage;
 
-pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, QuotaExceeded};
 pub use files::{FileEntry, FolderDeleted, FolderRestored, Listing, Whoami, Written};
 pub use history::{Trash, TrashEntry, Version, VersionListing};
 pub use links::Link;
 pub use uploads::{CompleteUpload, Completing, Part, PartUrl, StartUpload, Upload, UploadedPart};
+pub use usage::Usage;

@@ -193,6 +193,16 @@ fn every_body_type_has_the_documented_properties() {
     );
     check(
         &doc,
+        "Usage",
+        Usage {
+            bytes: 1,
+            versions: 1,
+            quota_bytes: Some(2),
+            over: false,
+        },
+    );
+    check(
+        &doc,
         "Completing",
         Completing {
             status: "completing".into(),
@@ -254,9 +264,23 @@ fn every_error_code_is_documented_under_its_status_and_back() {
         error: ErrorDetail {
             code: ErrorCode::NotFound,
             message: "no such file".into(),
+            quota: None,
         },
     };
     check(&doc, "Error404", body);
+    // A 507 also says how full the space is and what the write asked for.
+    let full = ErrorBody {
+        error: ErrorDetail {
+            code: ErrorCode::QuotaExceeded,
+            message: "this space is full".into(),
+            quota: Some(QuotaExceeded {
+                used: 2,
+                quota: 2,
+                size: 1,
+            }),
+        },
+    };
+    check(&doc, "Error507", full);
     assert_eq!(
         serde_json::to_value(ErrorCode::NotFound).expect("serializes"),
         json!("not_found")

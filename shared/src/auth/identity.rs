@@ -264,7 +264,7 @@ fn refused_or(failure: Failure, operation: &str) -> Error {
 }
 
 /// `<region>:<uuid>`: the region of the identity pool, then hex digits and dashes.
-fn is_identity_id(value: &str, region_prefix: &str) -> bool {
+pub(crate) fn is_identity_id(value: &str, region_prefix: &str) -> bool {
     value.len() <= MAX_IDENTITY_ID_BYTES
         && value.strip_prefix(region_prefix).is_some_and(|uuid| {
             !uuid.is_empty() && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-')

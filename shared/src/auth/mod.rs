@@ -12,6 +12,7 @@ mod team;
 mod token;
 mod users;
 
+pub(crate) use identity::is_identity_id;
 pub use identity::{IdentityBroker, MAX_IDENTITY_ID_BYTES, UserCredentials};
 pub use team::{MAX_TEAM_BYTES, Membership, Team};
 pub use token::{Claims, TokenVerifier, extract};

@@ -75,6 +75,9 @@ pub struct Claims {
     pub exp: u64,
     /// The team `custom:team` names, if any (see [`super::team`]).
     pub team: Membership,
+    /// The owner's own quota in bytes, `custom:quota`, which only an operator sets
+    /// (see [`crate::usage::quota`]); `None`: the deployment's default.
+    pub quota: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +89,9 @@ struct RawClaims {
     username: Option<String>,
     #[serde(rename = "custom:team")]
     team: Option<String>,
+    /// Cognito writes custom attributes as strings; a number is read too.
+    #[serde(rename = "custom:quota")]
+    quota: Option<serde_json::Value>,
     aud: Option<String>,
 }
 
@@ -174,6 +180,13 @@ impl TokenVerifier {
         Ok(Claims {
             username: claims.username.unwrap_or_else(|| claims.sub.clone()),
             team: Membership::from_claim(claims.team.as_deref()),
+            quota: match &claims.quota {
+                Some(serde_json::Value::Number(n)) => n.as_u64(),
+                Some(serde_json::Value::String(text)) => {
+                    crate::usage::quota::parse_claim(Some(text))
+                }
+                _ => None,
+            },
             sub: claims.sub,
             exp: claims.exp,
         })

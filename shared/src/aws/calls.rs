@@ -68,6 +68,12 @@ impl AwsCalls {
         spans.iter().map(|(_, span)| span.clone()).collect()
     }
 
+    /// A call of `operation` going out now (for clients that are not SDK clients);
+    /// hand the number back to [`AwsCalls::finish`] when it ends.
+    pub(crate) fn begin(&self, operation: &str) -> u64 {
+        self.record(operation)
+    }
+
     fn record(&self, operation: &str) -> u64 {
         let sequence = self.total.fetch_add(1, Ordering::Relaxed);
         {
@@ -93,7 +99,7 @@ impl AwsCalls {
         sequence
     }
 
-    fn finish(&self, sequence: u64) {
+    pub(crate) fn finish(&self, sequence: u64) {
         let mut spans = self
             .spans
             .lock()

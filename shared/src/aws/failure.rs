@@ -43,9 +43,8 @@ impl Failure {
         self.code.as_deref().unwrap_or("")
     }
 
-    /// The generic mapping: throttling and outages become 503s the client may retry,
-    /// anything else is an internal error whose code goes to the log.
-    pub fn into_error(self, upstream: Upstream, operation: &str) -> Error {
+    /// Whether AWS said to slow down (any service's throttling code, or 429).
+    pub fn is_throttling(&self) -> bool {
         const THROTTLING: &[&str] = &[
             "TooManyRequestsException",
             "ThrottlingException",
@@ -53,8 +52,15 @@ impl Failure {
             "SlowDown",
             "RequestLimitExceeded",
             "LimitExceededException",
+            "ProvisionedThroughputExceededException",
         ];
-        if THROTTLING.contains(&self.code()) || self.status == Some(429) {
+        THROTTLING.contains(&self.code()) || self.status == Some(429)
+    }
+
+    /// The generic mapping: throttling and outages become 503s the client may retry,
+    /// anything else is an internal error whose code goes to the log.
+    pub fn into_error(self, upstream: Upstream, operation: &str) -> Error {
+        if self.is_throttling() {
             return Error::UpstreamThrottled(upstream);
         }
         if self.transport || self.status.is_some_and(|s| s >= 500) {

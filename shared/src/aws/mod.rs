@@ -4,10 +4,14 @@
 //!
 //! - [`calls`]: every AWS call counted, because "a warm request costs one call" is
 //!   the product's performance promise;
-//! - [`failure`]: an SDK error boiled down to its code and status, never its message.
+//! - [`failure`]: an SDK error boiled down to its code and status, never its message;
+//! - [`dynamodb`]: DynamoDB's JSON protocol over [`signed`], a SigV4-signed POST with
+//!   the function's own credentials (no SDK crate: see [`signed`] for why).
 
 mod calls;
+pub mod dynamodb;
 mod failure;
+pub mod signed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,15 +34,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// API Gateway's 30 s: each operation (all its retries) gets `UPSTREAM_TIMEOUT_SECS`,
 /// and each attempt half of that, so one stuck attempt still leaves room for a retry.
 pub fn timeouts(config: &Config) -> TimeoutConfig {
+    timeouts_of(config.upstream_timeout)
+}
+
+/// [`timeouts`] for an operation timeout of `upstream` (the usage function's own).
+pub fn timeouts_of(upstream: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(config.upstream_timeout))
-        .operation_timeout(config.upstream_timeout)
-        .operation_attempt_timeout(config.upstream_timeout / 2)
+        .connect_timeout(CONNECT_TIMEOUT.min(upstream))
+        .operation_timeout(upstream)
+        .operation_attempt_timeout(upstream / 2)
         .build()
 }
 
 /// The function role's credentials from the environment Lambda provides.
-pub(crate) fn function_credentials(
+pub fn function_credentials(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Credentials, ConfigError> {
     let required = |name: &'static str| {
@@ -56,7 +65,7 @@ pub(crate) fn function_credentials(
     ))
 }
 
-/// The three clients a function holds, each counting its calls into the same
+/// The clients a function holds, each counting its calls into the same
 /// [`AwsCalls`] and bound by [`timeouts`], whatever `sdk` says.
 pub struct Clients {
     /// The user pool (AdminGetUser), with the function's own credentials.
@@ -67,6 +76,9 @@ pub struct Clients {
     /// S3 with no credentials: reachable only with a caller's own (see
     /// [`crate::storage`]).
     pub s3: aws_sdk_s3::Client,
+    /// DynamoDB with the function's own credentials (the usage table: see
+    /// [`crate::usage`]).
+    pub dynamodb: dynamodb::DynamoDb,
 }
 
 impl Clients {
@@ -91,7 +103,15 @@ impl Clients {
             .force_path_style(config.endpoint_url.is_some())
             .interceptor(counter)
             .build();
+        let dynamodb = dynamodb::DynamoDb::new(
+            &config.region,
+            config.endpoint_url.as_deref(),
+            config.upstream_timeout,
+            sdk.credentials_provider(),
+            calls.clone(),
+        );
         Clients {
+            dynamodb,
             user_pool: aws_sdk_cognitoidentityprovider::Client::from_conf(user_pool),
             identity_pool: aws_sdk_cognitoidentity::Client::from_conf(identity_pool),
             s3: aws_sdk_s3::Client::from_conf(s3),

@@ -58,6 +58,10 @@ impl Error {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),
+                quota: match self {
+                    Error::QuotaExceeded(quota) => Some(*quota),
+                    _ => None,
+                },
             },
         };
         let mut response = json_response(status, &body);
@@ -108,6 +112,15 @@ mod tests {
             (Error::SourceChanged, 412, "precondition_failed"),
             (Error::PayloadTooLarge("p".into()), 413, "payload_too_large"),
             (
+                Error::QuotaExceeded(homedir_wire::QuotaExceeded {
+                    used: 3,
+                    quota: 2,
+                    size: 1,
+                }),
+                507,
+                "quota_exceeded",
+            ),
+            (
                 Error::UpstreamThrottled(Upstream::Cognito),
                 503,
                 "upstream_throttled",
@@ -129,6 +142,27 @@ mod tests {
                 "{error:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_quota_refusal_carries_used_quota_and_size() {
+        let response = Error::QuotaExceeded(homedir_wire::QuotaExceeded {
+            used: 1_048_576,
+            quota: 1_048_576,
+            size: 5,
+        })
+        .to_response();
+        let body = body_json(&response);
+        assert_eq!(body["error"]["code"], "quota_exceeded");
+        assert_eq!(body["error"]["used"], 1_048_576);
+        assert_eq!(body["error"]["quota"], 1_048_576);
+        assert_eq!(body["error"]["size"], 5);
+        // Any other error has just the code and the message.
+        let other = body_json(&Error::NotFound.to_response());
+        assert_eq!(
+            other["error"].as_object().map(|fields| fields.len()),
+            Some(2)
+        );
     }
 
     #[test]

@@ -265,6 +265,11 @@ impl Space<'_> {
     /// was copied (S3's conditional delete). A source changed in between is 412 with
     /// the copy kept and the source left as it is: nothing is lost, and the caller
     /// decides.
+    ///
+    /// The destination's `admission` is asked before the copy, for the source's size;
+    /// a move within one space asks for nothing (it adds no content the space did not
+    /// hold), so it is refused only when the space is already full.
+    #[allow(clippy::too_many_arguments)]
     pub async fn transfer(
         &self,
         transfer: Transfer,
@@ -273,6 +278,7 @@ impl Space<'_> {
         src: &Key,
         source_if_match: Option<&str>,
         condition: &WriteCondition,
+        admission: &impl super::Admission,
     ) -> Result<Written, Error> {
         if transfer == Transfer::Move && dest == src && self.root() == from.root() {
             return Err(Error::InvalidRequest(
@@ -280,6 +286,10 @@ impl Space<'_> {
             ));
         }
         let source = from.source(src, None, source_if_match).await?;
+        let within = transfer == Transfer::Move && self.root() == from.root();
+        admission
+            .admit(if within { 0 } else { source.size })
+            .await?;
         let written = self.copy_into(dest, &source, condition).await?;
         if transfer == Transfer::Copy {
             return Ok(written);

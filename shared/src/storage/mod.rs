@@ -17,6 +17,7 @@
 //! them knows HTTP: the handlers in [`crate::http`] parse requests into the types
 //! here and turn the answers into responses.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -39,6 +40,23 @@ pub mod versions;
 pub mod write;
 
 use keys::{Key, Prefix};
+
+/// What a write must pass before S3 is asked to store `size` more bytes: the space's
+/// quota ([`crate::usage::quota::Gate`]). Operations whose size is known only once the
+/// source has been looked at (copy, move, restore) ask it between that look and the
+/// write, so nothing is written when it refuses.
+pub trait Admission: Sync {
+    fn admit(&self, size: u64) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// No quota: everything is admitted, nothing is read.
+pub struct Unlimited;
+
+impl Admission for Unlimited {
+    async fn admit(&self, _size: u64) -> Result<(), Error> {
+        Ok(())
+    }
+}
 
 /// `<home_prefix>/<identity id>/`: the root of one caller's home. Every S3 key the
 /// caller reaches is this root followed by a validated [`Key`] or [`Prefix`].

@@ -274,6 +274,7 @@ impl Space<'_> {
         prefix: &str,
         limit: u64,
         cursor: Option<VersionCursor>,
+        admission: &impl super::Admission,
     ) -> Result<FolderRestored, Error> {
         let started = std::time::Instant::now();
         let mut outcome = FolderRestored {
@@ -296,6 +297,14 @@ impl Space<'_> {
                     cursor: cursor.take(),
                 })
                 .await?;
+            // The batch as a whole must fit: files restored by earlier batches stay,
+            // and a call without the cursor later goes on from the trash as it is.
+            let batch: u64 = page
+                .files
+                .iter()
+                .map(|entry| u64::try_from(entry.size.unwrap_or(0)).unwrap_or(0))
+                .sum();
+            admission.admit(batch).await?;
             let results: Vec<Result<bool, Error>> = futures::stream::iter(page.files)
                 .map(|entry| async move {
                     // A name stored before today's key rules (or with another client)
@@ -307,7 +316,10 @@ impl Space<'_> {
                         tracing::warn!("a deleted file whose name the API refuses was skipped");
                         return Ok(false);
                     };
-                    match self.restore(&key, &version, &WriteCondition::Absent).await {
+                    match self
+                        .restore(&key, &version, &WriteCondition::Absent, &super::Unlimited)
+                        .await
+                    {
                         Ok(_) => Ok(true),
                         Err(Error::PreconditionFailed) => Ok(false),
                         Err(other) => Err(other),
@@ -344,8 +356,10 @@ impl Space<'_> {
         key: &Key,
         version: &VersionId,
         condition: &WriteCondition,
+        admission: &impl super::Admission,
     ) -> Result<Written, Error> {
         let source = self.source(key, Some(version), None).await?;
+        admission.admit(source.size()).await?;
         self.copy_into(key, &source, condition).await
     }
 }

@@ -5,7 +5,9 @@ It exists to tie the corrections together in the order a request meets them: the
 control endpoints, moto's own /moto-api, the user pools' public documents (counted, and
 faultable as "jwks"), CORS preflights (cors.py), then for every AWS request the call log
 (calls.py), an injected fault (faults.py), and for S3 the gate and the S3 corrections
-(s3.py); everything else goes to moto as it is. Cognito's corrections are installed into
+(s3.py); Lambda's API is the emulator's own (lambdas.py); every other call passes the
+service gate (servicegate.py: the roles of functions, DynamoDB for every caller), then
+goes to moto as it is. Cognito's corrections are installed into
 moto itself (cognito.py), as is the delete-marker and folder listing patch (versions.py).
 
 d. Control endpoints:
@@ -16,6 +18,10 @@ d. Control endpoints:
        GET  /_homedir/codes?pool=ID&username=NAME, POST /_homedir/codes/expire,
        POST /_homedir/auth-sessions/expire (the user pool codes and sessions of
        corrections p and q: userpools.py, codes.py, totp.py)
+       GET  /_homedir/lambda/functions, POST /_homedir/lambda/function-key,
+       POST /_homedir/lambda/gateway, GET /_homedir/lambda/deliveries,
+       POST /_homedir/lambda/drain (the functions and their deliveries: lambdas.py, ab)
+       POST /_homedir/s3/lifecycle (a bucket's lifecycle rules run now: s3events.py, ae)
 e. Start-up. With --state-dir, writes signing-key.pem (moto's ID-token signing key as
    PKCS#8 PEM; test-only, so tests can forge validly signed tokens that are expired or for
    the wrong audience) and emulator.pid. Prints "ready http://HOST:PORT" once the server
@@ -53,11 +59,12 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from . import cfn
+from . import cfn, s3events, servicegate
 from .calls import CallLog
 from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_key_pem
 from .cors import Cors
 from .faults import FaultError, Faults, fault_response, jwks_fault_status, parse_fault
+from .lambdas import REGISTRY as LAMBDAS, serve_api as serve_lambda_api
 from .listings import Listings
 from .poolsettings import PoolSettings
 from .saved import SavedStateError, load, save
@@ -90,6 +97,7 @@ class HomedirMiddleware:
         self.faults = faults
         self.user_pools = user_pools or UserPoolCorrections()
         self.s3 = S3Service(moto_app, gate)
+        self.services = servicegate.ServiceGate(gate.registry, gate.policies)
         self._flight = threading.Condition()
         self._in_flight = 0
         self._stopping = False
@@ -143,7 +151,16 @@ class HomedirMiddleware:
             return fault_response(fault.kind, request, start_response)
         if fault:
             time.sleep(fault.delay_secs)
+        if request.service == "lambda":  # correction ab
+            return serve_lambda_api(
+                environ, path, request.operation,
+                lambda action, resource, function: self.services.authorize_lambda(
+                    request, time.time(), action, resource, function),
+                start_response)
         if request.service != "s3":
+            refused = self.services.check(environ, request, time.time())  # correction ac
+            if refused is not None:
+                return servicegate.answer(start_response, refused)
             return self.moto_app(environ, start_response)
 
         return self.s3(environ, request, start_response)
@@ -161,6 +178,13 @@ class HomedirMiddleware:
             ("GET", f"{EMULATOR_PATH}/codes"): lambda _: self.user_pools.codes_listing(query),
             ("POST", f"{EMULATOR_PATH}/codes/expire"): self.user_pools.expire_codes,
             ("POST", f"{EMULATOR_PATH}/auth-sessions/expire"): self.user_pools.expire_session,
+            ("GET", f"{EMULATOR_PATH}/lambda/functions"): lambda _: {"functions": LAMBDAS.listing()},
+            ("POST", f"{EMULATOR_PATH}/lambda/function-key"): _bind_function_key,
+            ("POST", f"{EMULATOR_PATH}/lambda/gateway"): _set_gateway,
+            ("GET", f"{EMULATOR_PATH}/lambda/deliveries"): lambda _: {"deliveries": LAMBDAS.deliveries()},
+            ("POST", f"{EMULATOR_PATH}/lambda/drain"): lambda body: LAMBDAS.drain(
+                float((body or {}).get("timeout", 60))),
+            ("POST", f"{EMULATOR_PATH}/s3/lifecycle"): self._run_lifecycle,
         }
         handler = routes.get((environ["REQUEST_METHOD"], path.rstrip("/")))
         if handler is None:
@@ -173,9 +197,42 @@ class HomedirMiddleware:
         except UnknownResource as error:
             return json_response(start_response, "404 Not Found", {"error": str(error)})
 
+    def _run_lifecycle(self, body: Any) -> dict[str, Any]:
+        """Correction ae: the bucket's lifecycle rules, run as of the body's time."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        if not isinstance(body, dict) or not body.get("bucket"):
+            raise ValueError('the body names no "bucket"')
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        if body["bucket"] not in backend.buckets:
+            raise UnknownResource(f"no bucket {body['bucket']}")
+        now = s3events.parse_now(body)
+        report = s3events.run_lifecycle(backend, body["bucket"], now, self.s3.writes.holding)
+        return {"now": now.isoformat(), **report}
+
+
 def _done(action: Callable[[], Any]) -> dict[str, bool]:
     action()
     return {"ok": True}
+
+
+def _bind_function_key(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict) or not body.get("function"):
+        raise ValueError('the body names no "function"')
+    try:
+        function = LAMBDAS.bind_function_key(str(body["function"]))
+    except ValueError as error:
+        raise UnknownResource(str(error)) from error
+    return {"ok": True, "function": function.arn, "role": function.role_arn}
+
+
+def _set_gateway(body: Any) -> dict[str, Any]:
+    url = (body or {}).get("url") if isinstance(body, dict) else None
+    if url is not None and not str(url).startswith("http"):
+        raise ValueError("url must be http://HOST:PORT or null")
+    LAMBDAS.gateway = str(url).rstrip("/") if url else None
+    return {"ok": True, "gateway": LAMBDAS.gateway}
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -199,6 +256,7 @@ def build_app(credentials_ttl: float) -> HomedirMiddleware:
     PoolSettings().install()  # after p-s: x wraps their handlers
     Listings.install()  # before Versions: o filters v's folders
     Versions.install()
+    s3events.install()  # after Versions: its delete_object is the one watched
     S3Service.install()
     cfn.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
@@ -235,6 +293,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--saved-state", type=Path, metavar="FILE",
         help="load FILE at start if it exists, save everything to it on a clean stop (make dev's local data)",
+    )
+    parser.add_argument(
+        "--lambda-gateway", metavar="URL", default=os.environ.get("HOMEDIR_LAMBDA_GATEWAY") or None,
+        help="homedir-gateway's URL (http://127.0.0.1:PORT): where the functions run (env HOMEDIR_LAMBDA_GATEWAY)",
     )
     parser.add_argument(
         "--credentials-ttl",
@@ -280,6 +342,7 @@ def keep(app: HomedirMiddleware, path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     app = build_app(args.credentials_ttl)
+    LAMBDAS.gateway = args.lambda_gateway.rstrip("/") if args.lambda_gateway else None
     if args.saved_state and not resume(app, args.saved_state):
         return 2
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)

@@ -35,6 +35,14 @@ Here, as the CloudFormation User Guide and Template Reference document it:
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html
 - `AWS::NoValue` removes the property, or the list element, it stands for.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/pseudo-parameter-reference.html
+- Dynamic references in a resource's properties are resolved when it is created or
+  updated: `{{resolve:secretsmanager:ID:SecretString[:json-key[:stage[:version]]]}}` from
+  the emulator's Secrets Manager, `{{resolve:ssm:NAME[:version]}}` from its SSM;
+  `ssm-secure` fails the deploy by name.
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html
+- A model that reads its resource's Metadata (a function's binary,
+  Metadata.BuildProperties.Binary) gets it, and an update that changes only the Metadata
+  reaches it (for other models, as in CloudFormation, Metadata changes nothing).
 - A creation that fails rolls back: what was created is deleted (except
   DeletionPolicy: Retain) and the stack is gone; the error names the resource.
 - UpdateStack: resources are visited in dependency order (Ref, Fn::GetAtt, Fn::Sub,
@@ -137,6 +145,8 @@ class Model:
     PROPERTIES: ClassVar[Schema] = {}
     REPLACEMENT: ClassVar[frozenset[str]] = frozenset()
     ATTRIBUTES: ClassVar[frozenset[str]] = frozenset()
+    USES_METADATA: ClassVar[bool] = False
+    metadata: dict[str, Any] = {}  # the resource's Metadata (read by USES_METADATA models)
 
     def __init__(self, logical_id: str, name: str, properties: dict[str, Any], account_id: str, region: str):
         self.logical_resource_id = logical_id
@@ -167,7 +177,9 @@ class Model:
         logical_id = kwargs.get("LogicalId", resource_name)
         properties = dict(cloudformation_json.get("Properties") or {})
         check_properties(cls, logical_id, properties)
+        properties = resolve_dynamic_references(properties, account_id, region_name, logical_id)
         resource = cls(logical_id, resource_name, properties, account_id, region_name)
+        resource.metadata = dict(cloudformation_json.get("Metadata") or {})
         try:
             resource.create()
         except TemplateError:
@@ -238,6 +250,53 @@ class Model:
     def fail(self, path: str, why: str) -> TemplateError:
         return TemplateError(f"{self.logical_resource_id} ({self.TYPE}): property {path} {why} "
                              f"(the local emulator cannot honour it; {self.PAGE})")
+
+
+_DYNAMIC = re.compile(r"\{\{resolve:([a-z-]+):(.*?)\}\}")
+_SECRET_ARN = re.compile(r"^(arn:[^:]+:secretsmanager:[^:]+:\d+:secret:[^:]+)(?::(.*))?$")
+
+
+def _resolve_one(service: str, reference: str, account_id: str, region: str, logical_id: str) -> str:
+    if service == "secretsmanager":
+        match = _SECRET_ARN.match(reference)
+        secret_id, rest = (match.group(1), match.group(2) or "") if match else (reference.partition(":")[0],
+                                                                                reference.partition(":")[2])
+        parts = rest.split(":") if rest else []
+        parts += [""] * (4 - len(parts))
+        kind, json_key, stage, version = parts[:4]
+        if kind not in ("", "SecretString"):
+            raise TemplateError(f"{logical_id}: dynamic reference {{{{resolve:secretsmanager:{reference}}}}}: "
+                                "only SecretString can be resolved")
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        value = secretsmanager_backends[account_id][region].get_secret_value(
+            secret_id, version or None, stage or (None if version else "AWSCURRENT"))["SecretString"]
+        return str(json.loads(value)[json_key]) if json_key else value
+    if service == "ssm":
+        from moto.ssm.models import ssm_backends
+
+        name, _, version = reference.partition(":")
+        found = ssm_backends[account_id][region].get_parameter(f"{name}:{version}" if version else name)
+        return found.value
+    raise TemplateError(f"{logical_id}: dynamic reference {{{{resolve:{service}:...}}}} is not resolved by the "
+                        "local emulator (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+                        "dynamic-references.html)")
+
+
+def resolve_dynamic_references(value: Any, account_id: str, region: str, logical_id: str) -> Any:
+    """Every {{resolve:...}} in the properties replaced by what it names."""
+    if isinstance(value, str) and "{{resolve:" in value:
+        try:
+            return _DYNAMIC.sub(lambda m: _resolve_one(m.group(1), m.group(2), account_id, region, logical_id), value)
+        except TemplateError:
+            raise
+        except Exception as error:
+            raise TemplateError(f"{logical_id}: a dynamic reference cannot be resolved: {_reason(error)}") from error
+    if isinstance(value, dict):
+        return {key: resolve_dynamic_references(inner, account_id, region, logical_id) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [resolve_dynamic_references(inner, account_id, region, logical_id) for inner in value]
+    return value
 
 
 def _reason(error: Exception) -> str:
@@ -483,15 +542,19 @@ def dependency_order(resources: Mapping[str, Any], wanted: Iterable[str]) -> lis
 
     order: list[str] = []
     state: dict[str, str] = {}
+    path: list[str] = []
 
     def visit(logical_id: str) -> None:
         if state.get(logical_id) == "done":
             return
-        if state.get(logical_id) == "visiting":
-            raise TemplateError(f"Template error: circular dependency through {logical_id}")
+        if state.get(logical_id) == "visiting":  # CloudFormation's words
+            cycle = path[path.index(logical_id):]
+            raise TemplateError(f"Circular dependency between resources: [{', '.join(sorted(cycle))}]")
         state[logical_id] = "visiting"
+        path.append(logical_id)
         for other in sorted(needs(logical_id)):
             visit(other)
+        path.pop()
         state[logical_id] = "done"
         order.append(logical_id)
 
@@ -575,19 +638,29 @@ def _update(self: ResourceMap, template: dict[str, Any], parameters: dict[str, A
                                 f"({existing.TYPE} to {resource_json['Type']})")
         resolved = parsing.clean_json(resource_json, self)
         new_properties = dict(resolved.get("Properties") or {})
-        if new_properties == existing.properties:
-            continue
+        new_metadata = dict(resolved.get("Metadata") or {})
         check_properties(model, logical_id, new_properties)
+        new_properties = resolve_dynamic_references(new_properties, self._account_id, self._region_name, logical_id)
+        same_metadata = not model.USES_METADATA or new_metadata == getattr(existing, "metadata", {})
+        if new_properties == existing.properties and same_metadata:
+            continue
         if existing.needs_replacement(new_properties):
             name = new_properties.get(model.NAME_PROPERTY) if model.NAME_PROPERTY else None
             if not name:
                 name = parsing.generate_resource_name(model.TYPE, self["AWS::StackName"], logical_id)
             created = model.create_from_cloudformation_json(
-                name, {"Properties": new_properties}, self._account_id, self._region_name, LogicalId=logical_id)
+                name, {"Properties": new_properties, "Metadata": new_metadata}, self._account_id, self._region_name,
+                LogicalId=logical_id)
             self._parsed_resources[logical_id] = created
             replaced.append((existing, self._resource_json_map[logical_id].get("UpdateReplacePolicy")))
         else:
-            existing.apply(new_properties)
+            old_metadata = getattr(existing, "metadata", {})
+            existing.metadata = new_metadata
+            try:
+                existing.apply(new_properties)
+            except Exception:
+                existing.metadata = old_metadata
+                raise
     for old, policy in replaced:  # the cleanup phase
         if policy != "Retain":
             old.delete()
@@ -608,6 +681,7 @@ def _create_stack(original: Callable[..., Stack]) -> Callable[..., Stack]:
         check_template(parsed)
         check_parameters(parsed, _given_parameters(parameters))
         check_rules(parsed, _given_parameters(parameters))
+        dependency_order(parsed["Resources"], parsed["Resources"])  # a cycle fails before anything is made
         try:
             return original(backend, name, template, parameters, *args, **kwargs)
         except Exception as error:
@@ -681,7 +755,7 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from . import cfn_cognito, cfn_iam, cfn_s3, cfn_secrets  # noqa: F401 (they register their models)
+    from . import cfn_cognito, cfn_dynamodb, cfn_iam, cfn_lambda, cfn_s3, cfn_secrets  # noqa: F401 (they register their models)
 
     original_map = parsing.get_model_map
     original_list = parsing.get_model_list

@@ -5,8 +5,11 @@ encryption and tags only. The settings are stored in moto's S3, so the S3 API an
 them (GetBucketVersioning, GetBucketLifecycleConfiguration, GetBucketCors,
 GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketEncryption, GetBucketPolicy),
 and the emulator acts on those it emulates: versioning (versions.py), the CORS rules
-(cors.py), the bucket policy (the S3 gate, s3gate.py). Lifecycle rules run on days, which
-a local run never sees: they are kept and answered, not executed.
+(cors.py), the bucket policy (the S3 gate, s3gate.py), the notification configuration's
+Lambda destinations (s3events.py: validated when put, as S3 validates them, then every
+object created or removed is delivered). Lifecycle rules run on days, which a local run
+never sees: they are kept and answered, and run when a test asks (POST
+/_homedir/s3/lifecycle, s3events.py).
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
 
@@ -54,6 +57,8 @@ class Bucket(Model):
             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ANY}}]},
         "CorsConfiguration": {"CorsRules": [{"Id": ANY, "AllowedOrigins": ANY, "AllowedMethods": ANY,
                                              "AllowedHeaders": ANY, "ExposedHeaders": ANY, "MaxAge": ANY}]},
+        "NotificationConfiguration": {"LambdaConfigurations": [{
+            "Event": ANY, "Function": ANY, "Filter": {"S3Key": {"Rules": [{"Name": ANY, "Value": ANY}]}}}]},
         "Tags": [{"Key": ANY, "Value": ANY}],
     }
     REPLACEMENT = frozenset({"BucketName"})
@@ -121,6 +126,23 @@ class Bucket(Model):
 
         tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags") or []}
         s3.put_bucket_tagging(name, tags)
+
+        functions = (props.get("NotificationConfiguration") or {}).get("LambdaConfigurations") or []
+        if functions or bucket.notification_configuration is not None:
+            # Validated as PutBucketNotificationConfiguration validates it (s3events.py).
+            s3.put_bucket_notification_configuration(name, {"CloudFunctionConfiguration": [
+                self._notification(entry) for entry in functions]} if functions else {})
+
+    @staticmethod
+    def _notification(entry: dict[str, Any]) -> dict[str, Any]:
+        """A CloudFormation LambdaConfiguration as S3's NotificationConfiguration XML
+        reads (moto's input): S3 gives it an id, as it does when the request names none."""
+        converted: dict[str, Any] = {"CloudFunction": entry["Function"], "Event": [entry["Event"]]}
+        rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules:
+            converted["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"], "Value": r["Value"]}
+                                                            for r in rules]}}
+        return converted
 
     @staticmethod
     def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .lambdas import API_PREFIX as LAMBDA_API_PREFIX, operation_of as lambda_operation
 from .wsgi import header, request_path
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=([^/\s,]+)/[^/]*/[^/]*/([^/\s,]+)/")
@@ -22,6 +23,7 @@ _SIGV2 = re.compile(r"^AWS ([^:\s]+):")
 _TARGET_SERVICES = {
     "AWSCognitoIdentityService": "cognito-identity",
     "AWSCognitoIdentityProviderService": "cognito-idp",
+    "DynamoDB_20120810": "dynamodb",
 }
 _BUCKET_SUBRESOURCES = {
     "acl": "Acl", "policy": "Policy", "location": "Location", "versioning": "Versioning",
@@ -157,7 +159,11 @@ def read_request(environ: dict[str, Any]) -> AwsRequest:
     session_token = header(environ, "X-Amz-Security-Token") or auth_query.get("x-amz-security-token")
     request = AwsRequest(method, service, "", access_key, session_token or None, query)
 
-    if target:
+    path = request_path(environ)
+    if path == LAMBDA_API_PREFIX or path.startswith(LAMBDA_API_PREFIX + "/"):
+        # Lambda's REST API (lambdas.py), signed or not: never an S3 bucket.
+        request.service, request.operation = "lambda", lambda_operation(method, path)
+    elif target:
         request.operation = target.split(".", 1)[-1]
     elif service == "s3":
         request.bucket, request.key = _s3_bucket_and_key(environ)

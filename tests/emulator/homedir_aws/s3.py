@@ -44,7 +44,7 @@ from typing import Any, Iterable, Iterator
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from . import overrides, ownership
+from . import overrides, ownership, s3events
 from .multipart import UPLOAD_OPERATIONS, MultipartUploads, list_parts_result
 from .request import AwsRequest
 from .s3errors import ACCESS_DENIED, INVALID_CONTINUATION_TOKEN, S3Error, s3_error_response
@@ -121,6 +121,12 @@ class S3Service:
         verdict = self.gate.check(environ, request, time.time())
         if isinstance(verdict, S3Error):
             return s3_error_response(verdict, request, start_response)
+        # Correction ad: what the request created or removed goes to the bucket's functions.
+        return s3events.observe(environ, request, verdict,
+                                lambda start: self._answer(environ, request, verdict, start), start_response)
+
+    def _answer(self, environ: dict[str, Any], request: AwsRequest, verdict: Caller | None,
+                start_response: StartResponse) -> Iterable[bytes]:
         if verdict is None:  # the admin key
             return self._to_moto(environ, request, start_response)
         return self._hide_missing_keys(environ, request, verdict, start_response)

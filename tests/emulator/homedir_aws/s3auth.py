@@ -229,8 +229,9 @@ def request_context(call: S3Call, identity_id: str,
     context: dict[str, iam.ContextValue] = {
         "aws:SecureTransport": True,
         "s3:TlsVersion": 1.3,
-        IDENTITY_VARIABLE: identity_id,
     }
+    if identity_id:  # identity pool credentials (a function's role has no Identity ID)
+        context[IDENTITY_VARIABLE] = identity_id
     for key, value in tags:
         context[f"aws:PrincipalTag/{key}"] = value
     for name in _CONTEXT_HEADERS:
@@ -286,8 +287,10 @@ class DeployedPolicies:
         if role is None:
             return []
         documents = [_parsed(_text(text)) for text in role.policies.values()]
-        for policy in role.managed_policies.values():
-            documents.append(_parsed(_text(policy.document)))
+        for policy in role.managed_policies.values():  # a managed policy decides by its default version
+            default = next((v for v in policy.versions if v.is_default), None)
+            if default is not None:
+                documents.append(_parsed(_text(default.document)))
         return documents
 
     def bucket_document(self, bucket: str) -> list[dict]:

@@ -13,7 +13,11 @@ and sign exactly as S3 verifies. In S3's order:
   calls (GetId, GetCredentialsForIdentity, InitiateAuth) and /moto-api never reach it.
 - ADMIN_ACCESS_KEY: the account administrator, unrestricted, signature not checked.
 - FUNCTION_ACCESS_KEY: the functions' execution role, no S3 permission at all: every S3
-  request is 403 AccessDenied (Cognito calls pass).
+  request is 403 AccessDenied (its other calls: servicegate.py).
+- a deployed function's own credentials (lambdas.py, correction ab): authenticated like
+  issued keys (session token, time, SigV4 with the function's secret), then decided by
+  its execution role's documents and the bucket policy, as for any role; the file API's
+  role has no S3 permission, so its functions' keys get 403 like the key above.
 - any other key not issued by GetCredentialsForIdentity (cognito.py): 403
   InvalidAccessKeyId.
 - issued keys: SigV2 is refused (400 InvalidRequest); a missing or different session
@@ -45,6 +49,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from . import sigv4
 from .cognito import IdentityRegistry
+from .lambdas import REGISTRY as LAMBDAS
 from .request import AwsRequest
 from .s3auth import DeployedPolicies, S3Call
 from .s3errors import ACCESS_DENIED, EXPIRED_TOKEN, INVALID_ACCESS_KEY, INVALID_TOKEN, SIGV4_ONLY, S3Error
@@ -65,11 +70,12 @@ class Caller:
     role_arn: str
     call: S3Call
     tags: tuple[tuple[str, str], ...] = ()  # the session's principal tags
+    session: str = "CognitoIdentityCredentials"  # the role session's name (a function's: its name)
 
     @property
     def principal(self) -> str:
         role = self.role_arn.rsplit("/", 1)[-1]
-        return f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/{role}/CognitoIdentityCredentials"
+        return f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/{role}/{self.session}"
 
 
 class S3Gate:
@@ -103,6 +109,19 @@ class S3Gate:
             return None
         if access_key == FUNCTION_ACCESS_KEY:
             return ACCESS_DENIED
+        function = LAMBDAS.by_access_key(access_key)
+        if function is not None:
+            if signed is None:
+                return SIGV4_ONLY
+            if request.session_token != function.session_token:
+                return INVALID_TOKEN
+            failure = sigv4.check_time(signed, now) or sigv4.check_signature(environ, signed, function.secret_key)
+            if failure:
+                return S3Error(failure.status, failure.code, failure.message)
+            caller = Caller("", function.role_arn, self._s3_call(environ, request), (), function.name)
+            if not self.policies.authorize(caller.call, "", caller.role_arn, caller.principal):
+                return ACCESS_DENIED
+            return caller
         issued = self.registry.credentials(access_key)
         if issued is None:
             return INVALID_ACCESS_KEY

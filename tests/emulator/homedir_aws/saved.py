@@ -7,12 +7,14 @@ process. What is saved:
 - moto's backends for S3 (buckets with their settings, every object version and delete
   marker, multipart uploads in progress), Cognito user pools (pools, app clients,
   users with their passwords, attributes and MFA settings, issued refresh tokens and
-  their revocations), Cognito identity pools (pools, identities) and IAM (the role
-  provision.py creates);
+  their revocations), Cognito identity pools (pools, identities), IAM (the role
+  provision.py creates), DynamoDB (tables and items) and CloudWatch Logs (the stack's
+  log groups);
 - the emulator's own state: the identity registry (correction a: one Identity ID per
   user, so a user's home prefix, home/<Identity ID>/, stays theirs), credentials issued
   and not yet expired (b), the user pool codes not yet used and their attempt counts (p),
-  TOTP authenticators and MFA sessions (q).
+  TOTP authenticators and MFA sessions (q), the stack's functions with their policies
+  and credentials (ab).
 Not saved: the call log and faults (test tooling), and per-key write locks.
 
 The file is written beside FILE and renamed over it only once complete (and synced),
@@ -48,11 +50,14 @@ from joserfc import jwk
 from moto.cloudformation.models import cloudformation_backends
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
+from moto.dynamodb.models import dynamodb_backends
 from moto.iam.models import iam_backends
+from moto.logs.models import logs_backends
 from moto.s3.models import FakeDeleteMarker, FakeKey, s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.s3.utils import _VersionedKeyStore
 
+from . import lambdas
 from .listings import INDEX_ATTRIBUTE
 
 MAGIC = b"HOMEDIR-EMULATOR-STATE\n"
@@ -68,6 +73,8 @@ BACKENDS = {
     "iam": iam_backends,
     "cloudformation": cloudformation_backends,
     "secretsmanager": secretsmanager_backends,
+    "dynamodb": dynamodb_backends,
+    "logs": logs_backends,
 }
 
 
@@ -243,6 +250,7 @@ def _emulator_state(app: Any) -> dict[str, Any]:
         "attempts": attempts,
         "authenticators": authenticators,
         "sessions": sessions,
+        "lambda": lambdas.saved_state(),
     }
 
 
@@ -349,3 +357,4 @@ def _restore_emulator_state(app: Any, state: dict[str, Any]) -> None:
         totp.authenticators._registered.update(registered)
     with totp.sessions._lock:
         totp.sessions._sessions.update(state["sessions"])
+    lambdas.restore_state(state.get("lambda"))  # absent from a state saved before functions were deployed

@@ -21,7 +21,7 @@ const MAX_LIST_LIMIT: i32 = 1000;
 /// `&versions=1`: every version and delete marker under `P` (or of exactly one file,
 /// `key=K&versions=1`); `&deleted=1`: the trash, files whose current version is a
 /// delete marker, each with the version an undelete restores; `whoami=1`: the
-/// caller's Identity ID and team.
+/// caller's Identity ID and team; `usage=1`: what the space holds and its quota.
 pub async fn list(app: &App, request: Request) -> Result<Response<Body>, HandlerError> {
     Ok(serve(app, "list", async {
         require_method(&request, Method::GET)?;
@@ -38,11 +38,15 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, Handler
                 "deleted",
                 "space",
                 "whoami",
+                "usage",
             ],
         )?;
         let which = query.space()?;
         if query.flag("whoami")? {
             return whoami(app, &caller, &query).await;
+        }
+        if query.flag("usage")? {
+            return usage(app, &caller, &query, which).await;
         }
         let history = match (query.flag("versions")?, query.flag("deleted")?) {
             (true, true) => {
@@ -95,6 +99,22 @@ async fn whoami(app: &App, caller: &Caller<'_>, query: &Query) -> Result<Respons
         )));
     }
     Ok(json_response(StatusCode::OK, &app.whoami(caller).await?))
+}
+
+/// `GET /list?usage=1[&space=team]`: `{"bytes","versions","quota_bytes","over"}` of
+/// the caller's space; `space` is the only other parameter.
+async fn usage(
+    app: &App,
+    caller: &Caller<'_>,
+    query: &Query,
+    which: SpaceName,
+) -> Result<Response<Body>, Error> {
+    if let Some(name) = query.names().find(|name| !["usage", "space"].contains(name)) {
+        return Err(Error::InvalidRequest(format!(
+            "usage=1 takes no other parameter but space ({name})"
+        )));
+    }
+    Ok(json_response(StatusCode::OK, &app.usage(caller, which).await?))
 }
 
 fn list_limit(query: &Query) -> Result<i32, Error> {

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::error::Error;
 use crate::http::request::{Query, content_type, into_bytes, write_condition};
 use crate::http::response::{empty_response, insert, json_response, written_response};
+use crate::storage::Admission;
 use crate::storage::presign::{DEFAULT_UPLOAD_URL_SECS, MAX_URL_SECS};
 use crate::storage::uploads::{Completion, MAX_PARTS, UploadId};
 
@@ -52,6 +53,9 @@ pub(super) async fn start_or_complete(
                 )));
             }
             let space = app.space_lasting(caller, which, life).await?;
+            // The whole declared size must fit now; completing it later is not
+            // checked again (docs/quotas.md, "Overshoot").
+            app.gate(caller, &space, which).admit(start.size).await?;
             let upload = space
                 .start_upload(&key, start.size, content_type, life)
                 .await?;
@@ -68,10 +72,21 @@ pub(super) async fn start_or_complete(
             let complete: CompleteUpload =
                 json_body(&body, r#"{"parts": [{"number": 1, "etag": "…"}]}"#)?;
             let space = app.space(caller, which).await?;
+            let completed = match space
+                .complete_upload(&key, &id, &complete.parts, &condition)
+                .await
+            {
+                // IAM refuses to complete an upload into a space that filled up since it
+                // started (the quota deny policies): say so in those words.
+                Err(Error::Forbidden) => {
+                    let gate = app.gate(caller, &space, which);
+                    gate.admit(id.plan.size).await?;
+                    return Err(Error::Forbidden);
+                }
+                other => other?,
+            };
             Ok(
-                match space
-                    .complete_upload(&key, &id, &complete.parts, &condition)
-                    .await?
+                match completed
                 {
                     Completion::Done(written) => written_response(StatusCode::OK, &written),
                     Completion::Pending => {

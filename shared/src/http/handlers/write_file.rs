@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::http::request::{Query, content_type, header_text, into_bytes, write_condition};
 use crate::http::response::{json_response, written_response};
 use crate::storage::copies::Transfer;
+use crate::storage::Admission;
 use crate::storage::keys::{Key, Prefix, VersionId};
 use crate::storage::versions::VersionCursor;
 use crate::storage::write::WriteCondition;
@@ -90,7 +91,8 @@ async fn put(
             match operation {
                 FromExisting::Restore(version) => {
                     let space = app.space(caller, which).await?;
-                    space.restore(&key, &version, &condition).await?
+                    let gate = app.gate(caller, &space, which);
+                    space.restore(&key, &version, &condition, &gate).await?
                 }
                 FromExisting::Transfer {
                     transfer,
@@ -99,8 +101,9 @@ async fn put(
                     if_match,
                 } => {
                     let (space, from) = app.spaces(caller, which, from).await?;
+                    let gate = app.gate(caller, &space, which);
                     space
-                        .transfer(transfer, &key, &from, &source, if_match, &condition)
+                        .transfer(transfer, &key, &from, &source, if_match, &condition, &gate)
                         .await?
                 }
             }
@@ -116,6 +119,9 @@ async fn put(
                 )));
             }
             let space = app.space(caller, which).await?;
+            app.gate(caller, &space, which)
+                .admit(bytes.len() as u64)
+                .await?;
             space.write(&key, bytes, content_type, &condition).await?
         }
     };
@@ -171,7 +177,10 @@ async fn restore_folder(
     let limit = query.number("limit", 1..=MAX_FOLDER_RESTORE, DEFAULT_FOLDER_RESTORE)?;
     let cursor = query.get("cursor").map(VersionCursor::parse).transpose()?;
     let space = app.space(caller, which).await?;
-    let restored = space.restore_folder(prefix.as_str(), limit, cursor).await?;
+    let gate = app.gate(caller, &space, which);
+    let restored = space
+        .restore_folder(prefix.as_str(), limit, cursor, &gate)
+        .await?;
     Ok(json_response(StatusCode::OK, &restored))
 }
 
