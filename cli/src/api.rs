@@ -5,7 +5,8 @@
 //!
 //! Errors of the API (`{"error":{"code","message"}}`) become [`Error`]s here, in one
 //! place: `not_found` names the file, `missing_token`/`invalid_token` say "signed
-//! out", and everything else keeps the API's own message, which is words by contract.
+//! out", `quota_exceeded` says how full the space is from the numbers it carries, and
+//! everything else keeps the API's own message, which is words by contract.
 
 use std::convert::Infallible;
 use std::sync::Mutex;
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use homedir_wire::routes::Space;
-use homedir_wire::{ErrorBody, ErrorCode};
+use homedir_wire::{ErrorBody, ErrorCode, QuotaExceeded};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
@@ -97,6 +98,7 @@ impl Api {
             query: Vec::new(),
             headers: Vec::new(),
             body: Bytes::new(),
+            space: Space::Home,
             subject: None,
             precondition: None,
         }
@@ -143,6 +145,8 @@ pub struct Call<'a> {
     query: Vec<(String, String)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
+    /// The space the request writes to (a 507 names it).
+    space: Space,
     subject: Option<String>,
     precondition: Option<String>,
 }
@@ -155,7 +159,8 @@ impl Call<'_> {
 
     /// The space the request works in: `space=team` for the team's; nothing for the
     /// home, the API's default (a home request is what it always was).
-    pub fn space(self, space: Space) -> Self {
+    pub fn space(mut self, space: Space) -> Self {
+        self.space = space;
         match space {
             Space::Home => self,
             Space::Team => self.query("space", space.as_str()),
@@ -283,25 +288,30 @@ impl Call<'_> {
     }
 
     fn error_of(&self, reply: &Reply) -> Error {
-        let (code, message) = error_body(&reply.body);
+        let (code, message, refused) = error_body(&reply.body);
         classify(
             reply.status,
             code,
             message,
+            refused.map(|refused| (self.space, refused)),
             self.subject.as_deref(),
             self.precondition.as_deref(),
         )
     }
 }
 
-/// `{"error":{"code","message"}}` ([`ErrorBody`]), a code this client does not know
-/// yet with its message, or API Gateway's own `{"message"}`.
-fn error_body(body: &[u8]) -> (Option<ErrorCode>, Option<String>) {
+/// `{"error":{"code","message"}}` ([`ErrorBody`], with a 507's numbers), a code this
+/// client does not know yet with its message, or API Gateway's own `{"message"}`.
+fn error_body(body: &[u8]) -> (Option<ErrorCode>, Option<String>, Option<QuotaExceeded>) {
     if let Ok(known) = serde_json::from_slice::<ErrorBody>(body) {
-        return (Some(known.error.code), Some(known.error.message));
+        return (
+            Some(known.error.code),
+            Some(known.error.message),
+            known.error.quota,
+        );
     }
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return (None, None);
+        return (None, None, None);
     };
     let message = value
         .get("error")
@@ -309,16 +319,18 @@ fn error_body(body: &[u8]) -> (Option<ErrorCode>, Option<String>) {
         .get("message")
         .and_then(|m| m.as_str())
         .map(str::to_owned);
-    (None, message)
+    (None, message, None)
 }
 
 /// The API's answer as the client's error: the one mapping of codes to meanings. A
 /// code is matched exhaustively, so a new one in [`homedir_wire`] is a compile error
-/// here; without a code (API Gateway's own answers), the status decides.
+/// here; without a code (API Gateway's own answers), the status decides. `refused`:
+/// the space written to and a 507's numbers, said in this client's words.
 pub fn classify(
     status: StatusCode,
     code: Option<ErrorCode>,
     message: Option<String>,
+    refused: Option<(Space, QuotaExceeded)>,
     subject: Option<&str>,
     precondition: Option<&str>,
 ) -> Error {
@@ -357,9 +369,12 @@ pub fn classify(
             Error::Invalid(said("the request was refused"))
         }
         Some(ErrorCode::UpstreamThrottled | ErrorCode::UpstreamUnavailable) => unavailable(),
-        Some(ErrorCode::QuotaExceeded) => Error::QuotaExceeded(said(
-            "the space is full: delete files, or ask an operator for more room",
-        )),
+        Some(ErrorCode::QuotaExceeded) => match refused {
+            Some((space, refused)) => Error::quota(space, &refused, "this"),
+            None => Error::QuotaExceeded(said(
+                "the space is full: delete files, or ask an operator for more room",
+            )),
+        },
         Some(ErrorCode::MethodNotAllowed | ErrorCode::Internal) => match status.as_u16() {
             429 | 502 | 503 | 504 => unavailable(),
             _ => service(),
@@ -392,14 +407,52 @@ mod tests {
     use super::*;
 
     fn classify_body(status: u16, body: &str, subject: Option<&str>) -> Error {
-        let (code, message) = error_body(body.as_bytes());
+        let (code, message, refused) = error_body(body.as_bytes());
         classify(
             StatusCode::from_u16(status).unwrap(),
             code,
             message,
+            refused.map(|refused| (Space::Home, refused)),
             subject,
             None,
         )
+    }
+
+    #[test]
+    fn a_507_is_said_with_its_numbers_and_exit_10() {
+        let e = classify_body(
+            507,
+            r#"{"error":{"code":"quota_exceeded","message":"this space is full: it holds 1.0 MiB of its 1.0 MiB quota","used":1048576,"quota":1048576,"size":5}}"#,
+            Some("a.txt"),
+        );
+        assert_eq!(e.exit_code(), 10);
+        assert!(
+            e.to_string()
+                .starts_with("your home is full: it holds 1.0 MiB of its 1.0 MiB quota. "),
+            "{e}"
+        );
+        let e = classify_body(
+            507,
+            r#"{"error":{"code":"quota_exceeded","message":"m","used":1000,"quota":1024,"size":100}}"#,
+            None,
+        );
+        assert!(
+            e.to_string().starts_with(
+                "your home has no room for this: it holds 1000 B of its 1.0 KiB quota, 24 B free, and this needs 100 B. "
+            ),
+            "{e}"
+        );
+        // Without the numbers, the API's words; without a body at all, the status.
+        let e = classify_body(
+            507,
+            r#"{"error":{"code":"quota_exceeded","message":"the space is full"}}"#,
+            None,
+        );
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("the space is full", 10)
+        );
+        assert_eq!(classify_body(507, "", None).exit_code(), 10);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::remote::Remote;
 /// Configure once (`homedir config --stack NAME`, or `homedir config --local` against
 /// `make dev`), sign in (`homedir login`), then use ls, get, put, rm, mv, cp, versions
 /// and restore; `homedir whoami` says who you are and which team you belong to;
+/// `homedir df` how much of your quota each of your spaces uses;
 /// `homedir credentials --setup` lets the AWS CLI, SDKs and rclone reach your home.
 ///
 /// Remote paths: KEY (or home:KEY) is a file or folder in your home; team:KEY is one in
@@ -20,7 +21,7 @@ use crate::remote::Remote;
 ///
 /// Exit codes: 0 ok, 1 no such file, 2 signed out, 3 not configured, 4 precondition
 /// failed, 5 forbidden (also: no team), 6 invalid request, 7 unavailable, 8 local file
-/// error, 9 service error, 64 usage, 130 interrupted.
+/// error, 9 service error, 10 no room (the space's quota), 64 usage, 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "homedir", version)]
 pub struct Cli {
@@ -73,9 +74,19 @@ pub enum Command {
     /// Show who you are signed in as: email, Identity ID and team, and the S3 paths of
     /// your home and your team's space.
     Whoami,
+    /// Show how much each of your spaces holds (old versions and the trash included)
+    /// of its quota, what is free, and how many file versions that is.
+    Df(Df),
     /// Print your own temporary AWS credentials (credential_process JSON) for the AWS
     /// CLI, SDKs and rclone; --setup writes an AWS profile that runs this command.
     Credentials(Credentials),
+}
+
+#[derive(Debug, Args)]
+pub struct Df {
+    /// Only this space: home: (your home) or team: (your team's space). Default: your
+    /// home, and your team's space if you belong to a team.
+    pub space: Option<Remote>,
 }
 
 #[derive(Debug, Args)]
@@ -405,6 +416,15 @@ mod tests {
             Command::Whoami
         ));
         assert!(parse(&["whoami", "x"]).is_err());
+        let Command::Df(d) = parse(&["df"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(d.space, None);
+        let Command::Df(d) = parse(&["df", "team:"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(d.space, Some(team("")));
+        assert!(parse(&["df", "team:", "home:"]).is_err());
     }
 
     #[test]

@@ -4,6 +4,11 @@
 
 use std::path::PathBuf;
 
+use homedir_wire::QuotaExceeded;
+use homedir_wire::routes::Space;
+
+use crate::human::bytes;
+
 /// Exit codes, documented in the README ("Command line"). Scripts can rely on them.
 pub mod exit {
     pub const NOT_FOUND: u8 = 1;
@@ -95,6 +100,12 @@ impl Error {
         }
     }
 
+    /// A write refused for want of room (`quota_exceeded`, or `put`'s own check before
+    /// it sends anything): how full `space` is and what `what` needed, in human sizes.
+    pub fn quota(space: Space, refused: &QuotaExceeded, what: &str) -> Error {
+        Error::QuotaExceeded(quota_message(space, refused, what))
+    }
+
     pub fn local(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::LocalFile {
             what,
@@ -105,6 +116,34 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `your home is full: it holds 1.0 GiB of its 1.0 GiB quota. …`, or, when there is
+/// room but not enough, what is free and what `what` needs; then how room is made
+/// (deleting alone frees nothing until the old versions expire).
+pub fn quota_message(space: Space, refused: &QuotaExceeded, what: &str) -> String {
+    let name = crate::remote::Remote::new(space, "").space_name();
+    let QuotaExceeded { used, quota, size } = *refused;
+    let head = if used >= quota {
+        format!(
+            "{name} is full: it holds {} of its {} quota",
+            bytes(used),
+            bytes(quota)
+        )
+    } else {
+        format!(
+            "{name} has no room for {what}: it holds {} of its {} quota, {} free, and {what} needs {}",
+            bytes(used),
+            bytes(quota),
+            bytes(quota - used),
+            bytes(size)
+        )
+    };
+    format!(
+        "{head}. Deleted and overwritten files count until their old versions expire: \
+         delete what you can spare and ask an operator to purge the trash and old versions, \
+         or for a larger quota (homedir df shows the usage)"
+    )
+}
 
 #[cfg(test)]
 mod tests {
@@ -120,6 +159,47 @@ mod tests {
             "signed out; run homedir login"
         );
         assert_eq!(Error::SignedOut.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_full_space_is_said_in_words_with_human_sizes() {
+        let full = QuotaExceeded {
+            used: 1 << 30,
+            quota: 1 << 30,
+            size: 10,
+        };
+        let e = Error::quota(Space::Home, &full, "this");
+        assert_eq!(e.exit_code(), 10);
+        assert_eq!(
+            e.to_string(),
+            "your home is full: it holds 1.0 GiB of its 1.0 GiB quota. Deleted and \
+             overwritten files count until their old versions expire: delete what you can \
+             spare and ask an operator to purge the trash and old versions, or for a larger \
+             quota (homedir df shows the usage)"
+        );
+        let short = QuotaExceeded {
+            used: 1536,
+            quota: 2048,
+            size: 40 << 20,
+        };
+        let message = quota_message(Space::Team, &short, "big.bin");
+        assert!(
+            message.starts_with(
+                "the team's space has no room for big.bin: it holds 1.5 KiB of its 2.0 KiB \
+                 quota, 512 B free, and big.bin needs 40.0 MiB. "
+            ),
+            "{message}"
+        );
+        // Past the quota (an upload started under it completed): full, never negative.
+        let past = QuotaExceeded {
+            used: 3000,
+            quota: 2048,
+            size: 0,
+        };
+        assert!(
+            quota_message(Space::Home, &past, "this")
+                .starts_with("your home is full: it holds 2.9 KiB of its 2.0 KiB quota."),
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod get;
 mod history;
 mod ls;
 mod put;
+mod usage;
 mod whoami;
 
 use std::io::Write;
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Restore(args) => history::restore(&api()?, args).await,
         Command::Versions(args) => history::versions(&api()?, args).await,
         Command::Whoami => whoami::whoami(&api()?).await,
+        Command::Df(args) => usage::df(&api()?, args).await,
         Command::Credentials(args) => credentials::credentials(args).await,
     }
 }

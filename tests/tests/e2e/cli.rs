@@ -30,6 +30,7 @@ use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 use super::harness::{Account, E2e, Target, file_keys};
 
 mod s3_tools;
+mod usage;
 use homedir_tests::data::{MIB, sha256};
 use homedir_tests::emulator::{self, Fault, PrivateStack};
 use homedir_tests::served::Served;

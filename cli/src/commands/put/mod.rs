@@ -10,6 +10,11 @@
 //! (`GET /write-file?upload_id=`) and sends only the others. An upload that no longer
 //! exists (completed, aborted, expired) is forgotten and a new one starts.
 //!
+//! **Room.** Before a multipart upload starts (not when one resumes: its start was
+//! admitted), one usage read (`GET /list?usage=1`) checks the file fits the space's
+//! quota: one that cannot is refused (exit 10) before a byte leaves. A file sent in one
+//! `PUT` stays one request: the API's 507 says the same.
+//!
 //! **Test hook.** `HOMEDIR_TEST_STOP_AFTER_PARTS=N` (undocumented for users, used by
 //! the end-to-end suite) uploads parts one at a time and stops with exit 130 after N
 //! of them, exactly as an interruption would leave things, so resuming is tested
@@ -157,6 +162,10 @@ async fn put_large(
         return Err(Error::Precondition(format!(
             "{key} already exists (--if-absent): nothing was sent"
         )));
+    }
+    if saved.is_none() {
+        let name = path.display().to_string();
+        super::usage::check_room(api, key, size, &name).await?;
     }
     let (upload, resumed) = open_upload(api, &id, saved, content_type).await?;
     let total_parts = size.div_ceil(upload.part_size);
