@@ -2,6 +2,8 @@
 // the API decodes the way forms encode it (URLSearchParams: `+` and %20 are a space,
 // %2B a plus sign), so every query here is built by URLSearchParams.
 
+import { formatSize } from "./ui.js";
+
 /** A failed API call: the HTTP status, the API's error code and words for people. */
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -27,10 +29,32 @@ const MESSAGES = {
   upstream_throttled: "The service is busy. Try again in a moment.",
   upstream_unavailable: "The service is unavailable right now. Try again in a moment.",
   internal: "Something went wrong on the server.",
+  quota_exceeded: "This space is full: delete what you can spare, and ask an operator to empty the trash and old versions, or for more room.",
 };
 
 export function describeStatus(status, code) {
   return MESSAGES[code] || `The service answered with an error (HTTP ${status}).`;
+}
+
+/**
+ * A 507 in words, from the numbers it carries ({used, quota, size} in bytes): how full
+ * the space is, and what the write needed when the space was not full yet; then how
+ * room is made (deleting frees nothing until the old versions expire).
+ */
+export function quotaMessage({ used, quota, size }) {
+  const head =
+    used >= quota
+      ? `This space is full: it holds ${formatSize(used)} of its ${formatSize(quota)} quota.`
+      : `This space has no room for this: it holds ${formatSize(used)} of its ${formatSize(quota)} quota (${formatSize(quota - used)} free), and this needs ${formatSize(size)}.`;
+  return `${head} Deleted files and old versions count until they expire: delete what you can spare, and ask an operator to empty the trash and old versions, or for more room.`;
+}
+
+/** The words for an error answer: its code's, or a 507's with its numbers. Never the raw body. */
+export function describeAnswer(status, answer) {
+  const error = answer?.error || {};
+  const code = error.code || "";
+  if (code === "quota_exceeded" && [error.used, error.quota, error.size].every(Number.isFinite)) return quotaMessage(error);
+  return describeStatus(status, code);
 }
 
 /** `name=value&…` for the values that are set, form-encoded. */
@@ -124,7 +148,7 @@ export class Api {
     const code = answer?.error?.code || "";
     if (code === "missing_token" || code === "invalid_token") this.onSignedOut?.();
     if (code === "no_team") this.onNoTeam?.();
-    throw new ApiError(response.status, code, describeStatus(response.status, code));
+    throw new ApiError(response.status, code, describeAnswer(response.status, answer));
   }
 
   async json(method, route, params, options) {

@@ -13,7 +13,7 @@
 // state (what they share), spaces (My files and the team's), listing (places,
 // loading), render (rows, chrome), selection, search, uploads, downloads, trash (delete, Undo, restore), moves (rename,
 // move, copy, new folder), conflicts (the overwrite question), picker (the folder
-// picker), preview, share and versions.
+// picker), preview, share, versions and usage (the usage bar).
 
 import { readPlace } from "./place.js";
 import { Transfers } from "./transfer.js";
@@ -28,6 +28,7 @@ import { learnTeam, lostTeam, startSpaces, switchSpace } from "./files/spaces.js
 import { provide, state, transfers } from "./files/state.js";
 import { deleteItems, restoreItems } from "./files/trash.js";
 import { dropped, uploadItems } from "./files/uploads.js";
+import { hideUsage } from "./files/usage.js";
 
 // ------------------------------------------------------------------ starting and stopping
 
@@ -63,6 +64,7 @@ export function leaveFiles({ forgetPlace }) {
   state.entries = [];
   state.trashFiles = [];
   state.selection.clear();
+  hideUsage();
   $("rows").replaceChildren();
   $("transfers").hidden = true;
   if (forgetPlace) history.replaceState(null, "", `${location.pathname}${location.search}`);

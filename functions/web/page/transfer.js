@@ -13,7 +13,7 @@
 // the panel; a larger one is handed to the browser through a presigned link
 // (download=1), so the browser's own download shows its progress.
 
-import { ApiError, describeStatus, sleep } from "./api.js";
+import { ApiError, describeAnswer, sleep } from "./api.js";
 import { $, button, count, displayName, el, formatSize, icon, nameNode } from "./ui.js";
 
 const PARALLEL_PARTS = 4;
@@ -40,13 +40,14 @@ function send(method, url, { headers = {}, body, onProgress, signal } = {}) {
 }
 
 function failure(xhr) {
-  let code = "";
+  let answer = {};
   try {
-    code = JSON.parse(xhr.responseText)?.error?.code || "";
+    answer = JSON.parse(xhr.responseText) || {};
   } catch {
     // not JSON (S3 answers XML): the status says enough
   }
-  return new ApiError(xhr.status, code, describeStatus(xhr.status, code));
+  const code = answer?.error?.code || "";
+  return new ApiError(xhr.status, code, describeAnswer(xhr.status, answer));
 }
 
 /**
@@ -299,6 +300,7 @@ export class Transfers {
     this.running++;
     item.state = "running";
     item.error = "";
+    item.code = "";
     item.note = "";
     item.sent = 0;
     item.speed = 0;
@@ -322,6 +324,7 @@ export class Transfers {
       } else {
         item.state = "failed";
         item.error = error?.message || "It failed.";
+        item.code = error?.code || "";
       }
     } finally {
       this.running--;

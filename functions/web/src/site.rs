@@ -63,6 +63,7 @@ const ASSETS: &[(&str, &[u8], &str)] = &[
     script!("files/state.js"),
     script!("files/trash.js"),
     script!("files/uploads.js"),
+    script!("files/usage.js"),
     script!("files/versions.js"),
 ];
 

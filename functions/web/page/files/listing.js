@@ -9,6 +9,7 @@ import { drawChrome, render } from "./render.js";
 import { startSearch, stopSearch } from "./search.js";
 import { drawSelection } from "./selection.js";
 import { here, pageSize, spaces, state } from "./state.js";
+import { followUsage, usageChanged } from "./usage.js";
 
 /** Goes to a place ({space, view, prefix, selection}); a new history entry unless `push` is false. */
 export async function go(place, { push = true, force = false } = {}) {
@@ -33,6 +34,7 @@ export async function go(place, { push = true, force = false } = {}) {
   writePlace({ space: state.space, view: state.view, prefix: state.prefix, selection: place.selection || [] }, { push });
   closeMenu({ focus: false });
   drawChrome();
+  followUsage();
   await load({ keep: !moved });
 }
 
@@ -51,6 +53,8 @@ function setBusy(busy, text = "Loading…") {
 /** Loads the view; `keep` leaves the rows on screen while it loads (a refresh), else they go at once. */
 export async function load({ keep = false } = {}) {
   const generation = ++state.generation;
+  // A reload of the same view follows an action (or Refresh): the usage may have moved.
+  if (keep) usageChanged();
   state.failed = false;
   setBusy(true);
   if (!keep) {

@@ -9,6 +9,7 @@ import { background, clearMessages, count, displayName, fail, keyProblem, say } 
 import { conflictResolver, findExisting, freeName } from "./conflicts.js";
 import { load } from "./listing.js";
 import { config, here, state, transfers } from "./state.js";
+import { usageChanged } from "./usage.js";
 
 let refreshTimer = null;
 function refreshSoon() {
@@ -107,7 +108,12 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
   skipped += finished.filter((f) => f.state === "skipped").length;
   const failed = finished.filter((f) => f.state === "failed");
   const cancelled = finished.filter((f) => f.state === "cancelled").length;
-  if (failed.length) {
+  const full = failed.find((f) => f.code === "quota_exceeded");
+  if (full) {
+    // No room: the space's numbers in words, not "see Transfers" (a retry cannot help).
+    const names = failed.filter((f) => f.code === "quota_exceeded").map((f) => displayName(f.name));
+    fail(new Error(`Could not upload ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}. ${full.error}`));
+  } else if (failed.length) {
     fail(new Error(`Could not upload ${failed.slice(0, 3).map((f) => displayName(f.name)).join(", ")}${failed.length > 3 ? ` and ${failed.length - 3} more` : ""}: see Transfers to retry.${notSent ? ` Also ${notSent}.` : ""}`));
   } else if (notSent) {
     fail(new Error(`Uploaded ${count(done, "file")}; ${notSent}.`));
@@ -118,6 +124,7 @@ export async function uploadItems(items, { emptyFolders = [] } = {}) {
     say(`${text}.`);
   }
   if (state.space === space.id && state.view === "files" && state.prefix === prefix) await background(() => load({ keep: true }));
+  else usageChanged();
 }
 
 /** The files (and empty folders) a drop holds, walking dropped folders. */
