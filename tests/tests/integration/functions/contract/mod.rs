@@ -29,7 +29,7 @@ use homedir_wire::QuotaExceeded;
 
 use document::Contract;
 use walk::Auth::{Bearer, DisabledUser, Nobody};
-use walk::Setting::{Fresh, HomeElsewhere, TinyFileLimit, UserCheckedEachTime};
+use walk::Setting::{Fresh, HomeElsewhere, TinyFileLimit, TinyQuota, UserCheckedEachTime};
 use walk::{ABORT, ALL, Case, DELETE, LIST, Op, READ, RESUME, START_OR_COMPLETE, WRITE, Walk};
 
 #[tokio::test]
@@ -55,6 +55,7 @@ async fn every_local_error_path_of_every_operation_is_documented() {
         cases.extend(refused_by_every_operation(op));
     }
     cases.extend(local_error_paths(&given));
+    cases.extend(quota_paths(&given));
     walk.all(cases).await;
 
     let mut wanted = Vec::new();
@@ -74,9 +75,11 @@ async fn every_local_error_path_of_every_operation_is_documented() {
         (WRITE, 404, "not_found"),
         (WRITE, 412, "precondition_failed"),
         (WRITE, 413, "payload_too_large"),
+        (WRITE, 507, "quota_exceeded"),
         (START_OR_COMPLETE, 201, ""),
         (START_OR_COMPLETE, 404, "not_found"),
         (START_OR_COMPLETE, 413, "payload_too_large"),
+        (START_OR_COMPLETE, 507, "quota_exceeded"),
         (RESUME, 200, ""),
         (RESUME, 404, "not_found"),
         (ABORT, 204, ""),
@@ -134,6 +137,23 @@ fn refused_by_every_operation(op: Op) -> Vec<Case> {
         }
         .answers(403, "no_team"),
         op.raw(&format!("{key}=%zz")).answers(400, "invalid_request"),
+    ]
+}
+
+/// Usage and quotas: `usage=1` answers the space's usage (and takes no other parameter
+/// but `space`); with a quota of one byte, every write that adds more (a file, a copy,
+/// a restore, an upload's start) is 507 `quota_exceeded`, counted or not: a home holding
+/// nothing cannot take two bytes, one holding `f.txt` is full.
+#[rustfmt::skip]
+fn quota_paths(given: &Given) -> Vec<Case> {
+    vec![
+        LIST.with(&[("usage", "1")]).on(TinyQuota).answers(200, ""),
+        LIST.with(&[("usage", "1"), ("prefix", "a")]).on(TinyQuota).answers(400, "invalid_request"),
+        LIST.with(&[("usage", "2")]).on(TinyQuota).answers(400, "invalid_request"),
+        WRITE.with(&[("key", "q.txt")]).body("ab").on(TinyQuota).answers(507, "quota_exceeded"),
+        WRITE.with(&[("key", "q-copy.txt"), ("copy_from", "f.txt")]).on(TinyQuota).answers(507, "quota_exceeded"),
+        WRITE.with(&[("key", "f.txt"), ("restore", given.version.as_str())]).on(TinyQuota).answers(507, "quota_exceeded"),
+        START_OR_COMPLETE.with(&[("key", "q.bin")]).body(r#"{"size": 2}"#).on(TinyQuota).answers(507, "quota_exceeded"),
     ]
 }
 

@@ -77,6 +77,8 @@ pub(super) enum Setting {
     HomeElsewhere,
     /// `USER_CHECK_TTL_SECS=0`: every request asks Cognito about the user again.
     UserCheckedEachTime,
+    /// `QUOTA_BYTES=1` with the stack's usage table: every home is full or nearly.
+    TinyQuota,
     /// As deployed, but new for this request: nothing cached.
     Fresh,
 }
@@ -175,6 +177,7 @@ pub(super) struct Walk<'a> {
     tiny_file_limit: OnceCell<App>,
     home_elsewhere: OnceCell<App>,
     user_checked_each_time: OnceCell<App>,
+    tiny_quota: OnceCell<App>,
 }
 
 impl<'a> Walk<'a> {
@@ -189,6 +192,7 @@ impl<'a> Walk<'a> {
             tiny_file_limit: OnceCell::new(),
             home_elsewhere: OnceCell::new(),
             user_checked_each_time: OnceCell::new(),
+            tiny_quota: OnceCell::new(),
         }
     }
 
@@ -207,6 +211,13 @@ impl<'a> Walk<'a> {
                 &self.user_checked_each_time,
                 &[("USER_CHECK_TTL_SECS", "0")],
             ),
+            Setting::TinyQuota => {
+                return self.tiny_quota.get_or_init(|| {
+                    let table = usage_table(self.stack);
+                    self.stack
+                        .app(&[("USAGE_TABLE", table.as_str()), ("QUOTA_BYTES", "1")])
+                });
+            }
             Setting::Fresh => unreachable!("a fresh app is built for its one request"),
         };
         cell.get_or_init(|| self.stack.app(overrides))
@@ -280,4 +291,17 @@ impl<'a> Walk<'a> {
             self.send(case).await;
         }
     }
+}
+
+/// The stack's usage table, as the deployed write-file function's environment names it
+/// (the stack's `FUNCTIONS_CONFIG`).
+fn usage_table(stack: &Stack) -> String {
+    let path = stack.var("FUNCTIONS_CONFIG");
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("the functions' config"))
+            .expect("the functions' config is JSON");
+    config["functions"]["write-file"]["environment"]["USAGE_TABLE"]
+        .as_str()
+        .expect("write-file's USAGE_TABLE")
+        .to_owned()
 }
