@@ -58,7 +58,8 @@ pub enum Command {
     Ls(Ls),
     /// Download a file (to FILE, to its own name, or to standard output with -).
     Get(Get),
-    /// Upload a file; large ones in parallel parts, resumable after an interruption.
+    /// Upload a file; large ones in parallel parts, resumable after an interruption,
+    /// and refused before anything is sent if they do not fit the space's quota.
     Put(Put),
     /// Delete a file, or a folder with -r (everything deleted stays restorable).
     Rm(Rm),
