@@ -12,8 +12,8 @@ use aws_types::SdkConfig;
 use aws_types::region::Region;
 use http::HeaderMap;
 
-use homedir_wire::{Usage, Whoami};
 use homedir_wire::routes::Space as SpaceName;
+use homedir_wire::{Usage, Whoami};
 
 use crate::auth::{
     self, Caller, IdentityBroker, Team, TokenVerifier, UserCredentials, UserDirectory,
@@ -176,7 +176,12 @@ impl App {
     }
 
     /// What a write into `space` (the caller's space `which`) must pass: its quota.
-    pub fn gate<'a>(&'a self, caller: &Caller<'_>, space: &Space<'_>, which: SpaceName) -> Gate<'a> {
+    pub fn gate<'a>(
+        &'a self,
+        caller: &Caller<'_>,
+        space: &Space<'_>,
+        which: SpaceName,
+    ) -> Gate<'a> {
         let (quota, claim) = match which {
             SpaceName::Home => (
                 self.usage.quotas.home(caller.claims.quota),

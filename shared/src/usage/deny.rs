@@ -206,7 +206,11 @@ mod tests {
         // More than fits: what is left out is counted, nothing is cut silently.
         let many: Vec<String> = (0..1000).map(id).collect();
         let (documents, left_out) = super::documents(&target(), &many, &[], 2);
-        assert!(documents.iter().all(|d| policy_chars(d) <= MAX_POLICY_CHARS));
+        assert!(
+            documents
+                .iter()
+                .all(|d| policy_chars(d) <= MAX_POLICY_CHARS)
+        );
         assert!(left_out > 700 && left_out < 800, "{left_out}");
     }
 

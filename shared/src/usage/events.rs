@@ -158,7 +158,12 @@ mod tests {
     use serde_json::json;
 
     /// One record as the S3 User Guide's "Event message structure" shows it.
-    pub(crate) fn record(name: &str, key: &str, size: Option<u64>, version: &str) -> serde_json::Value {
+    pub(crate) fn record(
+        name: &str,
+        key: &str,
+        size: Option<u64>,
+        version: &str,
+    ) -> serde_json::Value {
         let mut object = json!({
             "key": key,
             "eTag": "0123456789abcdef0123456789abcdef",

@@ -183,8 +183,12 @@ impl UsageApp {
         let aws_calls = self.calls.total().saturating_sub(calls_before);
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
-            Ok(answer) => tracing::info!(task, aws_calls, duration_ms, answer = %answer, "usage event handled"),
-            Err(error) => tracing::error!(task, aws_calls, duration_ms, detail = %error.log_detail(), "usage event failed"),
+            Ok(answer) => {
+                tracing::info!(task, aws_calls, duration_ms, answer = %answer, "usage event handled")
+            }
+            Err(error) => {
+                tracing::error!(task, aws_calls, duration_ms, detail = %error.log_detail(), "usage event failed")
+            }
         }
         outcome
     }
@@ -252,7 +256,9 @@ impl UsageApp {
             }
         }
         let written = self.sync_policies(false).await?;
-        Ok(json!({"over": set.roots.len() - released, "released": released, "policies_written": written}))
+        Ok(
+            json!({"over": set.roots.len() - released, "released": released, "policies_written": written}),
+        )
     }
 
     /// An operator's recount of one space.
@@ -272,7 +278,12 @@ impl UsageApp {
         serde_json::to_value(&drift).map_err(|e| Error::Internal(e.to_string()))
     }
 
-    async fn recount_space(&self, bucket: &str, root: &str, space: &SpaceId) -> Result<Drift, Error> {
+    async fn recount_space(
+        &self,
+        bucket: &str,
+        root: &str,
+        space: &SpaceId,
+    ) -> Result<Drift, Error> {
         let ledger = self.ledger();
         let drift = recount::recount(&ledger, &self.s3, bucket, root).await?;
         if drift.none() {
@@ -313,13 +324,19 @@ impl UsageApp {
             format!("{}/", self.config.layout.team_prefix),
         ];
         for prefix in &prefixes {
-            if cursor.as_deref().is_some_and(|c| !c.starts_with(prefix.as_str()) && prefix == &prefixes[0]) {
+            if cursor
+                .as_deref()
+                .is_some_and(|c| !c.starts_with(prefix.as_str()) && prefix == &prefixes[0])
+            {
                 continue; // the pass is already among the team spaces
             }
             let after = cursor.clone().filter(|c| c.starts_with(prefix.as_str()));
             for root in self.spaces_under(bucket, prefix, after.as_deref()).await? {
                 if started.elapsed() >= self.config.recount_budget {
-                    ledger.set_bookkeeping(RECOUNT, "next", cursor.as_deref()).await.map_err(db)?;
+                    ledger
+                        .set_bookkeeping(RECOUNT, "next", cursor.as_deref())
+                        .await
+                        .map_err(db)?;
                     return Ok(json!({"recounted": recounted, "drifted": drifted, "done": false}));
                 }
                 let Some(space) = self.config.layout.parse_root(&root) else {
@@ -333,12 +350,20 @@ impl UsageApp {
             }
             cursor = None;
         }
-        ledger.set_bookkeeping(RECOUNT, "next", None).await.map_err(db)?;
+        ledger
+            .set_bookkeeping(RECOUNT, "next", None)
+            .await
+            .map_err(db)?;
         Ok(json!({"recounted": recounted, "drifted": drifted, "done": true}))
     }
 
     /// The roots of the spaces under `prefix` (`home/`), after `after` if given.
-    async fn spaces_under(&self, bucket: &str, prefix: &str, after: Option<&str>) -> Result<Vec<String>, Error> {
+    async fn spaces_under(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
         let mut roots = Vec::new();
         let mut key_marker = None;
         loop {
@@ -389,7 +414,7 @@ impl UsageApp {
         let mut wrote = false;
         for _ in 0..5 {
             let set = ledger.over_set().await.map_err(db)?;
-            if set.written >= set.version && !(force && !wrote) {
+            if set.written >= set.version && (!force || wrote) {
                 return Ok(wrote);
             }
             let (mut homes, mut teams) = (Vec::new(), Vec::new());
@@ -403,17 +428,26 @@ impl UsageApp {
             let (documents, left_out) =
                 deny::documents(&target, &homes, &teams, self.config.policies.len());
             if left_out > 0 {
-                tracing::error!(left_out, "the quota deny policies are full: these spaces are refused by the API only");
+                tracing::error!(
+                    left_out,
+                    "the quota deny policies are full: these spaces are refused by the API only"
+                );
             }
             for (arn, document) in self.config.policies.iter().zip(&documents) {
                 self.iam
                     .replace_default(arn, &document.to_string())
                     .await
-                    .map_err(|failure| failure.into_error(crate::error::Upstream::Iam, "CreatePolicyVersion"))?;
+                    .map_err(|failure| {
+                        failure.into_error(crate::error::Upstream::Iam, "CreatePolicyVersion")
+                    })?;
             }
             ledger.mark_written(set.version).await.map_err(db)?;
             wrote = true;
-            tracing::info!(over = set.roots.len(), version = set.version, "quota deny policies written");
+            tracing::info!(
+                over = set.roots.len(),
+                version = set.version,
+                "quota deny policies written"
+            );
             // Written: done unless the set changed while IAM was being written.
             if ledger.over_set().await.map_err(db)?.version == set.version {
                 return Ok(true);
@@ -428,7 +462,9 @@ fn bucket_of(payload: &Value) -> Result<&str, Error> {
         .get("bucket")
         .and_then(Value::as_str)
         .filter(|b| crate::config::is_bucket_name(b))
-        .ok_or_else(|| Error::InvalidRequest("the event names no bucket (\"bucket\": \"…\")".into()))
+        .ok_or_else(|| {
+            Error::InvalidRequest("the event names no bucket (\"bucket\": \"…\")".into())
+        })
 }
 
 #[cfg(test)]
@@ -449,16 +485,26 @@ mod tests {
         };
         let config = UsageConfig::from_lookup(env).expect("complete");
         assert_eq!(config.table, "homedir-usage");
-        assert_eq!(config.quotas, Quotas { home: 1_048_576, team: 0 });
+        assert_eq!(
+            config.quotas,
+            Quotas {
+                home: 1_048_576,
+                team: 0
+            }
+        );
         assert_eq!(config.policies.len(), 2);
         assert_eq!(config.layout.identity_region_prefix, "us-east-1:");
-        let missing = UsageConfig::from_lookup(|name| (name == "AWS_REGION").then(|| "us-east-1".to_owned()));
+        let missing =
+            UsageConfig::from_lookup(|name| (name == "AWS_REGION").then(|| "us-east-1".to_owned()));
         assert_eq!(missing.expect_err("no table").variable, "USAGE_TABLE");
     }
 
     #[test]
     fn a_task_names_its_bucket() {
-        assert_eq!(bucket_of(&json!({"bucket": "homes-1"})).ok(), Some("homes-1"));
+        assert_eq!(
+            bucket_of(&json!({"bucket": "homes-1"})).ok(),
+            Some("homes-1")
+        );
         assert!(bucket_of(&json!({})).is_err());
         assert!(bucket_of(&json!({"bucket": "Not A Bucket"})).is_err());
     }

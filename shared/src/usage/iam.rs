@@ -79,7 +79,11 @@ impl Iam {
         .map(drop)
     }
 
-    async fn call(&self, action: &'static str, parameters: &[(&str, &str)]) -> Result<String, Failure> {
+    async fn call(
+        &self,
+        action: &'static str,
+        parameters: &[(&str, &str)],
+    ) -> Result<String, Failure> {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         form.append_pair("Action", action);
         form.append_pair("Version", "2010-05-08");

@@ -98,7 +98,10 @@ mod tests {
     fn every_key_in_a_space_names_it_and_nothing_else_does() {
         let layout = layout();
         let home = SpaceId::Home(ID.into());
-        assert_eq!(layout.space_of(&format!("home/{ID}/a/b.txt")), Some(home.clone()));
+        assert_eq!(
+            layout.space_of(&format!("home/{ID}/a/b.txt")),
+            Some(home.clone())
+        );
         assert_eq!(layout.space_of(&format!("home/{ID}/")), Some(home.clone()));
         assert_eq!(
             layout.space_of("teams/acme/q3/plan.md"),

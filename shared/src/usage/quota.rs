@@ -79,7 +79,9 @@ pub fn parse_claim(claim: Option<&str>) -> Option<u64> {
     match text.parse::<u64>() {
         Ok(bytes) => Some(bytes),
         Err(_) => {
-            tracing::warn!("the token's custom:quota is not a whole number of bytes; the default applies");
+            tracing::warn!(
+                "the token's custom:quota is not a whole number of bytes; the default applies"
+            );
             None
         }
     }

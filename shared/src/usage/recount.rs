@@ -67,9 +67,7 @@ pub async fn list_versions(s3: &Client, bucket: &str, root: &str) -> Result<List
             .set_version_id_marker(version_marker.take())
             .send()
             .await
-            .map_err(|error| {
-                Failure::of(&error).into_error(Upstream::S3, "ListObjectVersions")
-            })?;
+            .map_err(|error| Failure::of(&error).into_error(Upstream::S3, "ListObjectVersions"))?;
         for version in page.versions() {
             let Some(key) = version.key() else { continue };
             let id = version.version_id().unwrap_or("null");
@@ -87,11 +85,12 @@ pub async fn list_versions(s3: &Client, bucket: &str, root: &str) -> Result<List
     }
 }
 
+/// The changes that bring the items in line with S3: (added, removed, revived), each
+/// added or revived version with its size.
+pub type Plan = (Vec<(String, u64)>, Vec<String>, Vec<(String, u64)>);
+
 /// The changes that bring the items in line with S3: (added, removed, revived).
-pub fn plan(
-    items: &[(String, u64, bool)],
-    listed: &Listed,
-) -> (Vec<(String, u64)>, Vec<String>, Vec<(String, u64)>) {
+pub fn plan(items: &[(String, u64, bool)], listed: &Listed) -> Plan {
     let known: BTreeMap<&str, (u64, bool)> = items
         .iter()
         .map(|(id, size, gone)| (id.as_str(), (*size, *gone)))

@@ -16,9 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use super::SpaceId;
 use super::quota::{Quotas, is_full};
 use super::table::{self, EXPIRES, ITEM, OVER, SPACE, TOMBSTONE_DAYS, Totals};
-use super::SpaceId;
 use crate::aws::dynamodb::{Attr, DbError, DynamoDb, Item};
 
 /// A version's state in the table: live with its size, or gone (a tombstone).
@@ -33,13 +33,14 @@ pub enum VersionState {
 /// only move forward (absent → live → gone, absent → gone), which is what makes any
 /// number of duplicates, in any order, end at the same totals. [`Ledger`] makes each
 /// of these moves one conditional DynamoDB write.
-pub fn step(state: Option<VersionState>, created: Option<u64>) -> Option<(VersionState, i128, i64)> {
+pub fn step(
+    state: Option<VersionState>,
+    created: Option<u64>,
+) -> Option<(VersionState, i128, i64)> {
     match (state, created) {
         (None, Some(size)) => Some((VersionState::Live(size), i128::from(size), 1)),
         (None, None) => Some((VersionState::Gone, 0, 0)),
-        (Some(VersionState::Live(size)), None) => {
-            Some((VersionState::Gone, -i128::from(size), -1))
-        }
+        (Some(VersionState::Live(size)), None) => Some((VersionState::Gone, -i128::from(size), -1)),
         (Some(VersionState::Live(_)), Some(_)) | (Some(VersionState::Gone), _) => None,
     }
 }
@@ -209,9 +210,15 @@ impl Ledger<'_> {
                 return Ok(None);
             }
             let (set_expression, values) = if full {
-                ("ADD #s :root, #n :one", json!({":root": {"SS": [root]}, ":one": {"N": "1"}}))
+                (
+                    "ADD #s :root, #n :one",
+                    json!({":root": {"SS": [root]}, ":one": {"N": "1"}}),
+                )
             } else {
-                ("DELETE #s :root ADD #n :one", json!({":root": {"SS": [root]}, ":one": {"N": "1"}}))
+                (
+                    "DELETE #s :root ADD #n :one",
+                    json!({":root": {"SS": [root]}, ":one": {"N": "1"}}),
+                )
             };
             // The verdict holds for the total as read: no change may have come between.
             let (condition, mut verdict_values) = if totals.rev == 0 {
@@ -322,7 +329,13 @@ impl Ledger<'_> {
 
     /// Sets a space's totals to what its items add up to, if the total has not moved
     /// (`rev`) since it was read: the repair of a total that drifted.
-    pub async fn set_totals(&self, root: &str, seen: &Totals, bytes: u64, versions: u64) -> Result<bool, DbError> {
+    pub async fn set_totals(
+        &self,
+        root: &str,
+        seen: &Totals,
+        bytes: u64,
+        versions: u64,
+    ) -> Result<bool, DbError> {
         let mut request = json!({
             "TableName": self.table,
             "Key": table::total_key(root).to_json(),
@@ -359,7 +372,12 @@ impl Ledger<'_> {
     }
 
     /// Sets one string attribute of a bookkeeping item (absent: removed).
-    pub async fn set_bookkeeping(&self, name: &str, attribute: &str, value: Option<&str>) -> Result<(), DbError> {
+    pub async fn set_bookkeeping(
+        &self,
+        name: &str,
+        attribute: &str,
+        value: Option<&str>,
+    ) -> Result<(), DbError> {
         let key = table::bookkeeping_key(name).to_json();
         let request = match value {
             Some(value) => json!({
@@ -460,7 +478,10 @@ mod tests {
     #[test]
     fn a_removal_before_its_creation_leaves_nothing_counted() {
         assert_eq!(replay(&[(1, None), (1, Some(10))]), (0, 0));
-        assert_eq!(replay(&[(1, Some(10)), (1, Some(10)), (2, Some(5))]), (15, 2));
+        assert_eq!(
+            replay(&[(1, Some(10)), (1, Some(10)), (2, Some(5))]),
+            (15, 2)
+        );
         assert_eq!(replay(&[(1, Some(10)), (1, None), (1, None)]), (0, 0));
     }
 

@@ -109,12 +109,18 @@ async fn usage(
     query: &Query,
     which: SpaceName,
 ) -> Result<Response<Body>, Error> {
-    if let Some(name) = query.names().find(|name| !["usage", "space"].contains(name)) {
+    if let Some(name) = query
+        .names()
+        .find(|name| !["usage", "space"].contains(name))
+    {
         return Err(Error::InvalidRequest(format!(
             "usage=1 takes no other parameter but space ({name})"
         )));
     }
-    Ok(json_response(StatusCode::OK, &app.usage(caller, which).await?))
+    Ok(json_response(
+        StatusCode::OK,
+        &app.usage(caller, which).await?,
+    ))
 }
 
 fn list_limit(query: &Query) -> Result<i32, Error> {

@@ -85,27 +85,24 @@ pub(super) async fn start_or_complete(
                 }
                 other => other?,
             };
-            Ok(
-                match completed
-                {
-                    Completion::Done(written) => written_response(StatusCode::OK, &written),
-                    Completion::Pending => {
-                        let mut response = json_response(
-                            StatusCode::ACCEPTED,
-                            &Completing {
-                                status: "completing".into(),
-                                retry_after: COMPLETING_RETRY_SECS,
-                            },
-                        );
-                        insert(
-                            response.headers_mut(),
-                            http::header::RETRY_AFTER,
-                            &COMPLETING_RETRY_SECS.to_string(),
-                        );
-                        response
-                    }
-                },
-            )
+            Ok(match completed {
+                Completion::Done(written) => written_response(StatusCode::OK, &written),
+                Completion::Pending => {
+                    let mut response = json_response(
+                        StatusCode::ACCEPTED,
+                        &Completing {
+                            status: "completing".into(),
+                            retry_after: COMPLETING_RETRY_SECS,
+                        },
+                    );
+                    insert(
+                        response.headers_mut(),
+                        http::header::RETRY_AFTER,
+                        &COMPLETING_RETRY_SECS.to_string(),
+                    );
+                    response
+                }
+            })
         }
     }
 }

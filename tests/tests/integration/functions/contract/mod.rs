@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use homedir::error::{Error, InvalidToken, Upstream};
 use homedir_tests::emulator::{Fault, PrivateStack};
 use homedir_tests::stack::{Stack, User};
+use homedir_wire::QuotaExceeded;
 
 use document::Contract;
 use walk::Auth::{Bearer, DisabledUser, Nobody};
@@ -463,6 +464,11 @@ fn every_error() -> Vec<Error> {
         Error::PreconditionFailed,
         Error::SourceChanged,
         Error::PayloadTooLarge(String::new()),
+        Error::QuotaExceeded(QuotaExceeded {
+            used: 1,
+            quota: 1,
+            size: 1,
+        }),
         Error::UpstreamThrottled(Upstream::S3),
         Error::UpstreamUnavailable(Upstream::Cognito),
         Error::Internal(String::new()),
@@ -481,6 +487,7 @@ fn every_error() -> Vec<Error> {
             | Error::PreconditionFailed
             | Error::SourceChanged
             | Error::PayloadTooLarge(_)
+            | Error::QuotaExceeded(_)
             | Error::UpstreamThrottled(_)
             | Error::UpstreamUnavailable(_)
             | Error::Internal(_) => {}
