@@ -79,11 +79,17 @@ def test_the_local_stack_is_the_template_without_what_the_gateway_serves(
                        if "Condition" not in r}  # UserPoolDomain: only with HostedUiDomainPrefix
     assert set(created) >= {"UserPool", "UserPoolClient", "IdentityPool", "IdentityPoolRoleAttachment",
                             "IdentityPoolTeamTag", "AuthenticatedRole", "HomeBucket", "HomeBucketPolicy",
-                            "UploadIdKey"}
+                            "UploadIdKey", "ReadFileFunction", "WriteFileFunction", "ListFunction", "DeleteFunction",
+                            "WebFunction", "UsageFunction", "FunctionRole", "WebFunctionRole", "UsageFunctionRole",
+                            "ReadFileLogGroup", "ApiAccessLogGroup", "UsageTable", "AuthenticatedBoundary",
+                            "QuotaDenyPolicy1", "QuotaDenyPolicy4", "UsageFunctionBucketPolicy",
+                            "UsageFunctionS3Permission", "UsageRecountSchedule", "UsageRecountSchedulePermission"}
     left_out = {lid for ids in expected.left_out.values() for lid in ids}
-    assert left_out >= {"ReadFileFunction", "WriteFileFunction", "ListFunction", "DeleteFunction", "WebFunction",
-                        "HttpApi", "HttpApiApiGatewayDefaultStage", "FunctionRole", "WebFunctionRole",
-                        "ReadFileLogGroup", "ApiAccessLogGroup", "WriteFileFunctionWriteFilePermission"}
+    assert left_out == {"HttpApi", "HttpApiApiGatewayDefaultStage", "ReadFileFunctionReadFilePermission",
+                        "WriteFileFunctionWriteFilePermission", "WriteFileFunctionStartOrCompleteUploadPermission",
+                        "WriteFileFunctionResumeUploadPermission", "WriteFileFunctionAbortUploadPermission",
+                        "ListFunctionListPermission", "DeleteFunctionDeletePermission", "WebFunctionPagePermission",
+                        "WebFunctionAssetsPermission"}
     assert not left_out & set(created)
 
     # The deploy says so when it runs, naming every resource it leaves out.
@@ -99,7 +105,8 @@ def test_settings_come_from_the_stack(emulator: Emulator, stack: Stack) -> None:
     cloudformation = client(emulator, "cloudformation")
     described = cloudformation.describe_stacks(StackName="homedir-local")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
-    assert set(outputs) == {"Region", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName"}
+    assert set(outputs) == {"Region", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName",
+                            "UsageTableName", "UsageFunctionName"}
     assert (stack["AWS_REGION"], stack["USER_POOL_ID"], stack["USER_POOL_CLIENT_ID"], stack["IDENTITY_POOL_ID"],
             stack["BUCKET_NAME"]) == (outputs["Region"], outputs["UserPoolId"], outputs["UserPoolClientId"],
                                       outputs["IdentityPoolId"], outputs["BucketName"])
@@ -154,7 +161,8 @@ def test_the_app_client_has_the_templates_flows_lifetimes_and_attributes(emulato
     assert app["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     assert (app["IdTokenValidity"], app["AccessTokenValidity"], app["RefreshTokenValidity"]) == (60, 60, 30)
     assert app["TokenValidityUnits"] == {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "days"}
-    assert (app["ReadAttributes"], app["WriteAttributes"]) == (["email", "email_verified", "custom:team"], ["email"])
+    assert (app["ReadAttributes"], app["WriteAttributes"]) == (["email", "email_verified", "custom:team", "custom:quota"],
+                                                                  ["email"])
     assert (app["PreventUserExistenceErrors"], app["EnableTokenRevocation"]) == ("ENABLED", True)
     assert app["AllowedOAuthFlowsUserPoolClient"] is False
     # A flow the client does not allow is refused; the tokens live 60 minutes.
@@ -242,7 +250,7 @@ def test_every_conditional_branch_of_the_template_deploys(emulator: Emulator) ->
         "SesFromAddress": "homedir <no-reply@example.com>", "Mfa": "ON", "SignUpMode": "invite-only",
         "NoncurrentVersionsToKeep": "3", "AlarmEmail": "ops@example.com", "BudgetLimit": "10",
         "CorsAllowedOrigins": "https://a.example,https://b.example"}, said=said)
-    assert deploy_resources(said) == "10"  # the nine, and the domain
+    assert deploy_resources(said) == "38"  # the 37 of the default stack, and the domain
     assert "AlarmTopic, AlarmTopicPolicy, ApiErrorRateAlarm" in "\n".join(said) and "AlarmTopicArn" in "\n".join(said)
     idp = client(emulator, "cognito-idp")
     pool = idp.describe_user_pool(UserPoolId=settings["USER_POOL_ID"])["UserPool"]
@@ -324,11 +332,11 @@ def test_a_property_the_emulator_cannot_honour_fails_the_deploy_with_its_name(em
     message = failure_of(lambda: deploy_variant(emulator, unique("nested"), edit=with_transition))
     assert "HomeBucket (AWS::S3::Bucket)" in message and "LifecycleConfiguration.Rules[0].Transitions" in message
 
-    def with_table(template: dict[str, Any]) -> None:
-        template["Resources"]["UsageTable"] = {"Type": "AWS::DynamoDB::Table", "Properties": {}}
+    def with_queue(template: dict[str, Any]) -> None:
+        template["Resources"]["DeadLetters"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
 
-    message = failure_of(lambda: deploy_variant(emulator, unique("table"), edit=with_table))
-    assert "UsageTable: the local emulator has no model for AWS::DynamoDB::Table" in message
+    message = failure_of(lambda: deploy_variant(emulator, unique("queue"), edit=with_queue))
+    assert "DeadLetters: the local emulator has no model for AWS::SQS::Queue" in message
 
     def with_sms(template: dict[str, Any]) -> None:
         template["Resources"]["UserPool"]["Properties"]["EnabledMfas"] = ["SMS_MFA"]

@@ -4,6 +4,7 @@ is fresh and private (what `make test` and the Rust suites run with)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness import HERE, Emulator, client, codes, free_port, provision, start_emulator, totp, unique, \
+from harness import HERE, Emulator, client, codes, error_code, free_port, provision, start_emulator, totp, unique, \
     user_credentials, user_s3
 
 PASSWORD = "Homedir-Saved-1"
@@ -76,6 +77,14 @@ def test_local_data_survives_a_restart(tmp_path: Path) -> None:
         idp.sign_up(ClientId=stack["USER_POOL_CLIENT_ID"], Username=carol, Password=PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": carol}])
         carol_code = codes(first, stack["USER_POOL_ID"], carol)[0]["code"]
+
+        # A new default version of a quota policy, as the usage function writes them.
+        iam = client(first, "iam")
+        quota_policy = client(first, "cloudformation").describe_stack_resource(
+            StackName="homedir-local", LogicalResourceId="QuotaDenyPolicy1")["StackResourceDetail"]["PhysicalResourceId"]
+        written = iam.get_policy_version(PolicyArn=quota_policy, VersionId="v1")["PolicyVersion"]["Document"]
+        written["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:sub"] = [home.split("/")[1]]
+        iam.create_policy_version(PolicyArn=quota_policy, PolicyDocument=json.dumps(written), SetAsDefault=True)
 
         mfa_name, mfa_pool, mfa_app = _mfa_pool(idp)
         dave = f"{unique('dave')}@example.com"
@@ -142,6 +151,21 @@ def test_local_data_survives_a_restart(tmp_path: Path) -> None:
             ClientId=mfa_app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
             ChallengeResponses={"USERNAME": dave, "SOFTWARE_TOKEN_MFA_CODE": totp(secret)})
         assert "IdToken" in signed_in["AuthenticationResult"]
+
+        # The quota policy's versions, the default one deciding; the stack's EventBridge
+        # rule; and a stack update after the restart (it resolves the rule's ARN).
+        versions = client(second, "iam").list_policy_versions(PolicyArn=quota_policy)["Versions"]
+        assert [(v["VersionId"], v["IsDefaultVersion"]) for v in sorted(versions, key=lambda v: v["VersionId"])] == \
+            [("v1", False), ("v2", True)]
+        assert error_code(lambda: issued_before.put_object(Bucket=bucket, Key=home + "full.txt", Body=b"")) == \
+            "AccessDenied"
+        rule = client(second, "cloudformation").describe_stack_resource(
+            StackName="homedir-local", LogicalResourceId="UsageRecountSchedule")["StackResourceDetail"]
+        assert client(second, "events").describe_rule(Name=rule["PhysicalResourceId"])["ScheduleExpression"] == \
+            "rate(1 hour)"
+        provision(second, tmp_path / "third.env", "--parameter", "QuotaBytes=1048576")
+        stacks = client(second, "cloudformation").describe_stacks()["Stacks"]
+        assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("homedir-local", "UPDATE_COMPLETE")]
     finally:
         assert second.stop() == 0
     assert _state_lines(second)[-1].startswith(f"state: saved {saved}: 1 bucket, 2 objects")

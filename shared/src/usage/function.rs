@@ -414,7 +414,7 @@ impl UsageApp {
         let mut wrote = false;
         for _ in 0..5 {
             let set = ledger.over_set().await.map_err(db)?;
-            if set.written >= set.version && (wrote || !force) {
+            if set.written >= set.version && (!force || wrote) {
                 return Ok(wrote);
             }
             let (mut homes, mut teams) = (Vec::new(), Vec::new());

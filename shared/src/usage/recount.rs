@@ -85,10 +85,11 @@ pub async fn list_versions(s3: &Client, bucket: &str, root: &str) -> Result<List
     }
 }
 
-/// Version items to add (id, size), to mark removed (id) and to revive (id, size).
+/// The changes that bring the items in line with S3: (added, removed, revived), each
+/// added or revived version with its size.
 pub type Plan = (Vec<(String, u64)>, Vec<String>, Vec<(String, u64)>);
 
-/// The changes that bring the items in line with S3: (added, removed, revived).
+/// The [`Plan`] that brings `items` in line with what S3 `listed`.
 pub fn plan(items: &[(String, u64, bool)], listed: &Listed) -> Plan {
     let known: BTreeMap<&str, (u64, bool)> = items
         .iter()

@@ -10,9 +10,10 @@ has always had (tests and comments refer to them), and lives in the module named
 a. GetId: a stable Identity ID per user, Logins verified .......... cognito.py
 b. GetCredentialsForIdentity: fresh, expiring keys per identity ... cognito.py
 c. S3 authentication and authorization by the documents the stack deployed (sigv4.py:
-   signatures; s3auth.py: operation -> IAM actions and context, the role's and the
-   bucket's documents read from IAM and S3; iam.py: the policy
-   evaluator) ..................................................... s3gate.py, s3.py
+   signatures; s3auth.py: operation -> IAM actions and context, the role's
+   documents (managed policies by their current default version, within
+   the role's permissions boundary) and the bucket's, read from IAM and
+   S3; iam.py: the policy evaluator) ............................. s3gate.py, s3.py
 d. Call log, and the control endpoints ........................... calls.py, app.py
 e. Start-up: state files, the ready line, clean stop ............. app.py
 f. Form-typed uploads stored as sent ............................. s3.py
@@ -47,9 +48,18 @@ y. Identity pool roles and principal tags: credentials are the
    claims ......................................................... identitypools.py, cognito.py
 z. CloudFormation: a stack of the template's resources, a model for
    each type and property it uses, anything else refused by name,
-   updates in place ............... cfn.py, cfn_cognito.py, cfn_iam.py, cfn_s3.py, cfn_secrets.py
+   updates in place ... cfn.py, cfn_cognito.py, cfn_dynamodb.py, cfn_events.py, cfn_iam.py,
+   cfn_lambda.py, cfn_s3.py, cfn_secrets.py
 aa. Object Ownership: a BucketOwnerEnforced bucket refuses ACLs other
    than bucket-owner-full-control, and every ACL change ......... ownership.py, s3.py
+ab. Lambda: the stack's functions by name and ARN, run by
+   homedir-gateway, invoked through Invoke and by services as their
+   resource-based policies allow ................................. lambdas.py
+ac. Execution roles: calls to services other than S3 decided by the
+   caller's role's documents (DynamoDB, IAM, Lambda) ............. servicegate.py
+ad. S3 event notifications delivered to Lambda functions, every
+   version created or removed ..................................... s3events.py
+ae. Lifecycle rules run on demand, each removal an event ......... s3events.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

@@ -741,6 +741,15 @@ def _parameter_list(self: Stack) -> list[dict[str, Any]]:
             for key, value in self.resource_map.resolved_parameters.items()]
 
 
+def _creation_order(self: ResourceMap) -> list[str]:
+    """The order CreateStack creates resources in: each after every resource it refers to
+    or names in DependsOn. moto honoured DependsOn only for resources it reached first
+    in template order: one created earlier because another referred to it (the bucket,
+    named by a policy) skipped its DependsOn (the bucket's on the permission S3 checks).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html"""
+    return dependency_order(self._resource_json_map, self._resource_json_map)
+
+
 def _stack_resources(self: Stack) -> list[Any]:
     """Only resources that exist (moto lists a false Condition's resource as None)."""
     return [resource for resource in self.resource_map.values() if resource is not None]
@@ -755,7 +764,8 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from . import cfn_cognito, cfn_dynamodb, cfn_iam, cfn_lambda, cfn_s3, cfn_secrets  # noqa: F401 (they register their models)
+    from . import (  # noqa: F401 (they register their models)
+        cfn_cognito, cfn_dynamodb, cfn_events, cfn_iam, cfn_lambda, cfn_s3, cfn_secrets)
 
     original_map = parsing.get_model_map
     original_list = parsing.get_model_list
@@ -765,6 +775,7 @@ def install() -> None:
     parsing.clean_json = _clean_json(parsing.clean_json)
     ResourceMap.load_parameters = _load_parameters(ResourceMap.load_parameters)
     ResourceMap.update = _update
+    ResourceMap._ResourceMap__get_resources_in_dependency_order = _creation_order
     ResourceMap.delete = _delete
     CloudFormationBackend.create_stack = _create_stack(CloudFormationBackend.create_stack)
     CloudFormationBackend.update_stack = _update_stack(CloudFormationBackend.update_stack)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import unquote
 
 from . import iam
@@ -266,32 +266,98 @@ def _text(document: str | bytes) -> str:
     return document.decode() if isinstance(document, bytes) else document
 
 
+_NOTHING: dict = {"Version": "2012-10-17", "Statement": []}
+"""A document that allows nothing."""
+
+
+def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _names(statement: Mapping[str, Any], principal: str) -> bool:
+    """Whether a resource policy statement names this exact principal ARN."""
+    named = statement.get("Principal")
+    if not isinstance(named, Mapping):
+        return False
+    values = named.get("AWS")
+    return principal in (values if isinstance(values, list) else [values])
+
+
 class DeployedPolicies:
     """What decides an S3 request made with issued credentials, read at request time from
     the emulator's own services, as AWS reads them: the identity policies of the role the
-    credentials are for (its inline policies and attached managed policies, in IAM) and
-    the bucket's policy (in S3). A stack update that changes a statement changes the next
-    decision; a role that no longer exists grants nothing.
+    credentials are for (its inline policies and attached managed policies, in IAM), the
+    role's permissions boundary (a managed policy, in IAM) and the bucket's policy (in
+    S3). A stack update that changes a statement, or a new default version of a managed
+    policy, changes the next decision, for credentials already issued too; a role that
+    no longer exists grants nothing.
 
     Evaluated with the caller's Identity ID as ${cognito-identity.amazonaws.com:sub}
     (IAM policy elements: Variables and tags,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html) and
-    the request counted as TLS 1.3; an explicit Deny in any document wins, else an Allow
-    in any (Policy evaluation logic,
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    the request counted as TLS 1.3, as "Policy evaluation logic" orders it
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+    an explicit Deny in any document (identity policy, boundary, bucket policy) wins;
+    else the request is allowed when the identity policies allow it and the permissions
+    boundary allows it too ("An entity's permissions boundary allows it to perform only
+    the actions that are allowed by both its identity-based policies and its permissions
+    boundaries", Permissions boundaries for IAM entities,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html), or
+    when the bucket policy allows it: a bucket policy statement naming the role session's
+    own ARN grants past the boundary, one naming anything else (the role, "*") is
+    limited by the boundary's implicit deny like an identity policy (the same page,
+    "Resource-based policies"). A managed policy decides by its default version at the
+    time of the request ("Versioning IAM policies",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html);
+    a boundary ARN that names no policy allows nothing."""
 
-    def identity_documents(self, role_arn: str) -> list[dict]:
+    @staticmethod
+    def _role(role_arn: str) -> Any:
         from .identitypools import find_role
 
-        role = find_role(role_arn.split(":")[4], role_arn) if role_arn.count(":") >= 5 else None
+        return find_role(role_arn.split(":")[4], role_arn) if role_arn.count(":") >= 5 else None
+
+    @staticmethod
+    def _default_version(policy: Any) -> dict | None:
+        default = next((v for v in policy.versions if v.is_default), None)
+        return _parsed(_text(default.document)) if default is not None else None
+
+    def identity_documents(self, role_arn: str) -> list[dict]:
+        role = self._role(role_arn)
         if role is None:
             return []
         documents = [_parsed(_text(text)) for text in role.policies.values()]
         for policy in role.managed_policies.values():  # a managed policy decides by its default version
-            default = next((v for v in policy.versions if v.is_default), None)
-            if default is not None:
-                documents.append(_parsed(_text(default.document)))
+            document = self._default_version(policy)
+            if document is not None:
+                documents.append(document)
         return documents
+
+    def boundary_document(self, role_arn: str) -> dict | None:
+        """The default version of the role's permissions boundary; None without one."""
+        role = self._role(role_arn)
+        arn = getattr(role, "permissions_boundary_arn", None) if role is not None else None
+        if not arn:
+            return None
+        from moto.iam.models import iam_backends
+
+        for backend in iam_backends.get(arn.split(":")[4] or role.account_id, {}).values():
+            policy = backend.managed_policies.get(arn)
+            if policy is not None:
+                return self._default_version(policy) or _NOTHING
+        return _NOTHING
+
+    def identity_decision(self, role_arn: str, request: iam.Request) -> str:
+        """The role's identity policies, within its permissions boundary."""
+        decision = iam.evaluate(self.identity_documents(role_arn), request)
+        boundary = self.boundary_document(role_arn)
+        if boundary is None or decision == iam.EXPLICIT_DENY:
+            return decision
+        bounded = iam.evaluate([boundary], request)
+        if bounded == iam.EXPLICIT_DENY:
+            return iam.EXPLICIT_DENY
+        return decision if bounded == iam.ALLOW else iam.IMPLICIT_DENY
 
     def bucket_document(self, bucket: str) -> list[dict]:
         from moto.s3.models import s3_backends
@@ -308,8 +374,22 @@ class DeployedPolicies:
 
     def decide(self, check: Check, context: Mapping[str, iam.ContextValue], role_arn: str, principal: str) -> str:
         bucket = check.resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
-        return iam.evaluate(self.documents(role_arn, bucket),
-                            iam.Request(check.action, check.resource, context, principal))
+        request = iam.Request(check.action, check.resource, context, principal)
+        identity = self.identity_decision(role_arn, request)
+        resource_documents = self.bucket_document(bucket)
+        resource = iam.evaluate(resource_documents, request)
+        if iam.EXPLICIT_DENY in (identity, resource):
+            return iam.EXPLICIT_DENY
+        if identity == iam.ALLOW:
+            return iam.ALLOW
+        if resource == iam.ALLOW:
+            boundary = self.boundary_document(role_arn)
+            if boundary is None or iam.evaluate([boundary], request) == iam.ALLOW:
+                return iam.ALLOW
+            naming_session = [{"Statement": [statement for statement in _statements(document)
+                                             if _names(statement, principal)]} for document in resource_documents]
+            return iam.evaluate(naming_session, request)
+        return iam.IMPLICIT_DENY
 
     def authorize(self, call: S3Call, identity_id: str, role_arn: str, principal: str,
                   tags: tuple[tuple[str, str], ...] = ()) -> bool:

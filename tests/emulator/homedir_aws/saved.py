@@ -8,8 +8,9 @@ process. What is saved:
   marker, multipart uploads in progress), Cognito user pools (pools, app clients,
   users with their passwords, attributes and MFA settings, issued refresh tokens and
   their revocations), Cognito identity pools (pools, identities), IAM (the role
-  provision.py creates), DynamoDB (tables and items) and CloudWatch Logs (the stack's
-  log groups);
+  provision.py creates, the stack's managed policies with all their versions),
+  DynamoDB (tables and items), CloudWatch Logs (the stack's log groups) and EventBridge
+  (the stack's rules, so their ARNs still resolve when the stack is updated);
 - the emulator's own state: the identity registry (correction a: one Identity ID per
   user, so a user's home prefix, home/<Identity ID>/, stays theirs), credentials issued
   and not yet expired (b), the user pool codes not yet used and their attempt counts (p),
@@ -51,6 +52,7 @@ from moto.cloudformation.models import cloudformation_backends
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.dynamodb.models import dynamodb_backends
+from moto.events.models import events_backends
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import FakeDeleteMarker, FakeKey, s3_backends
@@ -75,6 +77,7 @@ BACKENDS = {
     "secretsmanager": secretsmanager_backends,
     "dynamodb": dynamodb_backends,
     "logs": logs_backends,
+    "events": events_backends,
 }
 
 

@@ -16,7 +16,8 @@ So here, before moto sees a request (S3 has its own gate, s3gate.py):
   file API's, read-file's; harnesses run the functions in-process with it); credentials
   the identity pool issued (the pool's role, with the Identity ID and principal tags,
   as for S3); any other key; no signature.
-- Function keys: every call but STS GetCallerIdentity (which needs no permission,
+- Function keys: decided by the role's identity policies within its permissions boundary
+  (s3auth.DeployedPolicies.identity_decision); every call but STS GetCallerIdentity (which needs no permission,
   https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html) is
   authorized with the role's documents as IAM holds them now, so "the function's role
   reaches only that table" holds locally, and AdminGetUser needs the role's statement on
@@ -38,7 +39,8 @@ a DynamoDB table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME, .../index/NAME for
 Query or Scan of an index; BatchGetItem and BatchWriteItem once per table of the batch,
 TransactWriteItems and TransactGetItems as PutItem / UpdateItem / DeleteItem /
 ConditionCheckItem / GetItem per item), a user pool (UserPoolId), an identity pool
-(IdentityPoolId), a function; "*" for operations naming none. Condition keys:
+(IdentityPoolId), a function, an IAM managed policy (PolicyArn) or role (RoleName; the
+usage function writes new versions of the quota policies); "*" for operations naming none. Condition keys:
 dynamodb:LeadingKeys (the partition key values of the items a request reads or writes:
 GetItem, PutItem, UpdateItem, DeleteItem, the batches and transactions, a Query whose
 key condition is the partition key's equality; absent otherwise, as for a Scan),
@@ -58,6 +60,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import parse_qs
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -144,11 +147,12 @@ class ServiceGate:
         """None if every check is allowed; else the decision and the check that failed."""
         if principal.kind == "admin":
             return None
-        documents = self.policies.identity_documents(principal.role_arn) if principal.role_arn else []
         for check in checks:
             context = {"aws:SecureTransport": True, **principal.context, **dict(check.context)}
             request = iam.Request(check.action, check.resource, context, principal.arn or None)
-            decision = iam.evaluate(documents, request)
+            # the role's identity policies within its permissions boundary (s3auth.py)
+            decision = self.policies.identity_decision(principal.role_arn, request) if principal.role_arn \
+                else iam.IMPLICIT_DENY
             if decision == iam.IMPLICIT_DENY and resource_policy is not None:
                 decision = iam.evaluate([resource_policy], request)
             if decision != iam.ALLOW:
@@ -241,6 +245,17 @@ def required_checks(environ: dict[str, Any], request: AwsRequest) -> list[Check]
         pool = _body(environ).get("IdentityPoolId")
         if isinstance(pool, str) and pool:
             return [Check(action, f"arn:aws:cognito-identity:{region}:{DEFAULT_ACCOUNT_ID}:identitypool/{pool}")]
+    if service == "iam":
+        # The policy a policy operation names (CreatePolicyVersion, ListPolicyVersions,
+        # DeletePolicyVersion, GetPolicy, ...: resource type "policy"), the role a role
+        # operation names; https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+        form = parse_qs(read_body(environ).decode("utf-8", "replace"))
+        policy = (form.get("PolicyArn") or [""])[0]
+        if policy:
+            return [Check(action, policy)]
+        role = (form.get("RoleName") or [""])[0]
+        if role:
+            return [Check(action, f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{role}")]
     return [Check(action, "*")]
 
 
