@@ -399,7 +399,33 @@ async fn every_bypass_the_api_would_refuse_is_denied_by_the_role() {
     // ACLs. The bucket enforces bucket ownership (ACLs disabled): S3 documents
     // 400 AccessControlListNotSupported for a request that sets an ACL there, without
     // saying whether the caller's missing s3:PutObjectAcl is checked first. Either
-    // answer leaves no ACL set; the emulator decides by the policy alone.
+    // answer leaves no ACL set; the emulator checks the policy first.
+    // The one ACL the role grants (s3:PutObjectAcl with bucket-owner-full-control), which
+    // the bucket accepts on an upload: what rclone 1.60 sends when told to.
+    assert_allowed!(
+        "PutObject with bucket-owner-full-control",
+        me.put(&key).acl(ObjectCannedAcl::BucketOwnerFullControl)
+    );
+    // PutObjectAcl with it passes IAM; the bucket refuses to change an ACL (its page:
+    // "Requests to set ACLs or update ACLs fail"). Were AWS to accept it, the ACL would
+    // be the bucket owner's full control, which the bucket enforces anyway.
+    let set_acl = outcome(
+        me.s3
+            .put_object_acl()
+            .bucket(bucket)
+            .key(&key)
+            .acl(ObjectCannedAcl::BucketOwnerFullControl)
+            .send()
+            .await,
+    );
+    let set_acl_answers: &[&str] = match e2e.target {
+        Target::Local => &["AccessControlListNotSupported"],
+        Target::Deployed => &["AccessControlListNotSupported", "allowed"],
+    };
+    assert!(
+        set_acl_answers.contains(&set_acl.as_str()),
+        "PutObjectAcl bucket-owner-full-control: {set_acl}, expected one of {set_acl_answers:?}"
+    );
     let acl_refusals: &[&str] = match e2e.target {
         Target::Local => &["AccessDenied"],
         Target::Deployed => &["AccessDenied", "AccessControlListNotSupported"],

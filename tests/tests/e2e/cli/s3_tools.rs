@@ -7,8 +7,9 @@
 //! - the AWS CLI (`.venv/bin/aws`, pinned in tests/emulator/requirements.txt): cp up
 //!   and back, ls, sync of 20 files, and the guardrails' refusals, word for word;
 //! - rclone (Debian's package; `HOMEDIR_E2E_RCLONE=0` skips it where it cannot be
-//!   installed): ls and copy down, and copy up from rclone 1.61 on (1.60 sends an ACL
-//!   with every upload, which the role refuses: asserted too);
+//!   installed), its remote set to `acl = bucket-owner-full-control` as s3-tools.md
+//!   says: ls, copy down and copy up (rclone 1.60 sends an ACL with every upload: that
+//!   one the role and the bucket accept), and uploads naming any other ACL refused;
 //! - boto3 (the project virtualenv's): a 20 MiB upload in three parts;
 //! - the expiry: an `aws s3 sync` that outlives several credentials (a private stack
 //!   whose credentials last seconds) and finishes.
@@ -573,10 +574,13 @@ async fn rclone_version() -> Option<(u32, u32)> {
     }
 }
 
-/// rclone with an S3 remote on the same profile (`env_auth`): ls and copy down of
-/// files the API wrote; copy up from rclone 1.61 on. rclone 1.60 (Debian 12's) sends
-/// `X-Amz-Acl: private` with every upload, which needs `s3:PutObjectAcl`, which the
-/// role does not grant: its upload is refused, and that is asserted too.
+/// rclone with an S3 remote on the same profile (`env_auth`) and `acl =
+/// bucket-owner-full-control`, as docs/s3-tools.md writes it: ls and copy down of files
+/// the API wrote, and copy up, which the API then lists and reads byte for byte. rclone
+/// 1.60 (Debian 12's) sends `X-Amz-Acl` with every upload (`private` unless told
+/// otherwise), which needs `s3:PutObjectAcl` besides `s3:PutObject`: the role allows it
+/// for `bucket-owner-full-control` alone, the one ACL the bucket (BucketOwnerEnforced)
+/// accepts. Uploads naming `public-read` or `private` are refused, nothing written.
 #[tokio::test]
 async fn rclone_on_the_profile_lists_and_copies_down_and_up() {
     let e2e = E2e::start().await;
@@ -595,9 +599,11 @@ async fn rclone_on_the_profile_lists_and_copies_down_and_up() {
     let remote = format!("home:{}/{prefix}", e2e.stack.bucket());
 
     // The remote: credentials from the environment's AWS profile (the credential
-    // process), no bucket check or creation (the role may do neither).
+    // process), no bucket check or creation (the role may do neither), and the one ACL
+    // the role and the bucket accept.
     let mut config = format!(
-        "[home]\ntype = s3\nenv_auth = true\nprofile = homedir\nregion = {}\nno_check_bucket = true\n",
+        "[home]\ntype = s3\nenv_auth = true\nprofile = homedir\nregion = {}\nno_check_bucket = true\n\
+         acl = bucket-owner-full-control\n",
         e2e.stack.region()
     );
     match e2e.setting("AWS_ENDPOINT_URL") {
@@ -650,30 +656,49 @@ async fn rclone_on_the_profile_lists_and_copies_down_and_up() {
         assert_eq!(&std::fs::read(&local).unwrap(), bytes, "{key}");
     }
 
-    // Up.
+    // Up, with the remote's bucket-owner-full-control.
     let up = cli.work.join("up");
     std::fs::create_dir_all(&up).unwrap();
     std::fs::write(up.join("c.txt"), b"from rclone\n").unwrap();
     let out = rclone(&["copy", "up", &format!("{remote}from-rclone")]).await;
-    let uploaded = e2e.all_keys(&alice, "from-rclone/").await;
-    if version >= (1, 61) {
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(uploaded, ["from-rclone/c.txt"]);
-        assert_eq!(
-            e2e.read(&alice, "from-rclone/c.txt").await.as_ref(),
-            b"from rclone\n"
-        );
-    } else {
-        assert_ne!(out.code, 0, "rclone {version:?} sends an ACL: {out:?}");
+    assert_eq!(out.code, 0, "rclone {version:?}: {out:?}");
+    assert_eq!(
+        e2e.all_keys(&alice, "from-rclone/").await,
+        ["from-rclone/c.txt"]
+    );
+    assert_eq!(
+        e2e.read(&alice, "from-rclone/c.txt").await.as_ref(),
+        b"from rclone\n"
+    );
+
+    // Any other ACL is refused, nothing written: by IAM (the role allows no other), or,
+    // on AWS, perhaps first by the bucket (S3 does not document which it checks first).
+    let refusals: &[&str] = match e2e.target {
+        Target::Local => &["AccessDenied: Access Denied"],
+        Target::Deployed => &[
+            "AccessDenied: Access Denied",
+            "AccessControlListNotSupported: The bucket does not allow ACLs",
+        ],
+    };
+    for acl in ["public-read", "private"] {
+        let out = rclone(&[
+            "copy",
+            "--s3-acl",
+            acl,
+            "up",
+            &format!("{remote}with-{acl}"),
+        ])
+        .await;
+        assert_ne!(out.code, 0, "--s3-acl {acl}: {out:?}");
         assert!(
-            out.stderr.contains("AccessDenied: Access Denied"),
-            "{out:?}"
+            refusals.iter().any(|refusal| out.stderr.contains(refusal)),
+            "--s3-acl {acl}: {out:?}"
         );
-        assert!(uploaded.is_empty(), "{uploaded:?}");
-        eprintln!(
-            "rclone {}.{} uploads nothing here: it sends X-Amz-Acl with every upload, which \
-             the role refuses (rclone 1.61 and later send none); ls and copy down checked",
-            version.0, version.1
+        assert!(
+            e2e.all_keys(&alice, &format!("with-{acl}/"))
+                .await
+                .is_empty(),
+            "--s3-acl {acl} wrote something"
         );
     }
 
