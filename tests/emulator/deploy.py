@@ -49,7 +49,6 @@ import copy
 import hashlib
 import json
 import os
-import re
 import sys
 import time
 import urllib.request
@@ -60,6 +59,8 @@ from typing import Any, Callable, Iterable, Mapping
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from homedir_aws.refs import references
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -139,35 +140,6 @@ class Plan:
     left_out_outputs: list[str] = field(default_factory=list)
 
 
-_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
-
-
-def _references(value: Any) -> set[str]:
-    """Names a template fragment refers to (Ref, Fn::GetAtt, Fn::Sub), as
-    homedir_aws/cfn.py's references() (not imported: it loads moto)."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(target, str):
-                    found.add(target.split(".", 1)[0])
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(text, str):
-                    found.update(m.split(".", 1)[0] for m in _SUB_VARIABLE.findall(text))
-                if isinstance(inner, list) and len(inner) > 1:
-                    found |= _references(inner[1])
-            else:
-                found |= _references(inner)
-    elif isinstance(value, list):
-        for item in value:
-            found |= _references(item)
-    return found
-
-
 def condition_holds(template: Mapping[str, Any], name: str | None, parameters: Mapping[str, str]) -> bool:
     """A template condition, evaluated with the parameters (and defaults) as CloudFormation
     would: Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition, Ref, Fn::Join."""
@@ -226,7 +198,7 @@ def plan(template: Mapping[str, Any], parameters: Mapping[str, str]) -> Plan:
     needs: dict[str, set[str]] = {}
     for lid, resource in resources.items():
         depends = resource.get("DependsOn") or []
-        needs[lid] = (_references(resource.get("Properties")) | set([depends] if isinstance(depends, str)
+        needs[lid] = (references(resource.get("Properties")) | set([depends] if isinstance(depends, str)
                                                                       else depends)) & set(resources)
         for other in needs[lid]:
             referrers[other].add(lid)
@@ -247,7 +219,7 @@ def plan(template: Mapping[str, Any], parameters: Mapping[str, str]) -> Plan:
     kept = copy.deepcopy(dict(template))
     kept["Resources"] = {lid: r for lid, r in resources.items() if lid not in reason_of}
     outputs = dict(template.get("Outputs") or {})
-    dropped = sorted(name for name, output in outputs.items() if _references(output) & set(reason_of))
+    dropped = sorted(name for name, output in outputs.items() if references(output) & set(reason_of))
     kept["Outputs"] = {name: output for name, output in outputs.items() if name not in dropped}
     if not kept["Outputs"]:
         kept.pop("Outputs")

@@ -65,23 +65,14 @@ pub async fn answer_code(
     session: &str,
     code: &str,
 ) -> Result<SignIn> {
-    let output = cognito(settings)
-        .respond_to_auth_challenge()
-        .client_id(&settings.client_id)
-        .challenge_name(ChallengeNameType::SoftwareTokenMfa)
-        .session(session)
-        .challenge_responses("USERNAME", email)
-        .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
-        .send()
-        .await
-        .map_err(|e| cognito_error(settings, e, Step::SecondFactor))?;
-    SignIn::from_answer(
+    respond(
         settings,
         email,
-        output.authentication_result(),
-        output.challenge_name(),
-        output.session(),
+        session,
+        ChallengeNameType::SoftwareTokenMfa,
+        ("SOFTWARE_TOKEN_MFA_CODE", code),
     )
+    .await
 }
 
 /// Answers `NEW_PASSWORD_REQUIRED` (an invitation's temporary password) with the
@@ -92,13 +83,32 @@ pub async fn new_password(
     session: &str,
     password: &str,
 ) -> Result<SignIn> {
+    respond(
+        settings,
+        email,
+        session,
+        ChallengeNameType::NewPasswordRequired,
+        ("NEW_PASSWORD", password),
+    )
+    .await
+}
+
+/// Answers the sign-in's `challenge` with one response beside the user name, and reads
+/// what Cognito says next.
+async fn respond(
+    settings: &Settings,
+    email: &str,
+    session: &str,
+    challenge: ChallengeNameType,
+    (name, value): (&str, &str),
+) -> Result<SignIn> {
     let output = cognito(settings)
         .respond_to_auth_challenge()
         .client_id(&settings.client_id)
-        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .challenge_name(challenge)
         .session(session)
         .challenge_responses("USERNAME", email)
-        .challenge_responses("NEW_PASSWORD", password)
+        .challenge_responses(name, value)
         .send()
         .await
         .map_err(|e| cognito_error(settings, e, Step::SecondFactor))?;

@@ -103,6 +103,8 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, V
 from moto.cloudformation.models import CloudFormationBackend, Stack  # noqa: E402
 from moto.cloudformation.parsing import ResourceMap  # noqa: E402
 
+from .refs import references  # noqa: E402
+
 RESOURCE_ATTRIBUTES = {"Type", "Properties", "Condition", "DependsOn", "Metadata", "DeletionPolicy",
                        "UpdateReplacePolicy"}
 RETAINING_POLICIES = {"Retain", "RetainExceptOnCreate"}
@@ -500,34 +502,6 @@ def _given_parameters(parameters: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 # Dependencies
 # --------------------------------------------------------------------------
-
-_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
-
-
-def references(value: Any) -> set[str]:
-    """Logical ids (and parameter names) a resource's JSON refers to."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(target, str):
-                    found.add(target.split(".", 1)[0])
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(text, str):
-                    found.update(m.split(".", 1)[0] for m in _SUB_VARIABLE.findall(text))
-                if isinstance(inner, list) and len(inner) > 1:
-                    found |= references(inner[1])
-            else:
-                found |= references(inner)
-    elif isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    return found
-
 
 def dependency_order(resources: Mapping[str, Any], wanted: Iterable[str]) -> list[str]:
     """`wanted` logical ids, each after every resource it depends on."""

@@ -1303,6 +1303,77 @@ async fn signup_confirm_and_reset_password_with_the_emailed_codes() {
     e2e.delete_user(pool, &email).await;
 }
 
+/// An invited user (an operator's AdminCreateUser with a temporary password): the
+/// first `login` is asked for a password of their own (Cognito's
+/// `NEW_PASSWORD_REQUIRED`), a weak one is refused in Cognito's words, and after it
+/// the new password signs in and the temporary one no longer does.
+#[tokio::test]
+async fn an_invited_user_chooses_a_password_at_the_first_login() {
+    use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+
+    let e2e = E2e::start().await;
+    let pool = e2e.stack.var("USER_POOL_ID");
+    let email = format!("homedir-e2e-{}@example.com", uuid::Uuid::new_v4().simple());
+    let temporary = format!("Invite-{}!", uuid::Uuid::new_v4().simple());
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("attribute")
+    };
+    e2e.stack
+        .admin_idp()
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(&email)
+        .user_attributes(attribute("email", &email))
+        .user_attributes(attribute("email_verified", "true"))
+        .temporary_password(&temporary)
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AdminCreateUser: {}", DisplayErrorContext(&e)));
+    let cli = Cli::new(&e2e);
+    let login = ["login", "--email", email.as_str(), "--password-stdin"];
+    let asked = "this is an invitation's temporary password: choose your own\n";
+
+    // A weak password of one's own: Cognito's rule, nothing stored.
+    let out = cli
+        .run_with(&login, Some(&format!("{temporary}\nSh0rt!\n")), &[])
+        .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (6, asked, "homedir: Password not long enough\n"),
+        "{out:?}"
+    );
+    assert!(cli.tokens().is_none(), "not signed in");
+
+    // A good one: signed in, and the files work.
+    let password = format!("Chosen-{}!", uuid::Uuid::new_v4().simple());
+    let out = cli
+        .run_with(&login, Some(&format!("{temporary}\n{password}\n")), &[])
+        .await
+        .ok();
+    assert_eq!(out.stdout, format!("{asked}signed in as {email}\n"));
+    cli.file("invited.txt", b"mine now");
+    cli.run(&["put", "invited.txt"]).await.ok();
+    assert_eq!(
+        cli.run(&["get", "invited.txt", "-"]).await.ok().stdout,
+        "mine now"
+    );
+
+    // The temporary password is spent; the chosen one signs in with no question.
+    cli.run(&["logout"]).await.ok();
+    cli.run_with(&login, Some(&temporary), &[])
+        .await
+        .fails(2, "wrong email or password");
+    let cli = cli.login(&email, &password).await;
+
+    cli.run(&["rm", "invited.txt"]).await.ok();
+    e2e.delete_user(pool, &email).await;
+}
+
 /// `homedir mfa` makes an authenticator app the second factor of a signed-in user (the
 /// pool's MFA OPTIONAL: the users without an app sign in as before): the key on
 /// standard output, the app's code on standard input. Then `login` needs the app's
