@@ -192,7 +192,7 @@ def plan(template: Mapping[str, Any], parameters: Mapping[str, str]) -> Plan:
     resources: dict[str, Any] = dict(template.get("Resources") or {})
     reason_of: dict[str, str] = {lid: LEFT_OUT[r["Type"]] for lid, r in resources.items() if r["Type"] in LEFT_OUT}
     for lid, resource in resources.items():  # a permission for what is left out (the HTTP API) goes with it
-        if resource["Type"] == "AWS::Lambda::Permission" and _references(resource.get("Properties")) & set(reason_of):
+        if resource["Type"] == "AWS::Lambda::Permission" and references(resource.get("Properties")) & set(reason_of):
             reason_of[lid] = PERMISSIONS_OF
     referrers: dict[str, set[str]] = {lid: set() for lid in resources}
     needs: dict[str, set[str]] = {}
