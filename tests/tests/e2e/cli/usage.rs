@@ -79,12 +79,13 @@ async fn set_quota(e2e: &E2e, user: &mut Account, bytes: Option<u64>) {
     user.access_token = tokens.access_token().expect("an access token").to_owned();
 }
 
-/// Runs `homedir df` until `counted` holds for its output (the usage function counts
-/// a write shortly after it is answered), or fails after [`COUNTED_WITHIN`].
-async fn df_once(cli: &Cli, counted: impl Fn(&Out) -> bool) -> Out {
+/// Runs `homedir df ARGS` until `counted` holds for its output (the usage function
+/// counts a write shortly after it is answered), or fails after [`COUNTED_WITHIN`].
+async fn df_once(cli: &Cli, args: &[&str], counted: impl Fn(&Out) -> bool) -> Out {
     let started = Instant::now();
+    let args: Vec<&str> = ["df"].into_iter().chain(args.iter().copied()).collect();
     loop {
-        let out = cli.run(&["df"]).await;
+        let out = cli.run(&args).await;
         assert_eq!(out.code, 0, "{out:?}");
         if counted(&out) {
             return out;
@@ -244,7 +245,7 @@ async fn df_counts_every_version_of_the_home_and_the_team_space_and_a_full_home_
     cli.file("b.txt", b"1234567");
     cli.run(&["put", "b.txt", "team:"]).await.ok();
     let team_label = format!("{:<12} ", format!("team {team}"));
-    let out = df_once(&cli, |out| {
+    let out = df_once(&cli, &[], |out| {
         let lines: Vec<&str> = out.stdout.lines().collect();
         lines.len() == 2
             && lines[0].starts_with("home         8 B of ")
@@ -289,7 +290,7 @@ async fn df_counts_every_version_of_the_home_and_the_team_space_and_a_full_home_
     // Two bytes fit exactly: the home is full.
     cli.file("c.txt", b"xy");
     cli.run(&["put", "c.txt"]).await.ok();
-    let out = df_once(&cli, |out| {
+    let out = df_once(&cli, &["home:"], |out| {
         out.stdout == "home         10 B of 10 B (100%), full, 3 versions\n"
     })
     .await;
