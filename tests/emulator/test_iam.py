@@ -47,13 +47,21 @@ def _case_context(case: dict[str, Any], names: dict[str, str], identity_id: str,
     return context
 
 
-def decide_case(table: dict[str, Any], case: dict[str, Any]) -> str:
+def decide_case(table: dict[str, Any], case: dict[str, Any], extra: tuple[str, ...] = ()) -> str:
+    """The table's documents and the case's `attached` ones decide, within the table's
+    permissions boundary: an allow stands only if the boundary allows too, an explicit
+    deny anywhere wins (as s3auth.DeployedPolicies decides a deployed role's requests)."""
     names = {**table["values"], **table["identities"]}
-    documents = iam.load_documents(table["documents"], table["placeholders"])
+    documents = iam.load_documents([*table["documents"], *case.get("attached", []), *extra], table["placeholders"])
     identity_id = table["identities"][case["identity"]]
     tags = table.get("principal_tags", {}).get(case["identity"], {})
     request = Request(case["action"], _fill(case["resource"], names), _case_context(case, names, identity_id, tags))
-    return evaluate(documents, request)
+    decision = evaluate(documents, request)
+    if decision != ALLOW:
+        return decision
+    [boundary] = iam.load_documents([table["boundary"]], table["placeholders"])
+    bounded = evaluate([boundary], request)
+    return ALLOW if bounded == ALLOW else bounded
 
 
 _CASES = _table()["cases"]
@@ -62,6 +70,22 @@ _CASES = _table()["cases"]
 @pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
 def test_shared_case_table(case: dict[str, Any]) -> None:
     assert decide_case(_table(), case) == case["expect"]
+
+
+def test_the_deployed_quota_policy_names_no_one() -> None:
+    """The template's quota deny policy (infra-policies/quota-deny-policy.json), attached
+    to every case, changes no decision."""
+    table = _table()
+    changed = [case["name"] for case in table["cases"]
+               if decide_case(table, case, ("quota-deny-policy.json",)) != case["expect"]]
+    assert not changed
+
+
+def test_the_quota_and_boundary_cases_are_in_the_table() -> None:
+    table = _table()
+    attached = {name for case in table["cases"] for name in case.get("attached", [])}
+    assert attached == {"quota-deny-example.json", "boundary-probe-policy.json"}
+    assert table["boundary"] == "authenticated-boundary-policy.json"
 
 
 def test_case_names_are_unique() -> None:

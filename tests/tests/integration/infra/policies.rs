@@ -66,7 +66,21 @@ fn placeholders() -> Vec<(&'static str, String)> {
         ("WriteFileLogGroup.Arn", log_group_arn("write-file")),
         ("ListLogGroup.Arn", log_group_arn("list")),
         ("DeleteLogGroup.Arn", log_group_arn("delete")),
+        ("UsageLogGroup.Arn", log_group_arn("usage")),
+        ("UsageTable.Arn", USAGE_TABLE_ARN.into()),
+        ("QuotaDenyPolicy1", quota_policy_arn(1)),
+        ("QuotaDenyPolicy2", quota_policy_arn(2)),
+        ("QuotaDenyPolicy3", quota_policy_arn(3)),
+        ("QuotaDenyPolicy4", quota_policy_arn(4)),
     ]
+}
+
+const USAGE_TABLE_ARN: &str =
+    "arn:aws:dynamodb:us-east-1:123456789012:table/homedir-test-UsageTable-1A2B3C";
+
+/// The ARN `!Ref` of an `AWS::IAM::ManagedPolicy` returns.
+fn quota_policy_arn(n: u8) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:policy/homedir-test-QuotaDenyPolicy{n}-ABCDEF")
 }
 
 fn policy_text(file: &str) -> String {
@@ -157,6 +171,8 @@ struct CaseTable {
     /// Identity name → the session tags its credentials carry (absent: none).
     principal_tags: BTreeMap<String, BTreeMap<String, String>>,
     documents: Vec<String>,
+    /// The role's permissions boundary, applied to every case.
+    boundary: String,
     cases: Vec<S3Case>,
 }
 
@@ -168,6 +184,13 @@ struct S3Case {
     action: String,
     resource: String,
     context: serde_json::Map<String, Json>,
+    /// Documents attached to the role for this case alone.
+    #[serde(default)]
+    attached: Vec<String>,
+    /// The S3 operation the emulator's HTTP replay sends (IAM sees `action`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    operation: Option<String>,
     expect: Expected,
 }
 
@@ -231,6 +254,11 @@ impl CaseTable {
             };
             context.insert(key.clone(), typed);
         }
+        // The identity pool's sessions carry the caller's Identity ID as a key.
+        context.insert(
+            "cognito-identity.amazonaws.com:sub".into(),
+            ContextValue::String(self.identity(case).to_owned()),
+        );
         for (key, value) in self.tags(&case.identity) {
             context.insert(
                 format!("aws:PrincipalTag/{key}"),
@@ -286,19 +314,45 @@ impl CaseTable {
         })
     }
 
-    /// The decision for one case: the table's documents together, as S3 evaluates a
-    /// same-account request (an explicit deny in any wins; an allow in any grants).
+    /// The files in effect for a case: the table's documents and the case's own.
+    fn files<'a>(&'a self, case: &'a S3Case) -> impl Iterator<Item = &'a String> {
+        self.documents.iter().chain(&case.attached)
+    }
+
+    /// The decision for one case: the table's documents and the case's attached ones
+    /// together, as S3 evaluates a same-account request (an explicit deny in any wins;
+    /// an allow in any grants), within the role's permissions boundary.
     fn decide(&self, case: &S3Case) -> Decision {
         self.identity(case);
         let documents = self
-            .documents
-            .iter()
+            .files(case)
             .map(|file| self.document(file, &case.identity))
             .collect();
-        self.decide_with(case, documents)
+        let boundary = self.document(&self.boundary, &case.identity);
+        self.decide_with(case, documents, boundary)
     }
 
-    fn decide_with(&self, case: &S3Case, documents: Vec<IAMPolicy>) -> Decision {
+    /// `documents` decide; an allow stands only if `boundary` allows too ("Permissions
+    /// boundaries for IAM entities": the effective permissions are what both allow; an
+    /// explicit deny in either wins). The bucket policy, one of the documents, only
+    /// denies, so no resource-policy grant past the boundary arises.
+    fn decide_with(
+        &self,
+        case: &S3Case,
+        documents: Vec<IAMPolicy>,
+        boundary: IAMPolicy,
+    ) -> Decision {
+        match self.decide_documents(case, documents) {
+            Decision::Allow => match self.decide_documents(case, vec![boundary]) {
+                Decision::Allow => Decision::Allow,
+                Decision::Deny => Decision::Deny,
+                Decision::NotApplicable => Decision::NotApplicable,
+            },
+            other => other,
+        }
+    }
+
+    fn decide_documents(&self, case: &S3Case, documents: Vec<IAMPolicy>) -> Decision {
         let resource = self.expand(&case.name, &case.resource);
         let request = IAMRequest::new_with_context(
             role_session(),
@@ -487,6 +541,33 @@ fn the_shared_table_is_well_formed_and_agrees_with_these_tests() {
         ["authenticated-s3-policy.json", "bucket-policy.json"],
         "the S3 cases evaluate the role's policy and the bucket policy together"
     );
+    assert_eq!(
+        table.boundary, "authenticated-boundary-policy.json",
+        "within the role's permissions boundary"
+    );
+    for case in &table.cases {
+        for file in &case.attached {
+            assert!(
+                ["quota-deny-example.json", "boundary-probe-policy.json"].contains(&file.as_str()),
+                "case `{}` attaches {file}, which the replay does not know",
+                case.name
+            );
+        }
+        if let Some(operation) = &case.operation {
+            assert!(
+                [
+                    "CreateMultipartUpload",
+                    "UploadPart",
+                    "CompleteMultipartUpload",
+                    "CopyObject"
+                ]
+                .contains(&operation.as_str())
+                    && case.action == "s3:PutObject",
+                "case `{}`: operation {operation} is one IAM authorizes as s3:PutObject",
+                case.name
+            );
+        }
+    }
     // The table's values are the ones the rest of this file uses.
     let rust = placeholders();
     for (name, value) in &table.placeholders {
@@ -516,13 +597,23 @@ fn the_shared_table_is_well_formed_and_agrees_with_these_tests() {
     assert_eq!(table.identities["B"], B);
 }
 
-/// Every statement of the table's documents decides at least one case: with the
-/// statement removed, some case changes its decision. A statement no case depends on
-/// would be untested.
+/// Every statement of the table's documents, of its boundary and of every document a
+/// case attaches decides at least one case: with the statement removed, some case
+/// (among those the file is in effect for) changes its decision. A statement no case
+/// depends on would be untested.
 #[test]
 fn every_statement_of_the_evaluated_documents_decides_some_case() {
     let table = case_table();
-    for file in &table.documents {
+    let mut files: Vec<String> = table.documents.clone();
+    files.push(table.boundary.clone());
+    for case in &table.cases {
+        for file in &case.attached {
+            if !files.contains(file) {
+                files.push(file.clone());
+            }
+        }
+    }
+    for file in &files {
         let document: Json = serde_json::from_str(&policy_text(file)).expect("policy JSON");
         let count = document["Statement"].as_array().expect("a list").len();
         for index in 0..count {
@@ -533,19 +624,21 @@ fn every_statement_of_the_evaluated_documents_decides_some_case() {
             let mut without = document.clone();
             without["Statement"].as_array_mut().unwrap().remove(index);
             let without = without.to_string();
+            let load = |f: &String, who: &str| {
+                if f == file {
+                    table.parse(f, &without, who)
+                } else {
+                    table.document(f, who)
+                }
+            };
             let changed = table.cases.iter().any(|case| {
-                let documents = table
-                    .documents
-                    .iter()
-                    .map(|f| {
-                        if f == file {
-                            table.parse(f, &without, &case.identity)
-                        } else {
-                            table.document(f, &case.identity)
-                        }
-                    })
-                    .collect();
-                table.decide_with(case, documents) != case.expect.decision()
+                let in_effect = table.files(case).any(|f| f == file) || &table.boundary == file;
+                if !in_effect {
+                    return false;
+                }
+                let documents = table.files(case).map(|f| load(f, &case.identity)).collect();
+                let boundary = load(&table.boundary, &case.identity);
+                table.decide_with(case, documents, boundary) != case.expect.decision()
             });
             assert!(
                 changed,
@@ -553,6 +646,76 @@ fn every_statement_of_the_evaluated_documents_decides_some_case() {
             );
         }
     }
+}
+
+/// The quota deny policy the template deploys (four times) names no one: attached to
+/// every case, it changes no decision. And the example the quota cases attach is what
+/// the usage function writes (shared/src/usage/deny.rs) for the homes of A and D and
+/// the team globex, placeholders and all; the template's is what it writes for none.
+#[test]
+fn the_deployed_quota_policy_names_no_one_and_the_example_is_what_the_usage_function_writes() {
+    use homedir::usage::deny::{Target, document};
+    let table = case_table();
+    let mut wrong = Vec::new();
+    for case in &table.cases {
+        let mut documents: Vec<IAMPolicy> = table
+            .files(case)
+            .map(|f| table.document(f, &case.identity))
+            .collect();
+        documents.push(table.document("quota-deny-policy.json", &case.identity));
+        let boundary = table.document(&table.boundary, &case.identity);
+        if table.decide_with(case, documents, boundary) != case.expect.decision() {
+            wrong.push(case.name.clone());
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "quota-deny-policy.json changed the decision of {wrong:?}"
+    );
+    let placeholders = Target::placeholders();
+    assert_eq!(
+        document(&placeholders, &[], &[]),
+        serde_json::from_str::<Json>(&policy_text("quota-deny-policy.json")).expect("JSON"),
+        "the template's quota policy is deny.rs's document for no space"
+    );
+    let homes = [table.identities["A"].clone(), table.identities["D"].clone()];
+    assert_eq!(
+        document(&placeholders, &homes, &["globex".to_owned()]),
+        serde_json::from_str::<Json>(&policy_text("quota-deny-example.json")).expect("JSON"),
+        "quota-deny-example.json is deny.rs's document for the homes of A and D and the team globex"
+    );
+    assert_eq!(table.principal_tags["B"]["team"], "globex");
+}
+
+/// The boundary allows no more than the role's own policy: no action the role's
+/// policy does not grant, on no resource outside the two spaces.
+#[test]
+fn the_boundary_names_only_actions_the_role_grants() {
+    let actions = |file: &str| -> BTreeSet<String> {
+        let document: Json = serde_json::from_str(&policy_text(file)).expect("JSON");
+        let mut out = BTreeSet::new();
+        for statement in document["Statement"].as_array().expect("a list") {
+            if statement["Effect"] != "Allow" {
+                continue;
+            }
+            assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
+            match &statement["Action"] {
+                Json::String(a) => {
+                    out.insert(a.clone());
+                }
+                Json::Array(items) => {
+                    out.extend(items.iter().filter_map(|a| a.as_str().map(str::to_owned)))
+                }
+                other => panic!("{file}: Action {other}"),
+            }
+        }
+        out
+    };
+    assert_eq!(
+        actions("authenticated-boundary-policy.json"),
+        actions("authenticated-s3-policy.json"),
+        "the boundary allows exactly the actions the role's policy grants"
+    );
 }
 
 /// Why the storage-class and encryption denies carry a `Null` guard: IAM (and iam-rs,
@@ -895,6 +1058,389 @@ function_cases! {
     function_denied_assume_the_authenticated_role:  "sts:AssumeRole", ROLE_ARN => NotApplicable;
 }
 
+/// The functions' role reads the caller's total and records the owner's quota on it,
+/// never a count: an UpdateItem naming any other attribute is refused.
+fn dynamodb_decision(case: &str, action: &str, resource: &str, attributes: &[&str]) -> Decision {
+    let mut context = Context::new();
+    if !attributes.is_empty() {
+        context.insert(
+            "dynamodb:Attributes".into(),
+            ContextValue::StringList(attributes.iter().map(|a| (*a).to_owned()).collect()),
+        );
+    }
+    let request = IAMRequest::new_with_context(
+        Principal::Aws(PrincipalId::String(format!(
+            "arn:aws:sts::{ACCOUNT}:assumed-role/homedir-test-FunctionRole-ABCDEF/homedir-test-WriteFileFunction"
+        ))),
+        action,
+        Arn::parse(resource).unwrap_or_else(|e| panic!("case `{case}`: bad ARN {resource}: {e}")),
+        context,
+    );
+    evaluate(
+        case,
+        vec![policy("function-policy.json", None)],
+        &request,
+        EvaluationOptions::default(),
+    )
+}
+
+const OTHER_TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/someone-elses-table";
+
+#[test]
+fn function_may_read_a_total_and_record_only_the_quota() {
+    for (case, action, resource, attributes, expected) in [
+        (
+            "get_item",
+            "dynamodb:GetItem",
+            USAGE_TABLE_ARN,
+            &[][..],
+            Decision::Allow,
+        ),
+        (
+            "get_item_elsewhere",
+            "dynamodb:GetItem",
+            OTHER_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+        (
+            "record_quota",
+            "dynamodb:UpdateItem",
+            USAGE_TABLE_ARN,
+            &["space", "item", "quota"],
+            Decision::Allow,
+        ),
+        (
+            "update_bytes",
+            "dynamodb:UpdateItem",
+            USAGE_TABLE_ARN,
+            &["space", "item", "bytes"],
+            Decision::NotApplicable,
+        ),
+        (
+            "update_over",
+            "dynamodb:UpdateItem",
+            USAGE_TABLE_ARN,
+            &["quota", "over"],
+            Decision::NotApplicable,
+        ),
+        (
+            "put_item",
+            "dynamodb:PutItem",
+            USAGE_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+        (
+            "delete_item",
+            "dynamodb:DeleteItem",
+            USAGE_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+        (
+            "query",
+            "dynamodb:Query",
+            USAGE_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+        (
+            "scan",
+            "dynamodb:Scan",
+            USAGE_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+        (
+            "transact",
+            "dynamodb:TransactWriteItems",
+            USAGE_TABLE_ARN,
+            &[],
+            Decision::NotApplicable,
+        ),
+    ] {
+        let case = format!("function_dynamodb_{case}");
+        expect(
+            &case,
+            dynamodb_decision(&case, action, resource, attributes),
+            expected,
+        );
+    }
+}
+
+// ------------------------------------------------------------- the usage function's role
+
+/// The usage function's two documents together (its role's inline policy and the
+/// bucket one), for a request by its role.
+fn usage_decision(case: &str, action: &str, resource: &str, prefix: Option<&str>) -> Decision {
+    let mut context = Context::new();
+    if let Some(prefix) = prefix {
+        context.insert("s3:prefix".into(), ContextValue::String(prefix.into()));
+    }
+    let request = IAMRequest::new_with_context(
+        Principal::Aws(PrincipalId::String(format!(
+            "arn:aws:sts::{ACCOUNT}:assumed-role/homedir-test-UsageFunctionRole-ABCDEF/homedir-test-UsageFunction"
+        ))),
+        action,
+        Arn::parse(resource).unwrap_or_else(|e| panic!("case `{case}`: bad ARN {resource}: {e}")),
+        context,
+    );
+    evaluate(
+        case,
+        vec![
+            policy("usage-function-policy.json", None),
+            policy("usage-function-bucket-policy.json", None),
+        ],
+        &request,
+        EvaluationOptions::default(),
+    )
+}
+
+/// Only its table, listing versions under the spaces' prefixes, and new versions of the
+/// four quota policies: no object, no other table, no other policy, no role.
+#[test]
+fn the_usage_function_reaches_its_table_the_spaces_versions_and_the_quota_policies_only() {
+    let table_cases = [
+        ("dynamodb:GetItem", USAGE_TABLE_ARN, Decision::Allow),
+        ("dynamodb:PutItem", USAGE_TABLE_ARN, Decision::Allow),
+        ("dynamodb:UpdateItem", USAGE_TABLE_ARN, Decision::Allow),
+        ("dynamodb:Query", USAGE_TABLE_ARN, Decision::Allow),
+        ("dynamodb:Scan", USAGE_TABLE_ARN, Decision::NotApplicable),
+        (
+            "dynamodb:DeleteTable",
+            USAGE_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        (
+            "dynamodb:UpdateTable",
+            USAGE_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        ("dynamodb:GetItem", OTHER_TABLE_ARN, Decision::NotApplicable),
+        ("dynamodb:PutItem", OTHER_TABLE_ARN, Decision::NotApplicable),
+    ];
+    for (action, resource, expected) in table_cases {
+        let case = format!("usage {action} {resource}");
+        expect(
+            &case,
+            usage_decision(&case, action, resource, None),
+            expected,
+        );
+    }
+    let policy_one = quota_policy_arn(1);
+    let policy_four = quota_policy_arn(4);
+    let other_policy = format!("arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess-ish");
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/homedir-test-AuthenticatedRole-ABCDEF");
+    let iam_cases = [
+        (
+            "iam:CreatePolicyVersion",
+            policy_one.as_str(),
+            Decision::Allow,
+        ),
+        (
+            "iam:CreatePolicyVersion",
+            policy_four.as_str(),
+            Decision::Allow,
+        ),
+        (
+            "iam:ListPolicyVersions",
+            policy_one.as_str(),
+            Decision::Allow,
+        ),
+        (
+            "iam:DeletePolicyVersion",
+            policy_four.as_str(),
+            Decision::Allow,
+        ),
+        (
+            "iam:CreatePolicyVersion",
+            other_policy.as_str(),
+            Decision::NotApplicable,
+        ),
+        (
+            "iam:SetDefaultPolicyVersion",
+            other_policy.as_str(),
+            Decision::NotApplicable,
+        ),
+        (
+            "iam:DeletePolicy",
+            policy_one.as_str(),
+            Decision::NotApplicable,
+        ),
+        (
+            "iam:AttachRolePolicy",
+            role.as_str(),
+            Decision::NotApplicable,
+        ),
+        ("iam:PutRolePolicy", role.as_str(), Decision::NotApplicable),
+        (
+            "iam:DeleteRolePermissionsBoundary",
+            role.as_str(),
+            Decision::NotApplicable,
+        ),
+        (
+            "iam:PutRolePermissionsBoundary",
+            role.as_str(),
+            Decision::NotApplicable,
+        ),
+        ("iam:CreatePolicyVersion", ROLE_ARN, Decision::NotApplicable),
+    ];
+    for (action, resource, expected) in iam_cases {
+        let case = format!("usage {action} {resource}");
+        expect(
+            &case,
+            usage_decision(&case, action, resource, None),
+            expected,
+        );
+    }
+    let home_a = format!("{HOME_PREFIX}/{A}/");
+    let team = format!("{TEAM_PREFIX}/acme/");
+    let s3_cases = [
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(format!("{HOME_PREFIX}/")),
+            Decision::Allow,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(home_a.clone()),
+            Decision::Allow,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(format!("{TEAM_PREFIX}/")),
+            Decision::Allow,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(team),
+            Decision::Allow,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(String::new()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some("other/".into()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(BUCKET),
+            Some(HOME_PREFIX.into()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucketVersions",
+            bucket(OTHER_BUCKET),
+            Some(home_a.clone()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucket",
+            bucket(BUCKET),
+            Some(home_a.clone()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:ListBucketMultipartUploads",
+            bucket(BUCKET),
+            Some(home_a.clone()),
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:GetObject",
+            object(BUCKET, &home(A, "f")),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:GetObjectVersion",
+            object(BUCKET, &home(A, "f")),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:PutObject",
+            object(BUCKET, &home(A, "f")),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:DeleteObject",
+            object(BUCKET, &home(A, "f")),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:DeleteObjectVersion",
+            object(BUCKET, &home(A, "f")),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:PutBucketNotification",
+            bucket(BUCKET),
+            None,
+            Decision::NotApplicable,
+        ),
+        (
+            "s3:PutBucketPolicy",
+            bucket(BUCKET),
+            None,
+            Decision::NotApplicable,
+        ),
+    ];
+    for (action, resource, prefix, expected) in s3_cases {
+        let case = format!("usage {action} {resource} prefix {prefix:?}");
+        expect(
+            &case,
+            usage_decision(&case, action, &resource, prefix.as_deref()),
+            expected,
+        );
+    }
+    let logs = [
+        (
+            "logs:PutLogEvents",
+            log_stream_arn("usage"),
+            Decision::Allow,
+        ),
+        (
+            "logs:CreateLogStream",
+            log_stream_arn("usage"),
+            Decision::Allow,
+        ),
+        (
+            "logs:PutLogEvents",
+            log_stream_arn("read-file"),
+            Decision::NotApplicable,
+        ),
+    ];
+    for (action, resource, expected) in logs {
+        let case = format!("usage {action} {resource}");
+        expect(
+            &case,
+            usage_decision(&case, action, &resource, None),
+            expected,
+        );
+    }
+}
+
 // ------------------------------------------------------------------------- hygiene
 
 #[test]
@@ -904,8 +1450,13 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
     let table = case_table();
     for (file, caller) in [
         ("authenticated-s3-policy.json", Some("A")),
+        ("authenticated-boundary-policy.json", Some("A")),
+        ("quota-deny-policy.json", Some("A")),
+        ("quota-deny-example.json", Some("A")),
         ("bucket-policy.json", None),
         ("function-policy.json", None),
+        ("usage-function-policy.json", None),
+        ("usage-function-bucket-policy.json", None),
     ] {
         let parsed = match caller {
             // as IAM sees it for A, whose session carries a team tag
@@ -1026,6 +1577,8 @@ fn the_per_user_policy_reaches_the_caller_only_through_the_identity_variable() {
         "bucket-policy.json",
         "function-policy.json",
         "function-trust-policy.json",
+        "usage-function-policy.json",
+        "usage-function-bucket-policy.json",
     ] {
         assert!(
             !policy_text(file).contains(IAM_VARIABLE),

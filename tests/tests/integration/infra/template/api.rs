@@ -76,6 +76,23 @@ fn every_route_but_the_web_pages_requires_the_cognito_jwt_authorizer() {
             .and_then(Yaml::as_mapping)
             .cloned()
             .unwrap_or_default();
+        if id == "UsageFunction" {
+            // Not behind the API: schedules only (S3 invokes it through the bucket's
+            // notification, pinned in usage.rs).
+            for (name, event) in &events {
+                assert_eq!(
+                    at(event, &["Type"]).as_str(),
+                    Some("Schedule"),
+                    "{id}.{}: the usage function has no route",
+                    name.as_str().unwrap_or("?")
+                );
+            }
+            assert!(
+                get(&effective, "FunctionUrlConfig").is_none(),
+                "{id}: no function URL"
+            );
+            continue;
+        }
         for (name, event) in &events {
             let name = name.as_str().unwrap_or("?");
             let ty = at(event, &["Type"]).as_str().unwrap_or("?");
@@ -192,7 +209,10 @@ fn outputs_are_the_ones_the_e2e_suite_reads() {
             "IdentityPoolId",
             "BucketName",
             "WebUrl",
-            "AlarmTopicArn"
+            "AlarmTopicArn",
+            // an operator's recount (docs/quotas.md) and the e2e suite's usage checks
+            "UsageFunctionName",
+            "UsageTableName"
         ]),
         "stack outputs"
     );

@@ -40,13 +40,130 @@ fn authenticated_role_s3_policy_equals_infra_policies_file_and_is_its_only_permi
         &format!("AuthenticatedRole.Policies[{name}]"),
         "authenticated-s3-policy.json",
     );
+    // Its managed policies are the four quota deny policies and nothing else, each
+    // deployed as infra-policies/quota-deny-policy.json (naming no one) and holding
+    // Deny statements only; its boundary is AuthenticatedBoundary.
+    let managed: Vec<&str> = at(role, &["ManagedPolicyArns"])
+        .as_sequence()
+        .expect("ManagedPolicyArns is a list")
+        .iter()
+        .map(|arn| ref_target(arn).expect("!Ref of a policy of this template"))
+        .collect();
+    assert_eq!(
+        managed, QUOTA_POLICIES,
+        "AuthenticatedRole's managed policies are the four quota deny policies"
+    );
+    assert_eq!(
+        ref_target(at(role, &["PermissionsBoundary"])),
+        Some("AuthenticatedBoundary"),
+        "AuthenticatedRole is bounded by AuthenticatedBoundary"
+    );
+}
+
+const QUOTA_POLICIES: [&str; 4] = [
+    "QuotaDenyPolicy1",
+    "QuotaDenyPolicy2",
+    "QuotaDenyPolicy3",
+    "QuotaDenyPolicy4",
+];
+
+/// Attached to nothing by themselves (no Roles, Users or Groups): only the users' role
+/// names them, as its managed policies and its boundary.
+fn assert_attached_through_the_role_only(t: &Yaml, id: &str) {
+    let p = props(t, id);
+    for field in ["Roles", "Users", "Groups"] {
+        assert!(
+            get(p, field).is_none(),
+            "{id}: attached only by AuthenticatedRole, no {field}"
+        );
+    }
+}
+
+#[test]
+fn the_quota_deny_policies_equal_infra_policies_file_and_only_deny() {
+    let t = template();
+    for id in QUOTA_POLICIES {
+        assert_attached_through_the_role_only(&t, id);
+        let document = at(props(&t, id), &["PolicyDocument"]);
+        assert_document_equals_file(
+            &t,
+            document,
+            &format!("{id}.PolicyDocument"),
+            "quota-deny-policy.json",
+        );
+    }
+    for statement in policy_file("quota-deny-policy.json")["Statement"]
+        .as_array()
+        .expect("a list")
+    {
+        assert_eq!(statement["Effect"], "Deny", "{statement}");
+        assert_eq!(statement["Action"], "s3:PutObject", "{statement}");
+    }
+}
+
+#[test]
+fn the_users_boundary_equals_infra_policies_file() {
+    let t = template();
+    assert_attached_through_the_role_only(&t, "AuthenticatedBoundary");
+    assert_document_equals_file(
+        &t,
+        at(props(&t, "AuthenticatedBoundary"), &["PolicyDocument"]),
+        "AuthenticatedBoundary.PolicyDocument",
+        "authenticated-boundary-policy.json",
+    );
+}
+
+#[test]
+fn usage_function_role_policies_equal_infra_policies_files() {
+    let t = template();
+    let role = props(&t, "UsageFunctionRole");
     assert!(
         get(role, "ManagedPolicyArns").is_none(),
-        "AuthenticatedRole has no managed policy"
+        "UsageFunctionRole: no managed policies"
     );
-    assert!(
-        get(role, "PermissionsBoundary").is_none(),
-        "AuthenticatedRole: no boundary expected (nothing to bound)"
+    assert_document_equals_file(
+        &t,
+        at(role, &["AssumeRolePolicyDocument"]),
+        "UsageFunctionRole.AssumeRolePolicyDocument",
+        "function-trust-policy.json",
+    );
+    let policies = inline_policies(&t, "UsageFunctionRole");
+    assert_eq!(
+        policies.len(),
+        1,
+        "one inline policy, found {:?}",
+        policies.keys()
+    );
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("UsageFunctionRole.Policies[{name}]"),
+        "usage-function-policy.json",
+    );
+    let bucket_policy = props(&t, "UsageFunctionBucketPolicy");
+    let roles: Vec<&str> = at(bucket_policy, &["Roles"])
+        .as_sequence()
+        .expect("Roles is a list")
+        .iter()
+        .filter_map(ref_target)
+        .collect();
+    assert_eq!(
+        roles,
+        ["UsageFunctionRole"],
+        "the bucket policy is the usage function's alone"
+    );
+    for field in ["Users", "Groups"] {
+        assert!(
+            get(bucket_policy, field).is_none(),
+            "UsageFunctionBucketPolicy: no {field}"
+        );
+    }
+    assert_document_equals_file(
+        &t,
+        at(bucket_policy, &["PolicyDocument"]),
+        "UsageFunctionBucketPolicy.PolicyDocument",
+        "usage-function-bucket-policy.json",
     );
 }
 
@@ -122,7 +239,18 @@ fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
         "AWS::IAM::Role AuthenticatedRole",
         "AWS::IAM::Role FunctionRole",
         "AWS::IAM::Role WebFunctionRole",
+        "AWS::IAM::Role UsageFunctionRole",
+        "AWS::IAM::Policy UsageFunctionBucketPolicy",
+        "AWS::IAM::ManagedPolicy AuthenticatedBoundary",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy1",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy2",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy3",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy4",
         "AWS::S3::BucketPolicy HomeBucketPolicy",
+        // who may invoke the usage function: S3 of this account, the recount schedule
+        // (pinned in usage.rs)
+        "AWS::Lambda::Permission UsageFunctionS3Permission",
+        "AWS::Lambda::Permission UsageRecountSchedulePermission",
         // pinned statement by statement in alarms.rs
         "AWS::SNS::TopicPolicy AlarmTopicPolicy",
     ]
@@ -187,8 +315,8 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     let fns = functions(&t);
     assert_eq!(
         fns.len(),
-        5,
-        "five functions expected, found {:?}",
+        6,
+        "six functions expected, found {:?}",
         fns.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     let mut roles = BTreeSet::new();
@@ -214,8 +342,12 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     }
     assert_eq!(
         roles,
-        BTreeSet::from(["FunctionRole".to_owned(), "WebFunctionRole".to_owned()]),
-        "the four API functions share FunctionRole, the web page has its own"
+        BTreeSet::from([
+            "FunctionRole".to_owned(),
+            "WebFunctionRole".to_owned(),
+            "UsageFunctionRole".to_owned()
+        ]),
+        "the four API functions share FunctionRole, the web page and the usage function have their own"
     );
     for role in &roles {
         let p = props(&t, role);
@@ -229,17 +361,56 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
             assert_no_s3_in_document(&format!("{role}.Policies[{name}]"), &json);
         }
     }
-    // No standalone policy resource attaches anything to the function role.
-    for ty in [
-        "AWS::IAM::Policy",
-        "AWS::IAM::ManagedPolicy",
-        "AWS::IAM::RolePolicy",
-    ] {
-        assert!(
-            resources_of_type(&t, ty).is_empty(),
-            "no {ty} resources (they could attach S3 to a function role)"
-        );
+    // No standalone policy resource attaches anything to the API functions' or the web
+    // function's role: the one AWS::IAM::Policy is the usage function's (its one S3
+    // action, ListBucketVersions under the spaces' prefixes, is pinned in
+    // infra::policies), the managed policies attach to nothing by themselves (the
+    // users' role names them), and there is no RolePolicy.
+    assert!(
+        resources_of_type(&t, "AWS::IAM::RolePolicy").is_empty(),
+        "no AWS::IAM::RolePolicy resources"
+    );
+    let standalone: Vec<String> = resources_of_type(&t, "AWS::IAM::Policy")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        standalone,
+        ["UsageFunctionBucketPolicy"],
+        "one AWS::IAM::Policy"
+    );
+    let attached_to: Vec<&str> = at(props(&t, "UsageFunctionBucketPolicy"), &["Roles"])
+        .as_sequence()
+        .expect("Roles")
+        .iter()
+        .filter_map(ref_target)
+        .collect();
+    assert_eq!(attached_to, ["UsageFunctionRole"]);
+    for (id, resource) in resources_of_type(&t, "AWS::IAM::ManagedPolicy") {
+        let p = at(resource, &["Properties"]);
+        for field in ["Roles", "Users", "Groups"] {
+            assert!(
+                get(p, field).is_none(),
+                "{id}: attaches itself through {field}"
+            );
+        }
     }
+    let usage = policy_file("usage-function-bucket-policy.json");
+    let s3_actions: Vec<String> = usage["Statement"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(actions_of)
+        .collect();
+    assert_eq!(
+        s3_actions,
+        ["s3:ListBucketVersions"],
+        "the usage function lists versions and nothing else in S3"
+    );
+    assert_no_s3_in_document(
+        "infra-policies/usage-function-policy.json",
+        &policy_file("usage-function-policy.json"),
+    );
     // And the file the template must equal.
     assert_no_s3_in_document(
         "infra-policies/function-policy.json",
