@@ -9,6 +9,8 @@
 //!   would have e-mailed;
 //! - [`served`]: the function binaries served by homedir-gateway for a stack of a
 //!   test's own;
+//! - [`usage`]: a stack of a test's own whose usage function receives the bucket's
+//!   notifications (served by homedir-gateway), drained, with the usage table at hand;
 //! - [`totp`]: the codes of an authenticator app (RFC 6238);
 //! - [`forge`]: forged tokens and keys aimed at another user's home;
 //! - [`presigned`]: plain HTTP to the URLs the API signs, as a client sends it;
@@ -28,6 +30,7 @@ pub mod runtime;
 pub mod served;
 pub mod stack;
 pub mod totp;
+pub mod usage;
 
 /// `relative`, a path inside the repository (this crate is its `tests/` folder).
 pub fn repo_path(relative: &str) -> PathBuf {

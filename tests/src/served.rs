@@ -18,12 +18,37 @@ pub struct Served {
     child: Child,
     dir: PathBuf,
     url_template: String,
+    base_url: String,
 }
 
 impl Served {
     /// Serves read-file, write-file, list and delete (`$CARGO_TARGET_DIR/debug`, built
     /// by tests/e2e.sh) for `stack`; `overrides` replace or add function settings.
     pub async fn start(stack: &Stack, overrides: &[(&str, &str)]) -> Served {
+        Served::launch(
+            stack,
+            &["read-file", "write-file", "list", "delete"],
+            overrides,
+            false,
+        )
+        .await
+    }
+
+    /// Serves the stack's own `functions` (binaries `FUNCTION_BINARIES` names, such as
+    /// `usage`) as tests/e2e.sh serves them: each with the template's environment and
+    /// its role's credentials from the stack's `FUNCTIONS_CONFIG` (`--function-config`),
+    /// the local settings on top. Asynchronous invocations that fail are retried after
+    /// a tenth and two tenths of a second instead of Lambda's minutes.
+    pub async fn stack_functions(stack: &Stack, functions: &[&str]) -> Served {
+        Served::launch(stack, functions, &[], true).await
+    }
+
+    async fn launch(
+        stack: &Stack,
+        functions: &[&str],
+        overrides: &[(&str, &str)],
+        deployed: bool,
+    ) -> Served {
         let bin_dir = crate::target_dir().join("debug");
         let gateway = bin_dir.join("homedir-gateway");
         assert!(
@@ -47,13 +72,21 @@ impl Served {
         std::fs::write(&env_file, text).expect("the functions' environment");
         let log_path = dir.join("gateway.log");
         let log = std::fs::File::create(&log_path).expect("the gateway's log");
-        let child = Command::new(&gateway)
+        let mut command = Command::new(&gateway);
+        command
             .args(["--listen", "127.0.0.1:0", "--functions"])
-            .arg("read-file,write-file,list,delete")
+            .arg(functions.join(","))
             .arg("--bin-dir")
             .arg(&bin_dir)
             .arg("--env-file")
-            .arg(&env_file)
+            .arg(&env_file);
+        if deployed {
+            command
+                .arg("--function-config")
+                .arg(stack.var("FUNCTIONS_CONFIG"))
+                .args(["--async-retry-delays", "0.1,0.2"]);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -65,6 +98,7 @@ impl Served {
             child,
             dir,
             url_template: String::new(),
+            base_url: String::new(),
         };
         // "homedir-gateway: serving … on http://127.0.0.1:PORT/lambda-url/<function>/"
         let started = Instant::now();
@@ -75,6 +109,7 @@ impl Served {
                 .find_map(|word| word.strip_suffix("/lambda-url/<function>/"))
             {
                 served.url_template = format!("{base}/lambda-url/{{route}}/");
+                served.base_url = base.to_owned();
                 return served;
             }
             if let Ok(Some(status)) = served.child.try_wait() {
@@ -91,6 +126,12 @@ impl Served {
     /// The API's URL template, `http://127.0.0.1:PORT/lambda-url/{route}/`.
     pub fn url_template(&self) -> &str {
         &self.url_template
+    }
+
+    /// The gateway itself, `http://127.0.0.1:PORT`: its Invoke API and control
+    /// endpoints.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 }
 

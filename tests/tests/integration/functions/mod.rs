@@ -26,3 +26,6 @@ mod routes;
 mod teams;
 /// Token verification, disabled and deleted users.
 mod tokens;
+/// Usage and quotas: S3's events counted by the usage function, the quota held by the
+/// API and by IAM.
+mod usage;
