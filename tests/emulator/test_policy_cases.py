@@ -20,6 +20,15 @@ team: custom:team is 1-63 characters) is a user of a pool made here, identical b
 that constraint, federated by an identity pool made here whose authenticated role has
 the stack role's own policies.
 
+The table's `boundary` is the stack role's own permissions boundary (deployed from
+template.yaml; the pool made here gets it too), and a case's `attached` documents are put
+in place for its group of cases, as AWS would apply them to credentials already issued:
+quota-deny-example.json as a new default version of one of the stack's quota deny
+policies (with the identities' real Identity IDs), boundary-probe-policy.json as an inline
+policy of the role; both are taken away afterwards. A case's `operation` is the S3
+operation sent for it (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, or
+CopyObject from the context's s3:x-amz-copy-source), which IAM authorizes as s3:PutObject.
+
 What a request cannot express is left out, each for a reason named in NOT_EXPRESSIBLE
 (the emulator stands in for S3's HTTPS endpoint, so a case about plain HTTP or an older
 TLS version; an action that is no S3 operation of its own; an object action on a bucket
@@ -28,11 +37,13 @@ ARN), and the test checks that nothing else is.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 from botocore.auth import S3SigV4Auth
@@ -45,6 +56,8 @@ from homedir_aws import iam
 
 CASES = json.loads((iam.POLICY_DIR / "cases.json").read_text())
 PASSWORD = "Homedir-Cases-1"
+# The users' roles the identities act through: the stack's, and the one made here (E).
+ROLES: list[str] = []
 
 NOT_EXPRESSIBLE = {
     "transport": "the emulator serves S3's HTTPS endpoint: every request is TLS 1.3",
@@ -129,7 +142,10 @@ def _pool_like_the_stacks(emulator: Emulator, stack: Stack) -> tuple[str, str, s
     stack_role = roles["authenticated"].rsplit("/", 1)[-1]
     trust = (iam.POLICY_DIR / "authenticated-trust-policy.json").read_text().replace("${IdentityPool}", identity_pool)
     role_name = unique("cases-role")
-    role_arn = iam_client.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    boundary = iam_client.get_role(RoleName=stack_role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    role_arn = iam_client.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust,
+                                      PermissionsBoundary=boundary)["Role"]["Arn"]
+    ROLES.append(role_name)
     for name in iam_client.list_role_policies(RoleName=stack_role)["PolicyNames"]:
         document = iam_client.get_role_policy(RoleName=stack_role, PolicyName=name)["PolicyDocument"]
         iam_client.put_role_policy(RoleName=role_name, PolicyName=name,
@@ -145,6 +161,8 @@ def _pool_like_the_stacks(emulator: Emulator, stack: Stack) -> tuple[str, str, s
 @pytest.fixture(scope="module")
 def identities(emulator: Emulator, stack: Stack) -> dict[str, Identity]:
     """One user per identity of the table, tagged as `principal_tags` says."""
+    roles = client(emulator, "cognito-identity").get_identity_pool_roles(IdentityPoolId=stack["IDENTITY_POOL_ID"])
+    ROLES[:] = [roles["Roles"]["authenticated"].rsplit("/", 1)[-1]]
     made: dict[str, Identity] = {}
     mirror: tuple[str, str, str] | None = None
     for name in CASES["identities"]:
@@ -257,6 +275,31 @@ def replay_of(case: dict[str, Any], emulator: Emulator, stack: Stack, identities
     def upload(replay: Replay) -> None:
         replay.query["uploadId"] = admin.create_multipart_upload(Bucket=replay.bucket, Key=replay.key)["UploadId"]
 
+    operation = case.get("operation")
+    if operation == "CreateMultipartUpload":
+        return Replay("POST", bucket, key, {"uploads": ""}, headers)
+    if operation == "UploadPart":
+        return Replay("PUT", bucket, key, {"partNumber": "1"}, body=b"case", prepare=upload)
+    if operation == "CompleteMultipartUpload":
+        def uploaded(replay: Replay) -> None:
+            upload(replay)
+            etag = admin.upload_part(Bucket=replay.bucket, Key=replay.key, UploadId=replay.query["uploadId"],
+                                     PartNumber=1, Body=b"case")["ETag"]
+            replay.body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
+                           f"</Part></CompleteMultipartUpload>").encode()
+
+        return Replay("POST", bucket, key, prepare=uploaded)
+    if operation == "CopyObject":
+        source_bucket, _, source_key = value["s3:x-amz-copy-source"].partition("/")
+
+        def copied(replay: Replay) -> None:
+            send(emulator, ADMIN_KEY, "PUT", source_bucket, source_key, body=b"case")
+            replay.headers["x-amz-copy-source"] = urllib.parse.quote(f"{source_bucket}/{source_key}", safe="/~")
+
+        return Replay("PUT", bucket, key, headers=dict(headers), prepare=copied)
+    if operation is not None:
+        raise AssertionError(f"case {case['name']}: no request for operation {operation}")
+
     versioned = {"versionId": ""}
     if action in ("s3:GetObject", "s3:GetObjectVersion") and "s3:x-amz-copy-source" in value:
         # A copy's source: CopyObject into the caller's own home, which it may write.
@@ -304,6 +347,54 @@ def replay_of(case: dict[str, Any], emulator: Emulator, stack: Stack, identities
 
 
 # --------------------------------------------------------------------------
+# A case's attached documents, in place
+# --------------------------------------------------------------------------
+
+
+def _stack_resource(emulator: Emulator, stack: Stack, logical_id: str) -> str:
+    return client(emulator, "cloudformation").describe_stack_resource(
+        StackName=stack["STACK_NAME"], LogicalResourceId=logical_id)["StackResourceDetail"]["PhysicalResourceId"]
+
+
+@contextmanager
+def attached(emulator: Emulator, stack: Stack, identities: dict[str, Identity],
+             names: tuple[str, ...]) -> Iterator[None]:
+    """The documents `names` in force for the users' roles while the `with` lasts."""
+    iam_client = client(emulator, "iam")
+    undo: list[Callable[[], None]] = []
+    placeholders = {**CASES["placeholders"], "HomeBucket": stack["BUCKET_NAME"],
+                    "HomePrefix": stack.get("HOME_PREFIX", "home"), "TeamPrefix": stack.get("TEAM_PREFIX", "teams")}
+    try:
+        for name in names:
+            text = iam.fill_placeholders((iam.POLICY_DIR / name).read_text(), placeholders)
+            for table_name, table_id in CASES["identities"].items():
+                text = text.replace(table_id, identities[table_name].identity_id)
+            if name == "quota-deny-example.json":
+                # What the usage function does: a new default version of a quota policy.
+                arn = _stack_resource(emulator, stack, "QuotaDenyPolicy4")
+                previous = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+                version = iam_client.create_policy_version(PolicyArn=arn, PolicyDocument=text,
+                                                           SetAsDefault=True)["PolicyVersion"]["VersionId"]
+
+                def restore(arn: str = arn, previous: str = previous, version: str = version) -> None:
+                    iam_client.set_default_policy_version(PolicyArn=arn, VersionId=previous)
+                    iam_client.delete_policy_version(PolicyArn=arn, VersionId=version)
+
+                undo.append(restore)
+            elif name == "boundary-probe-policy.json":
+                for role in ROLES:
+                    iam_client.put_role_policy(RoleName=role, PolicyName="boundary-probe", PolicyDocument=text)
+                    undo.append(lambda role=role: iam_client.delete_role_policy(RoleName=role,
+                                                                                PolicyName="boundary-probe"))
+            else:
+                raise AssertionError(f"no way to attach {name}")
+        yield
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+# --------------------------------------------------------------------------
 # The replay
 # --------------------------------------------------------------------------
 
@@ -312,7 +403,30 @@ def test_every_case_a_request_can_express_is_decided_over_http_as_the_table_says
     emulator: Emulator, stack: Stack, identities: dict[str, Identity], other_bucket: str
 ) -> None:
     sent, uploaded, left_out, wrong = 0, 0, {reason: [] for reason in NOT_EXPRESSIBLE}, []
-    for case in CASES["cases"]:
+    groups = itertools.groupby(CASES["cases"], key=lambda case: tuple(case.get("attached", [])))
+    for names, group in groups:
+        with attached(emulator, stack, identities, names):
+            counts = _replay(list(group), emulator, stack, identities, other_bucket, left_out, wrong)
+        sent, uploaded = sent + counts[0], uploaded + counts[1]
+    assert not wrong, "\n".join(wrong)
+    assert uploaded >= 30, uploaded  # the ACL cases, each also as an upload
+    # Only the cases no request can express are left out, and they are few.
+    assert all(re.search(r"plain_http|over_tls|without_tls", name) for name in left_out["transport"]), left_out
+    assert sent >= len(CASES["cases"]) - 20, (sent, left_out)
+    team_cases = [case for case in CASES["cases"] if "{team_prefix}" in case["resource"]
+                  or "{team_prefix}" in json.dumps(case["context"])]
+    skipped_team = [name for names in left_out.values() for name in names
+                    if any(case["name"] == name for case in team_cases)]
+    assert skipped_team == ["a_denied_team_get_without_tls"], skipped_team
+    assert all(name in {case["name"] for case in CASES["cases"] if not case.get("attached")}
+               for names in left_out.values() for name in names), left_out
+
+
+def _replay(cases: list[dict[str, Any]], emulator: Emulator, stack: Stack, identities: dict[str, Identity],
+            other_bucket: str, left_out: dict[str, list[str]], wrong: list[str]) -> tuple[int, int]:
+    """Sends each case; (sent, sent again as an upload naming its ACL)."""
+    sent = uploaded = 0
+    for case in cases:
         replay = replay_of(case, emulator, stack, identities, other_bucket)
         if isinstance(replay, str):
             left_out[replay].append(case["name"])
@@ -340,13 +454,4 @@ def test_every_case_a_request_can_express_is_decided_over_http_as_the_table_says
                     (200, "") if case["expect"] == "Allow" else (403, "AccessDenied")):
                 wrong.append(f"{case['name']} ({case['expect']}) as an upload: PUT /{replay.bucket}/{replay.key}"
                              f" {replay.headers} -> {status} {code_of(body)}")
-    assert not wrong, "\n".join(wrong)
-    assert uploaded >= 30, uploaded  # the ACL cases, each also as an upload
-    # Only the cases no request can express are left out, and they are few.
-    assert all(re.search(r"plain_http|over_tls|without_tls", name) for name in left_out["transport"]), left_out
-    assert sent >= len(CASES["cases"]) - 20, (sent, left_out)
-    team_cases = [case for case in CASES["cases"] if "{team_prefix}" in case["resource"]
-                  or "{team_prefix}" in json.dumps(case["context"])]
-    skipped_team = [name for names in left_out.values() for name in names
-                    if any(case["name"] == name for case in team_cases)]
-    assert skipped_team == ["a_denied_team_get_without_tls"], skipped_team
+    return sent, uploaded
