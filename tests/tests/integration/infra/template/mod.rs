@@ -25,3 +25,4 @@ mod iam;
 mod retention;
 mod support;
 mod teams;
+mod usage;
