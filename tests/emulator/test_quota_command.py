@@ -1,0 +1,166 @@
+"""`make quota EMAIL=… BYTES=…` (scripts/quota.py): the operator's way to give a local user a
+quota of their own (custom:quota, in bytes; 0: no quota), or take it away (the stack's
+QuotaBytes applies again), against a running emulator, as an operator does it in AWS
+(AdminUpdateUserAttributes / AdminDeleteUserAttributes of custom:quota).
+
+The user pool is one of this module's own, shaped like the template's (custom:quota of
+1-20 characters; the app client reads it, cannot write it), named to the script by an
+env file as .local/stack.env names the stack's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import Emulator, claims_of, client, free_port, unique
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "quota.py"
+PASSWORD = "Homedir-Test-1"
+GIB = 1024**3
+
+
+@pytest.fixture(scope="module")
+def idp(emulator: Emulator) -> Any:
+    return client(emulator, "cognito-idp")
+
+
+@pytest.fixture(scope="module")
+def pool(idp: Any) -> dict[str, str]:
+    pool_id = idp.create_user_pool(
+        PoolName=unique("quota-command"), UsernameAttributes=["email"],
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+                {"Name": "quota", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "20"}}],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        ReadAttributes=["email", "email_verified", "custom:quota"], WriteAttributes=["email"],
+    )["UserPoolClient"]["ClientId"]
+    return {"pool": pool_id, "client": client_id}
+
+
+@pytest.fixture(scope="module")
+def stack_env(emulator: Emulator, pool: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("quota-command") / "stack.env"
+    path.write_text(f"AWS_ENDPOINT_URL={emulator.url}\nAWS_REGION=us-east-1\n"
+                    f"USER_POOL_ID={pool['pool']}\nUSER_POOL_CLIENT_ID={pool['client']}\n")
+    return path
+
+
+def user(idp: Any, pool: dict[str, str]) -> str:
+    email = f"{unique('quota')}@example.com"
+    idp.admin_create_user(UserPoolId=pool["pool"], Username=email, MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": email}])
+    idp.admin_set_user_password(UserPoolId=pool["pool"], Username=email, Password=PASSWORD, Permanent=True)
+    return email
+
+
+def run(args: list[str], env_file: Path, make: bool = False) -> subprocess.CompletedProcess[str]:
+    """scripts/quota.py EMAIL BYTES, or `make quota` with the same (make: EMAIL=… BYTES=…)."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("AWS_ENDPOINT_URL", "USER_POOL_ID", "AWS_REGION", "EMAIL", "BYTES")}
+    env["HOMEDIR_STACK_ENV"] = str(env_file)
+    if make:
+        # The interpreter running the tests, and the venv taken as it is (-o): the test
+        # must not create or reinstall the project venv.
+        command = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"PY={sys.executable}",
+                   "quota", *args]
+    else:
+        command = [sys.executable, str(SCRIPT), *args]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def quota_of(idp: Any, pool: dict[str, str], email: str) -> str | None:
+    attributes = idp.admin_get_user(UserPoolId=pool["pool"], Username=email)["UserAttributes"]
+    return next((entry["Value"] for entry in attributes if entry["Name"] == "custom:quota"), None)
+
+
+def token_quota(idp: Any, pool: dict[str, str], email: str) -> str | None:
+    result = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=pool["client"],
+                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
+    return claims_of(result["AuthenticationResult"]["IdToken"]).get("custom:quota")
+
+
+def test_make_quota_sets_changes_lifts_and_clears_a_users_quota(
+    idp: Any, pool: dict[str, str], stack_env: Path
+) -> None:
+    email = user(idp, pool)
+    given = run([f"EMAIL={email}", f"BYTES={GIB}"], stack_env, make=True)
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.strip() == f"{email} has a quota of {GIB} bytes (1 GiB); their next ID token carries it"
+    assert quota_of(idp, pool, email) == str(GIB) and token_quota(idp, pool, email) == str(GIB)
+
+    raised = run([email, "1572864"], stack_env)
+    assert raised.returncode == 0, raised.stderr
+    assert raised.stdout.strip() == (f"{email} has a quota of 1572864 bytes (1.5 MiB) "
+                                     f"(was a quota of {GIB} bytes (1 GiB)); their next ID token carries it")
+
+    lifted = run([f"EMAIL={email}", "BYTES=0"], stack_env, make=True)
+    assert lifted.returncode == 0, lifted.stderr
+    assert lifted.stdout.strip().startswith(f"{email} has no quota (was a quota of 1572864 bytes")
+    assert token_quota(idp, pool, email) == "0"  # the functions read 0 as no quota
+
+    cleared = run([f"EMAIL={email}", "BYTES="], stack_env, make=True)
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.strip() == (f"{email} has the stack's default quota (QuotaBytes) again (was no quota); "
+                                      "their next ID token carries it")
+    assert quota_of(idp, pool, email) is None and token_quota(idp, pool, email) is None
+    again = run([email, ""], stack_env)
+    assert (again.returncode, again.stdout.strip()) == (
+        0, f"{email} has the stack's default quota (QuotaBytes); nothing to change")
+
+
+def test_leading_zeros_are_dropped_and_the_largest_quota_fits(idp: Any, pool: dict[str, str], stack_env: Path) -> None:
+    email = user(idp, pool)
+    assert run([email, "0001024"], stack_env).returncode == 0
+    assert quota_of(idp, pool, email) == "1024"
+    assert run([email, str(2**64 - 1)], stack_env).returncode == 0
+    assert quota_of(idp, pool, email) == str(2**64 - 1)
+
+
+@pytest.mark.parametrize("size", ["1GiB", "-1", "1.5", "1e9", "one", " 12 3", str(2**64), "1" * 21])
+def test_what_is_no_number_of_bytes_is_refused_before_any_call(
+    idp: Any, pool: dict[str, str], stack_env: Path, size: str
+) -> None:
+    email = user(idp, pool)
+    refused = run([email, size], stack_env)
+    assert refused.returncode == 2
+    assert "is not a number of bytes" in refused.stderr and "digits only" in refused.stderr
+    assert quota_of(idp, pool, email) is None
+
+
+def test_usage_unknown_users_and_a_stopped_stack_are_explained(
+    idp: Any, pool: dict[str, str], stack_env: Path, tmp_path: Path
+) -> None:
+    usage = run(["EMAIL=someone@example.com"], stack_env, make=True)  # no BYTES at all: not "the default"
+    assert usage.returncode == 2 and "usage: make quota EMAIL=" in usage.stderr
+    assert run(["BYTES=5"], stack_env, make=True).returncode == 2
+
+    unknown = run(["nobody@example.com", "5"], stack_env)
+    assert unknown.returncode == 1
+    assert "no user nobody@example.com in the local user pool" in unknown.stderr
+
+    stopped = tmp_path / "stopped.env"
+    stopped.write_text(stack_env.read_text().replace(
+        next(line for line in stack_env.read_text().splitlines() if line.startswith("AWS_ENDPOINT_URL=")),
+        f"AWS_ENDPOINT_URL=http://127.0.0.1:{free_port()}"))
+    down = run([f"{unique('x')}@example.com", "5"], stopped)
+    assert down.returncode == 1 and "the local stack is not running" in down.stderr and "make dev" in down.stderr
+
+    deployed = tmp_path / "deployed.env"
+    deployed.write_text(f"AWS_REGION=us-east-1\nUSER_POOL_ID={pool['pool']}\n")
+    no_endpoint = run(["someone@example.com", "5"], deployed)
+    assert no_endpoint.returncode == 1 and "docs/quotas.md" in no_endpoint.stderr
+
+
+def test_make_help_lists_quota() -> None:
+    listed = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=REPO, capture_output=True,
+                            text=True, timeout=30)
+    line = next(line for line in listed.stdout.splitlines() if line.strip().startswith("make quota"))
+    assert "EMAIL=" in line and "BYTES=" in line
