@@ -16,6 +16,7 @@ use homedir_tests::stack::{Stack, User};
 
 mod inline_reads;
 mod large_files;
+mod usage;
 
 const FUNCTIONS: [&str; 4] = ["read-file", "write-file", "list", "delete"];
 const COGNITO_OPERATIONS: [&str; 3] = ["AdminGetUser", "GetId", "GetCredentialsForIdentity"];
@@ -89,7 +90,8 @@ impl Table {
 async fn main() -> ExitCode {
     let stack = Stack::get();
     let mut table = Table::default();
-    // HOMEDIR_BENCH_ONLY=inline,large (comma-separated sections) runs only those.
+    // HOMEDIR_BENCH_ONLY=inline,large (comma-separated sections: calls, latency, rss,
+    // init, sizes, load, large, inline, usage) runs only those.
     let only = std::env::var("HOMEDIR_BENCH_ONLY").unwrap_or_default();
     let run = |section: &str| only.is_empty() || only.split(',').any(|s| s == section);
     if run("calls") || run("latency") || run("rss") {
@@ -127,6 +129,9 @@ async fn main() -> ExitCode {
     if run("inline") {
         eprintln!("bench: 1, 2 and 4 MiB read inline and through the 307…");
         inline_reads::inline_or_redirect(stack, &mut table).await;
+    }
+    if run("usage") {
+        usage::usage(stack, &mut table).await;
     }
     println!();
     let all_met = table.print();

@@ -548,6 +548,11 @@ async fn a_home_over_its_quota_is_refused_by_the_api_and_by_iam_and_others_are_n
     assert_usage(&usage_stack, &app, &alice, (used, 4), "a direct PutObject").await;
     let (_, _, answer) = usage(&app, &alice).await;
     assert_eq!(answer["over"], true, "{answer}");
+    assert_eq!(
+        usage(&app, &bob).await,
+        bob_usage,
+        "Bob's usage did not move with Alice's writes"
+    );
     let over = usage_stack.over_set().await;
     assert_eq!(over.strings("spaces"), std::slice::from_ref(&alice_root));
     assert_eq!(over.u64("written"), over.u64("version"), "IAM has the set");
