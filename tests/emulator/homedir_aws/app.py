@@ -161,6 +161,9 @@ class HomedirMiddleware:
             refused = self.services.check(environ, request, time.time())  # correction ac
             if refused is not None:
                 return servicegate.answer(start_response, refused)
+            if request.service == servicegate.DYNAMODB:  # each request atomic, as DynamoDB's are
+                with servicegate.DYNAMODB_LOCK:
+                    return list(self.moto_app(environ, start_response))
             return self.moto_app(environ, start_response)
 
         return self.s3(environ, request, start_response)

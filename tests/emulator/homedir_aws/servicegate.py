@@ -26,6 +26,12 @@ So here, before moto sees a request (S3 has its own gate, s3gate.py):
   it); an unknown key is 400 UnrecognizedClientException, no signature 400
   MissingAuthenticationTokenException.
   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CommonErrors.html
+- DynamoDB requests are served one at a time (DYNAMODB_LOCK): moto applies an
+  UpdateItem's ADD or a transaction as a read, then a write, in Python, so two at once on
+  one item could lose an update; DynamoDB makes every item write atomic and every
+  transaction serializable (test_dynamodb.py).
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.AtomicCounters
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation
 - Lambda: lambdas.py asks authorize() for each call (identity policies, or the
   function's resource-based policy naming the caller).
 - Everything else (Cognito with issued or unknown keys, unsigned calls) goes to moto
@@ -58,6 +64,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import parse_qs
@@ -75,6 +82,8 @@ ADMIN_ACCESS_KEY = "AKIAHOMEDIRADMIN000"
 _REGION = re.compile(r"Credential=[^/\s,]+/[^/]*/([^/]*)/")
 _ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}
 DYNAMODB = "dynamodb"
+DYNAMODB_LOCK = threading.Lock()
+"""Held while moto serves one DynamoDB request (see the module's docstring)."""
 
 
 @dataclass
