@@ -4,7 +4,7 @@
 //! | event | from | what it does |
 //! |---|---|---|
 //! | an S3 notification (`{"Records": [...]}`) | the bucket | each creation and removal tallied ([`super::tally`]), then each touched space judged full or not; a changed verdict rewrites the deny policies |
-//! | `{"task": "reconcile"}` | a schedule, every minute | every space the deny policies name judged again (a quota raised, versions expired without an event reaching us), and the policies rewritten if IAM does not have the latest set |
+//! | `{"task": "reconcile"}` | a schedule, every minute | every space the deny policies name judged again (a quota raised, versions expired without an event reaching us), and every space whose owner's quota the API saw change (a quota lowered below what the home holds), and the policies rewritten if IAM does not have the latest set |
 //! | `{"task": "recount-pass", "bucket": B}` | a schedule, every hour | writes the policies (a stack update may have reset them), then recounts spaces for up to `RECOUNT_BUDGET_SECS`, continuing where the last pass stopped; a whole pass visits every home and team space |
 //! | `{"recount": "<space root>", "bucket": B}` | an operator (`aws lambda invoke`, `make recount`) | recounts that space; answers what it found ([`Drift`]) |
 //!
@@ -236,29 +236,50 @@ impl UsageApp {
         Ok(json!({"counted": counted, "ignored": ignored, "spaces": touched.len()}))
     }
 
-    /// Every space over quota judged again; the policies brought up to date.
+    /// Every space over quota judged again, and every space whose owner's quota the
+    /// API saw change; the policies brought up to date.
     async fn reconcile(&self) -> Result<Value, Error> {
         let ledger = self.ledger();
         let db = |e: DbError| e.into_error("reconcile");
         let set = ledger.over_set().await.map_err(db)?;
-        let mut released = 0;
+        let (mut released, mut filled) = (0u64, 0u64);
+        let mut judge = |verdict: Option<bool>| match verdict {
+            Some(true) => filled += 1,
+            Some(false) => released += 1,
+            None => {}
+        };
         for root in &set.roots {
             let Some(space) = self.config.layout.parse_root(root) else {
                 continue;
             };
-            if ledger
-                .judge(root, &space, &self.config.quotas)
-                .await
-                .map_err(db)?
-                .is_some()
-            {
-                released += 1;
+            judge(
+                ledger
+                    .judge(root, &space, &self.config.quotas)
+                    .await
+                    .map_err(db)?,
+            );
+        }
+        let changes = ledger.quota_changes().await.map_err(db)?;
+        for (root, seen) in &changes {
+            if let Some(space) = self.config.layout.parse_root(root) {
+                judge(
+                    ledger
+                        .judge(root, &space, &self.config.quotas)
+                        .await
+                        .map_err(db)?,
+                );
             }
+            ledger.quota_change_judged(root, *seen).await.map_err(db)?;
         }
         let written = self.sync_policies(false).await?;
-        Ok(
-            json!({"over": set.roots.len() - released, "released": released, "policies_written": written}),
-        )
+        let over = ledger.over_set().await.map_err(db)?.roots.len();
+        Ok(json!({
+            "over": over,
+            "released": released,
+            "filled": filled,
+            "quota_changes": changes.len(),
+            "policies_written": written,
+        }))
     }
 
     /// An operator's recount of one space.

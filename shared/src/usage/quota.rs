@@ -9,8 +9,9 @@
 //! The check is one DynamoDB read of the space's total (GetItem, strongly consistent,
 //! with the function's own role, keyed by the root Cognito vouched for), made only for
 //! a space that has a quota. When the caller's `custom:quota` differs from what the
-//! total records, the API records it (UpdateItem of that one attribute), so the usage
-//! function judges the home by the same quota the API does.
+//! total records, the API records it (UpdateItem of that one attribute) and that it
+//! changed (an UpdateItem of the space's `changed#` bookkeeping item), so the usage
+//! function judges the home by the same quota the API does, at its next reconcile.
 
 use homedir_wire::{QuotaExceeded, Usage};
 use serde_json::json;
@@ -151,6 +152,22 @@ impl UsageReader {
         };
         self.db
             .call("UpdateItem", &request)
+            .await
+            .map_err(|e| e.into_error("UpdateItem"))?;
+        // And that it changed, for the usage function's reconcile to judge the space
+        // by it: a quota lowered below what the space holds must reach IAM without
+        // waiting for the space's next event.
+        self.db
+            .call(
+                "UpdateItem",
+                &json!({
+                    "TableName": table,
+                    "Key": table::quota_change_key(root).to_json(),
+                    "UpdateExpression": "ADD #q :one",
+                    "ExpressionAttributeNames": {"#q": "quota"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }),
+            )
             .await
             .map(drop)
             .map_err(|e| e.into_error("UpdateItem"))

@@ -10,9 +10,14 @@
 //! | `v#<32 hex>` | `size`, `gone`, `expires` | one object version (the hex is the first half of SHA-256 of the S3 key and the version id): `size` bytes while it exists; once removed `gone` is true and `expires` lets DynamoDB's TTL delete the item after [`TOMBSTONE_DAYS`] |
 //!
 //! and one partition of bookkeeping, `space` = [`QUOTA_PARTITION`]: `over` (the spaces
-//! the IAM deny documents name, a string set), `changed` (spaces whose per-user quota
-//! the API saw change, for the usage function to judge again) and `recount` (where the
-//! scheduled recount continues).
+//! the IAM deny documents name, a string set), `recount` (where the scheduled recount
+//! continues) and one `changed#<space root>` per space whose owner's per-user quota
+//! the API saw change ([`quota_change_key`]): `quota` counts those changes (the API adds
+//! one, the only attribute its role may write besides a total's `quota`), `judged` is
+//! the count the usage function's reconcile last judged the space at, and `expires`
+//! lets DynamoDB's TTL delete it once judged. Without it a quota lowered below what a
+//! home holds would reach IAM only with the home's next event, which the first direct
+//! PutObject (of any size) would be.
 //!
 //! Why one item per version: S3's events are delivered at least once and in no
 //! particular order, and a removal does not say how large the version was. A version
@@ -35,8 +40,8 @@ pub const TOTAL: &str = "total";
 pub const QUOTA_PARTITION: &str = "#quota";
 /// Bookkeeping: the spaces over quota (what the deny documents name).
 pub const OVER: &str = "over";
-/// Bookkeeping: spaces whose per-user quota changed.
-pub const CHANGED: &str = "changed";
+/// Bookkeeping: the prefix of the items of spaces whose per-user quota changed.
+pub const CHANGED: &str = "changed#";
 /// Bookkeeping: where the scheduled recount goes on.
 pub const RECOUNT: &str = "recount";
 /// The TTL attribute (seconds since the epoch).
@@ -54,6 +59,12 @@ pub fn total_key(root: &str) -> Item {
 /// The key of one version's item.
 pub fn version_key(root: &str, s3_key: &str, version: &str) -> Item {
     key(root, &version_item(s3_key, version))
+}
+
+/// The bookkeeping item recording that the per-user quota of the space whose root is
+/// `root` changed.
+pub fn quota_change_key(root: &str) -> Item {
+    key(QUOTA_PARTITION, &format!("{CHANGED}{root}"))
 }
 
 /// The key of a bookkeeping item.

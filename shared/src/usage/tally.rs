@@ -371,6 +371,64 @@ impl Ledger<'_> {
             .unwrap_or_default())
     }
 
+    /// The spaces whose per-user quota the API saw change since the reconcile last
+    /// judged them: (root, the count of changes seen).
+    pub async fn quota_changes(&self) -> Result<Vec<(String, u64)>, DbError> {
+        let mut out = Vec::new();
+        let mut start: Option<Value> = None;
+        loop {
+            let mut request = json!({
+                "TableName": self.table,
+                "KeyConditionExpression": "#p = :p AND begins_with(#i, :c)",
+                "FilterExpression": "attribute_not_exists(#j) OR #j < #q",
+                "ExpressionAttributeNames": {"#p": SPACE, "#i": ITEM, "#j": "judged", "#q": "quota"},
+                "ExpressionAttributeValues": {":p": {"S": table::QUOTA_PARTITION}, ":c": {"S": table::CHANGED}},
+                "ConsistentRead": true,
+            });
+            if let Some(start) = start.take() {
+                request["ExclusiveStartKey"] = start;
+            }
+            let answer = self.db.call("Query", &request).await?;
+            for item in answer
+                .get("Items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Item::from_json)
+            {
+                let Some(root) = item.s(ITEM).and_then(|i| i.strip_prefix(table::CHANGED)) else {
+                    continue;
+                };
+                out.push((root.to_owned(), item.u64("quota").unwrap_or(0)));
+            }
+            match answer.get("LastEvaluatedKey") {
+                Some(next) if !next.is_null() => start = Some(next.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Records that the space's quota change number `seen` was judged (unless the
+    /// API saw another meanwhile: then the next reconcile judges it again); the item
+    /// expires with the tombstones.
+    pub async fn quota_change_judged(&self, root: &str, seen: u64) -> Result<(), DbError> {
+        let request = json!({
+            "TableName": self.table,
+            "Key": table::quota_change_key(root).to_json(),
+            "UpdateExpression": "SET #j = :seen, #e = :e",
+            "ConditionExpression": "#q = :seen",
+            "ExpressionAttributeNames": {"#j": "judged", "#e": EXPIRES, "#q": "quota"},
+            "ExpressionAttributeValues": {
+                ":seen": Attr::n(seen).to_json(),
+                ":e": tombstone_expiry(),
+            },
+        });
+        match self.db.call("UpdateItem", &request).await {
+            Ok(_) | Err(DbError::ConditionFailed) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Sets one string attribute of a bookkeeping item (absent: removed).
     pub async fn set_bookkeeping(
         &self,

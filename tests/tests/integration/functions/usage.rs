@@ -732,3 +732,63 @@ async fn a_home_over_its_quota_is_refused_by_the_api_and_by_iam_and_others_are_n
         Bytes::from_static(b"xyz")
     );
 }
+
+/// An operator lowers a quota below what the home already holds: the API refuses at
+/// once (the claim is in the next token), and IAM once the usage function's reconcile
+/// has judged the home again (the schedule runs it every minute), without any new
+/// object in the home: otherwise the first direct PutObject, of any size, would pass.
+#[tokio::test]
+async fn a_quota_lowered_below_the_usage_is_held_by_iam_after_the_reconcile() {
+    let usage_stack = UsageStack::start().await;
+    let stack = usage_stack.stack();
+    let app = usage_stack.app(&[]);
+    let mut alice = User::new(stack).await;
+    let root = alice.home_root(stack).await;
+    let alice_s3 = alice.own_s3(stack).await;
+    write(&app, &alice, "a.bin", vec![b'a'; 300 * KIB as usize]).await;
+    assert_usage(&usage_stack, &app, &alice, (300 * KIB, 1), "a write").await;
+
+    set_quota(stack, &mut alice, 100 * KIB).await;
+    let (_, _, answer) = usage(&app, &alice).await;
+    assert_eq!(answer["over"], true, "{answer}");
+    assert_eq!(answer["quota_bytes"], 100 * KIB);
+    by(
+        &app,
+        &alice,
+        Req::put("write-file", &[("key", "b.txt")], "b"),
+    )
+    .await
+    .expect(507, Some("quota_exceeded"));
+
+    let reconciled = usage_stack.invoke(&json!({ "task": "reconcile" })).await;
+    assert_eq!(reconciled["over"], 1, "{reconciled}");
+    assert_eq!(
+        usage_stack.over_set().await.strings("spaces"),
+        std::slice::from_ref(&root)
+    );
+    assert_eq!(
+        direct_put(
+            &alice_s3,
+            stack,
+            &format!("{root}huge.bin"),
+            vec![b'h'; 64 * KIB as usize]
+        )
+        .await,
+        "AccessDenied"
+    );
+    assert_usage(
+        &usage_stack,
+        &app,
+        &alice,
+        (300 * KIB, 1),
+        "a refused PutObject",
+    )
+    .await;
+    // Judged once: the next reconcile has nothing new to judge.
+    let again = usage_stack.invoke(&json!({ "task": "reconcile" })).await;
+    assert_eq!(
+        (again["over"].clone(), again["released"].clone()),
+        (json!(1), json!(0)),
+        "{again}"
+    );
+}
