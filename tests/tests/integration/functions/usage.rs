@@ -393,7 +393,8 @@ async fn duplicated_and_reordered_events_leave_the_totals_unchanged() {
 }
 
 /// An operator's recount: a total corrupted on purpose (and a version's item lost) is
-/// exact again, and the drift is reported; a second recount finds none.
+/// exact again, and the drift is reported; a second recount finds none. The scheduled
+/// pass repairs every home's.
 #[tokio::test]
 async fn a_recount_repairs_a_corrupted_total_and_reports_the_drift() {
     let usage_stack = UsageStack::start().await;
@@ -461,6 +462,25 @@ async fn a_recount_repairs_a_corrupted_total_and_reports_the_drift() {
         .invoke_raw(&json!({ "recount": "home/", "bucket": stack.bucket() }))
         .await;
     assert!(refused.get("errorType").is_some(), "{refused}");
+
+    // The scheduled pass (every hour) recounts every home: both drifts repaired.
+    let bob_root = bob.home_root(stack).await;
+    usage_stack.corrupt_total(&root, 1, 1).await;
+    usage_stack.corrupt_total(&bob_root, 0, 0).await;
+    let pass = usage_stack
+        .invoke(&json!({ "task": "recount-pass", "bucket": stack.bucket() }))
+        .await;
+    assert_eq!(
+        pass,
+        json!({ "recounted": 2, "drifted": 2, "done": true }),
+        "{pass}"
+    );
+    assert_eq!(usage_stack.counted(&root).await, (12, 3));
+    assert_eq!(usage_stack.counted(&bob_root).await, (3, 1));
+    let pass = usage_stack
+        .invoke(&json!({ "task": "recount-pass", "bucket": stack.bucket() }))
+        .await;
+    assert_eq!(pass["drifted"], 0, "{pass}");
 }
 
 /// What an operator does to give `user` a quota of `bytes` (`make quota`), then a new
