@@ -674,6 +674,30 @@ async fn a_home_over_its_quota_is_refused_by_the_api_and_by_iam_and_others_are_n
             .await
             .is_none()
     );
+    // Nor a copy into her home, nor a multipart upload started there.
+    assert_eq!(
+        outcome(
+            alice_s3
+                .copy_object()
+                .bucket(stack.bucket())
+                .copy_source(format!("{}/{alice_root}doc.txt", stack.bucket()))
+                .key(format!("{alice_root}doc-copy.txt"))
+                .send()
+                .await
+        ),
+        "AccessDenied"
+    );
+    assert_eq!(
+        outcome(
+            alice_s3
+                .create_multipart_upload()
+                .bucket(stack.bucket())
+                .key(format!("{alice_root}parts.bin"))
+                .send()
+                .await
+        ),
+        "AccessDenied"
+    );
     // Reading her own files still works with them.
     assert_eq!(
         outcome(
