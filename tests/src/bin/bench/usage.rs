@@ -338,7 +338,7 @@ async fn usage_function_per_event(stack: &Stack, table: &mut Table) {
     table.add(
         "usage function, AWS calls per duplicate creation event",
         duplicates.described(),
-        "2, the total untouched",
+        "2 (its transaction cancelled: nothing changes)",
         Some(duplicates.per_event() == 2.0),
     );
     table.add(
