@@ -509,7 +509,7 @@ def run_lifecycle(backend: S3Backend, bucket_name: str, now: datetime.datetime,
             with lock_key(bucket_name, name):
                 _noncurrent(backend, bucket, name, prefixes, now, report,
                             lambda rule: getattr(rule, NEWER_VERSIONS, None))
-                _current(backend, bucket, name, prefixes, now, midnight, report)
+                _expire_current(backend, bucket, name, prefixes, now, midnight, report)
                 _expired_markers(backend, bucket, name, prefixes, report)
         for upload_id, multipart in list(bucket.multiparts.items()):
             for rule, prefix in prefixes:
@@ -555,7 +555,7 @@ def _noncurrent(backend: S3Backend, bucket: FakeBucket, name: str, prefixes: lis
                                            "delete_marker": isinstance(version, FakeDeleteMarker)})
 
 
-def _current(backend: S3Backend, bucket: FakeBucket, name: str, prefixes: list[tuple[Any, str]],
+def _expire_current(backend: S3Backend, bucket: FakeBucket, name: str, prefixes: list[tuple[Any, str]],
              now: datetime.datetime, midnight: datetime.datetime, report: dict[str, Any]) -> None:
     versions = _versions(bucket, name)
     if not versions or not isinstance(versions[-1], FakeKey):
