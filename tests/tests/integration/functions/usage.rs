@@ -839,3 +839,41 @@ async fn a_quota_lowered_below_the_usage_is_held_by_iam_after_the_reconcile() {
         "{again}"
     );
 }
+
+/// Forty writes at once (S3's events then run in several usage function instances at
+/// once, as Lambda runs them): each makes one event, and every one is counted, once.
+#[tokio::test]
+async fn writes_at_once_are_all_counted() {
+    let usage_stack = UsageStack::start().await;
+    let stack = usage_stack.stack();
+    let app = usage_stack.app(&[]);
+    let alice = User::new(stack).await;
+    let writes = (0..40).map(|i| {
+        let app = &app;
+        let alice = &alice;
+        async move {
+            write(
+                app,
+                alice,
+                &format!("at-once/{}.txt", i % 10),
+                vec![b'x'; i + 1],
+            )
+            .await
+        }
+    });
+    futures::future::join_all(writes).await;
+    let bytes: u64 = (1..=40).sum();
+    assert_eq!(
+        usage_stack.drain().await,
+        40,
+        "one event each, delivered and counted"
+    );
+    assert_usage(
+        &usage_stack,
+        &app,
+        &alice,
+        (bytes, 40),
+        "forty writes at once",
+    )
+    .await;
+}
