@@ -66,7 +66,15 @@ fn placeholders() -> Vec<(&'static str, String)> {
         ("WriteFileLogGroup.Arn", log_group_arn("write-file")),
         ("ListLogGroup.Arn", log_group_arn("list")),
         ("DeleteLogGroup.Arn", log_group_arn("delete")),
+        (
+            "UsageTable.Arn",
+            usage_table_arn("homedir-test-UsageTable-ABC"),
+        ),
     ]
+}
+
+fn usage_table_arn(table: &str) -> String {
+    format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}")
 }
 
 fn policy_text(file: &str) -> String {
@@ -893,6 +901,11 @@ function_cases! {
     function_denied_s3_delete_object:               "s3:DeleteObject", object(BUCKET, &home(A, "f")) => NotApplicable;
     function_denied_s3_list_bucket:                 "s3:ListBucket", bucket(BUCKET) => NotApplicable;
     function_denied_assume_the_authenticated_role:  "sts:AssumeRole", ROLE_ARN => NotApplicable;
+    function_may_read_usage_totals:                 "dynamodb:GetItem", usage_table_arn("homedir-test-UsageTable-ABC") => Allow;
+    function_denied_reading_another_table:          "dynamodb:GetItem", usage_table_arn("other") => NotApplicable;
+    function_denied_put_item_in_the_usage_table:    "dynamodb:PutItem", usage_table_arn("homedir-test-UsageTable-ABC") => NotApplicable;
+    function_denied_query_of_the_usage_table:       "dynamodb:Query", usage_table_arn("homedir-test-UsageTable-ABC") => NotApplicable;
+    function_denied_new_quota_policy_versions:      "iam:CreatePolicyVersion", format!("arn:aws:iam::{ACCOUNT}:policy/q") => NotApplicable;
 }
 
 // ------------------------------------------------------------------------- hygiene

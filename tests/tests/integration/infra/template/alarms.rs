@@ -247,15 +247,16 @@ fn the_api_error_rate_alarm_divides_5xx_by_count_of_this_api() {
     assert_eq!(inputs.len(), 2, "two inputs");
 }
 
-/// Any error or throttle of any of the five functions in 5 minutes.
+/// Any error or throttle of any of the six functions (the API's five and the usage
+/// function) in 5 minutes.
 #[test]
-fn the_function_alarms_sum_errors_and_throttles_of_all_five_functions() {
+fn the_function_alarms_sum_errors_and_throttles_of_all_six_functions() {
     let t = template();
     let every_function: BTreeSet<String> = functions(&t)
         .into_iter()
         .map(|(id, _, _)| format!("${{{id}}}"))
         .collect();
-    assert_eq!(every_function.len(), 5, "five functions");
+    assert_eq!(every_function.len(), 6, "six functions");
     for (alarm, metric_name) in [
         ("FunctionErrorsAlarm", "Errors"),
         ("FunctionThrottlesAlarm", "Throttles"),

@@ -79,6 +79,14 @@ fn every_route_but_the_web_pages_requires_the_cognito_jwt_authorizer() {
         for (name, event) in &events {
             let name = name.as_str().unwrap_or("?");
             let ty = at(event, &["Type"]).as_str().unwrap_or("?");
+            if ty == "Schedule" {
+                // An EventBridge schedule (the usage function's reconcile): no route.
+                assert_eq!(
+                    id, "UsageFunction",
+                    "{id}.{name}: only the usage function runs on a schedule"
+                );
+                continue;
+            }
             assert_eq!(
                 ty, "HttpApi",
                 "{id}.{name}: only HttpApi events (an Api event would bypass the JWT authorizer)"
@@ -192,7 +200,9 @@ fn outputs_are_the_ones_the_e2e_suite_reads() {
             "IdentityPoolId",
             "BucketName",
             "WebUrl",
-            "AlarmTopicArn"
+            "AlarmTopicArn",
+            "UsageTableName",
+            "UsageFunctionName"
         ]),
         "stack outputs"
     );

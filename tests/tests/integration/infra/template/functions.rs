@@ -8,7 +8,28 @@ use serde_yaml::Value as Yaml;
 
 use super::support::*;
 
-const BINARIES: [&str; 5] = ["read-file", "write-file", "list", "delete", "web"];
+const BINARIES: [&str; 6] = ["read-file", "write-file", "list", "delete", "web", "usage"];
+
+/// The functions behind the HTTP API (the usage function is not: S3 and EventBridge
+/// invoke it).
+const API_FUNCTIONS: [&str; 5] = [
+    "ReadFileFunction",
+    "WriteFileFunction",
+    "ListFunction",
+    "DeleteFunction",
+    "WebFunction",
+];
+
+/// The functions that reach the bucket (with the caller's credentials): the bucket's
+/// name is theirs. The web function makes no AWS call; the usage function is told the
+/// bucket by its events, since the bucket's notification names it (a reference back
+/// would be a cycle).
+const BUCKET_FUNCTIONS: [&str; 4] = [
+    "ReadFileFunction",
+    "WriteFileFunction",
+    "ListFunction",
+    "DeleteFunction",
+];
 
 #[test]
 fn every_function_is_arm64_provided_al2023_built_by_cargo_lambda_with_json_logs() {
@@ -46,7 +67,7 @@ fn every_function_is_arm64_provided_al2023_built_by_cargo_lambda_with_json_logs(
             .to_owned();
         assert!(
             BINARIES.contains(&binary.as_str()),
-            "{id}: Binary {binary} is one of the workspace's four"
+            "{id}: Binary {binary} is one of the workspace's functions"
         );
         assert!(
             binaries.insert(binary.clone()),
@@ -64,19 +85,37 @@ fn every_function_is_arm64_provided_al2023_built_by_cargo_lambda_with_json_logs(
         let timeout = at(&effective, &["Timeout"])
             .as_u64()
             .expect("Timeout is a number");
-        assert!(
-            timeout < 30,
-            "{id}: Timeout {timeout} s must stay under the HTTP API's 30 s integration timeout"
-        );
+        if API_FUNCTIONS.contains(&id.as_str()) {
+            assert!(
+                timeout < 30,
+                "{id}: Timeout {timeout} s must stay under the HTTP API's 30 s integration timeout"
+            );
+        } else {
+            assert!(timeout <= 900, "{id}: Timeout {timeout} s, Lambda's most");
+        }
 
         let env = at(&effective, &["Environment", "Variables"]);
+        if BUCKET_FUNCTIONS.contains(&id.as_str()) {
+            assert_eq!(
+                get(env, "BUCKET_NAME").and_then(ref_target),
+                Some("HomeBucket"),
+                "{id}: BUCKET_NAME = !Ref HomeBucket"
+            );
+        } else {
+            assert!(
+                get(env, "BUCKET_NAME").is_none(),
+                "{id}: no BUCKET_NAME (it reaches no bucket by name)"
+            );
+        }
         for (var, target) in [
             ("USER_POOL_ID", "UserPool"),
             ("USER_POOL_CLIENT_ID", "UserPoolClient"),
             ("IDENTITY_POOL_ID", "IdentityPool"),
-            ("BUCKET_NAME", "HomeBucket"),
             ("HOME_PREFIX", "HomePrefix"),
             ("USER_CHECK_TTL_SECS", "UserCheckTtlSecs"),
+            ("USAGE_TABLE", "UsageTable"),
+            ("QUOTA_BYTES", "QuotaBytes"),
+            ("TEAM_QUOTA_BYTES", "TeamQuotaBytes"),
         ] {
             assert_eq!(
                 get(env, var).and_then(ref_target),

@@ -40,13 +40,111 @@ fn authenticated_role_s3_policy_equals_infra_policies_file_and_is_its_only_permi
         &format!("AuthenticatedRole.Policies[{name}]"),
         "authenticated-s3-policy.json",
     );
-    assert!(
-        get(role, "ManagedPolicyArns").is_none(),
-        "AuthenticatedRole has no managed policy"
+    // Its managed policies are the four quota policies, and its boundary caps them.
+    let managed: Vec<&str> = get(role, "ManagedPolicyArns")
+        .and_then(Yaml::as_sequence)
+        .expect("AuthenticatedRole.ManagedPolicyArns")
+        .iter()
+        .map(|arn| ref_target(arn).expect("a !Ref of a managed policy of this template"))
+        .collect();
+    let quota_policies: Vec<String> = (1..=4).map(|n| format!("QuotaDenyPolicy{n}")).collect();
+    assert_eq!(
+        managed, quota_policies,
+        "AuthenticatedRole's managed policies are the four quota policies"
+    );
+    assert_eq!(
+        get(role, "PermissionsBoundary").and_then(ref_target),
+        Some("AuthenticatedBoundary"),
+        "AuthenticatedRole: bounded by AuthenticatedBoundary"
+    );
+}
+
+/// The boundary equals its file; the four quota policies equal theirs, attach to no
+/// role of their own (the users' role names them) and only deny: under the boundary,
+/// whatever the usage function writes into them can take away and never give.
+#[test]
+fn the_boundary_and_the_quota_policies_equal_their_files_and_the_quota_policies_only_deny() {
+    let t = template();
+    let boundary = props(&t, "AuthenticatedBoundary");
+    assert_document_equals_file(
+        &t,
+        at(boundary, &["PolicyDocument"]),
+        "AuthenticatedBoundary.PolicyDocument",
+        "authenticated-boundary-policy.json",
     );
     assert!(
-        get(role, "PermissionsBoundary").is_none(),
-        "AuthenticatedRole: no boundary expected (nothing to bound)"
+        get(boundary, "Roles").is_none(),
+        "a boundary, attached to no role"
+    );
+    let mut quota_policies = BTreeSet::new();
+    for (id, _) in resources_of_type(&t, "AWS::IAM::ManagedPolicy") {
+        if id == "AuthenticatedBoundary" {
+            continue;
+        }
+        let p = props(&t, &id);
+        assert_document_equals_file(
+            &t,
+            at(p, &["PolicyDocument"]),
+            &format!("{id}.PolicyDocument"),
+            "quota-deny-policy.json",
+        );
+        for attachment in ["Roles", "Users", "Groups"] {
+            assert!(get(p, attachment).is_none(), "{id}: no {attachment}");
+        }
+        quota_policies.insert(id);
+    }
+    assert_eq!(
+        quota_policies,
+        (1..=4).map(|n| format!("QuotaDenyPolicy{n}")).collect(),
+        "four quota policies"
+    );
+    let file = policy_file("quota-deny-policy.json");
+    for statement in file["Statement"].as_array().expect("statements") {
+        assert_eq!(
+            statement["Effect"], "Deny",
+            "quota policies only deny: {statement}"
+        );
+    }
+}
+
+#[test]
+fn the_usage_functions_policies_equal_their_files() {
+    let t = template();
+    assert_document_equals_file(
+        &t,
+        at(
+            props(&t, "UsageFunctionRole"),
+            &["AssumeRolePolicyDocument"],
+        ),
+        "UsageFunctionRole.AssumeRolePolicyDocument",
+        "function-trust-policy.json",
+    );
+    let policies = inline_policies(&t, "UsageFunctionRole");
+    assert_eq!(policies.len(), 1, "UsageFunctionRole: one inline policy");
+    let (name, document) = policies.into_iter().next().unwrap();
+    assert_document_equals_file(
+        &t,
+        document,
+        &format!("UsageFunctionRole.Policies[{name}]"),
+        "usage-function-policy.json",
+    );
+    let bucket_policy = props(&t, "UsageFunctionBucketPolicy");
+    assert_document_equals_file(
+        &t,
+        at(bucket_policy, &["PolicyDocument"]),
+        "UsageFunctionBucketPolicy.PolicyDocument",
+        "usage-function-bucket-policy.json",
+    );
+    let roles: Vec<Option<&str>> = at(bucket_policy, &["Roles"])
+        .as_sequence()
+        .expect("Roles")
+        .iter()
+        .map(ref_target)
+        .collect();
+    assert_eq!(
+        roles,
+        [Some("UsageFunctionRole")],
+        "attached to the usage function's role only"
     );
 }
 
@@ -122,6 +220,16 @@ fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
         "AWS::IAM::Role AuthenticatedRole",
         "AWS::IAM::Role FunctionRole",
         "AWS::IAM::Role WebFunctionRole",
+        "AWS::IAM::Role UsageFunctionRole",
+        "AWS::IAM::ManagedPolicy AuthenticatedBoundary",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy1",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy2",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy3",
+        "AWS::IAM::ManagedPolicy QuotaDenyPolicy4",
+        "AWS::IAM::Policy UsageFunctionBucketPolicy",
+        // who may invoke the usage function: S3 (this account's buckets) and its schedule
+        "AWS::Lambda::Permission UsageFunctionS3Permission",
+        "AWS::Lambda::Permission UsageRecountSchedulePermission",
         "AWS::S3::BucketPolicy HomeBucketPolicy",
         // pinned statement by statement in alarms.rs
         "AWS::SNS::TopicPolicy AlarmTopicPolicy",
@@ -187,8 +295,8 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     let fns = functions(&t);
     assert_eq!(
         fns.len(),
-        5,
-        "five functions expected, found {:?}",
+        6,
+        "six functions expected, found {:?}",
         fns.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     let mut roles = BTreeSet::new();
@@ -214,8 +322,12 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     }
     assert_eq!(
         roles,
-        BTreeSet::from(["FunctionRole".to_owned(), "WebFunctionRole".to_owned()]),
-        "the four API functions share FunctionRole, the web page has its own"
+        BTreeSet::from([
+            "FunctionRole".to_owned(),
+            "WebFunctionRole".to_owned(),
+            "UsageFunctionRole".to_owned()
+        ]),
+        "the four API functions share FunctionRole, the web page and the usage function have their own"
     );
     for role in &roles {
         let p = props(&t, role);
@@ -229,17 +341,31 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
             assert_no_s3_in_document(&format!("{role}.Policies[{name}]"), &json);
         }
     }
-    // No standalone policy resource attaches anything to the function role.
-    for ty in [
-        "AWS::IAM::Policy",
-        "AWS::IAM::ManagedPolicy",
-        "AWS::IAM::RolePolicy",
-    ] {
+    // No standalone policy resource attaches anything to a function role but the usage
+    // function's listing of versions (UsageFunctionBucketPolicy: s3:ListBucketVersions
+    // only, no object action); managed policies attach to no role of their own.
+    assert!(resources_of_type(&t, "AWS::IAM::RolePolicy").is_empty());
+    for (id, _) in resources_of_type(&t, "AWS::IAM::ManagedPolicy") {
         assert!(
-            resources_of_type(&t, ty).is_empty(),
-            "no {ty} resources (they could attach S3 to a function role)"
+            get(props(&t, &id), "Roles").is_none(),
+            "{id}: attaches to no role itself"
         );
     }
+    let standalone: Vec<String> = resources_of_type(&t, "AWS::IAM::Policy")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(standalone, ["UsageFunctionBucketPolicy"]);
+    let listing = policy_file("usage-function-bucket-policy.json");
+    let mut granted = BTreeSet::new();
+    for statement in listing["Statement"].as_array().expect("statements") {
+        granted.extend(actions_of(statement));
+    }
+    assert_eq!(
+        granted,
+        BTreeSet::from(["s3:ListBucketVersions".to_owned()]),
+        "the usage function lists versions, and reads, writes or deletes nothing"
+    );
     // And the file the template must equal.
     assert_no_s3_in_document(
         "infra-policies/function-policy.json",
