@@ -49,7 +49,7 @@ def _case_context(case: dict[str, Any], names: dict[str, str], identity_id: str,
 
 def decide_case(table: dict[str, Any], case: dict[str, Any]) -> str:
     names = {**table["values"], **table["identities"]}
-    documents = iam.load_documents(table["documents"], table["placeholders"])
+    documents = iam.load_case_documents(table)
     identity_id = table["identities"][case["identity"]]
     tags = table.get("principal_tags", {}).get(case["identity"], {})
     request = Request(case["action"], _fill(case["resource"], names), _case_context(case, names, identity_id, tags))

@@ -308,8 +308,27 @@ def replay_of(case: dict[str, Any], emulator: Emulator, stack: Stack, identities
 # --------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def over_quota(emulator: Emulator, stack: Stack, identities: dict[str, Identity]) -> Any:
+    """The table's `over_quota` written as the usage function writes it: a new default
+    version of one of the stack's quota policies naming the real Identity IDs of its
+    homes and its teams; the deployed version is the default again afterwards."""
+    iam_client = client(emulator, "iam")
+    arn = client(emulator, "cloudformation").describe_stack_resource(
+        StackName=stack["STACK_NAME"], LogicalResourceId="QuotaDenyPolicy1")["StackResourceDetail"]["PhysicalResourceId"]
+    previous = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    deployed = iam_client.get_policy_version(PolicyArn=arn, VersionId=previous)["PolicyVersion"]["Document"]
+    homes = [identities[name].identity_id for name in CASES["over_quota"]["homes"]]
+    written = iam.quota_deny_as_written(deployed, homes, CASES["over_quota"]["teams"])
+    version = iam_client.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(written),
+                                               SetAsDefault=True)["PolicyVersion"]["VersionId"]
+    yield written
+    iam_client.set_default_policy_version(PolicyArn=arn, VersionId=previous)
+    iam_client.delete_policy_version(PolicyArn=arn, VersionId=version)
+
+
 def test_every_case_a_request_can_express_is_decided_over_http_as_the_table_says(
-    emulator: Emulator, stack: Stack, identities: dict[str, Identity], other_bucket: str
+    emulator: Emulator, stack: Stack, identities: dict[str, Identity], other_bucket: str, over_quota: Any
 ) -> None:
     sent, uploaded, left_out, wrong = 0, 0, {reason: [] for reason in NOT_EXPRESSIBLE}, []
     for case in CASES["cases"]:

@@ -425,3 +425,35 @@ def fill_placeholders(text: str, placeholders: Mapping[str, str]) -> str:
 def load_documents(names: Iterable[str], placeholders: Mapping[str, str],
                    directory: Path = POLICY_DIR) -> list[dict[str, Any]]:
     return [json.loads(fill_placeholders((directory / name).read_text(), placeholders)) for name in names]
+
+
+QUOTA_DENY_FILE = "quota-deny-policy.json"
+NO_ONE = "/"
+
+
+def quota_deny_as_written(document: dict[str, Any], homes: Sequence[str], teams: Sequence[str]) -> dict[str, Any]:
+    """infra-policies/quota-deny-policy.json as the usage function writes a new version of
+    it (shared/src/usage/deny.rs): the ["/"] (no one) naming the spaces over quota, the
+    Identity IDs `homes` under cognito-identity.amazonaws.com:sub and the team names
+    `teams` under aws:PrincipalTag/team (an empty list stays ["/"])."""
+    written = json.loads(json.dumps(document))
+    names = {"cognito-identity.amazonaws.com:sub": list(homes), "aws:PrincipalTag/team": list(teams)}
+    for statement in written.get("Statement", []):
+        for key, values in (statement.get("Condition", {}).get("StringEquals") or {}).items():
+            if values == [NO_ONE] and names.get(key):
+                statement["Condition"]["StringEquals"][key] = names[key]
+    return written
+
+
+def load_case_documents(table: Mapping[str, Any], directory: Path = POLICY_DIR) -> list[dict[str, Any]]:
+    """The case table's documents (infra-policies/cases.json), filled as its `about` says:
+    the placeholders, and the quota deny document naming the table's `over_quota`."""
+    over = table.get("over_quota") or {}
+    homes = [table["identities"][name] for name in over.get("homes", [])]
+    documents = []
+    for name in table["documents"]:
+        document = load_documents([name], table["placeholders"], directory)[0]
+        if name == QUOTA_DENY_FILE:
+            document = quota_deny_as_written(document, homes, over.get("teams", []))
+        documents.append(document)
+    return documents

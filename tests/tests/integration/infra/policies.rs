@@ -164,8 +164,18 @@ struct CaseTable {
     identities: BTreeMap<String, String>,
     /// Identity name → the session tags its credentials carry (absent: none).
     principal_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// The spaces over quota, as the usage function names them in
+    /// `quota-deny-policy.json`: identities (their homes) and team names.
+    over_quota: OverQuota,
     documents: Vec<String>,
     cases: Vec<S3Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverQuota {
+    homes: Vec<String>,
+    teams: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +255,12 @@ impl CaseTable {
                 ContextValue::String(value.clone()),
             );
         }
+        // The caller's Identity ID is a key of the request context too (what the
+        // quota deny document's condition names), not only a policy variable.
+        context.insert(
+            "cognito-identity.amazonaws.com:sub".into(),
+            ContextValue::String(self.identity(case).to_owned()),
+        );
         if !case.context.contains_key("aws:SecureTransport") {
             context.insert("aws:SecureTransport".into(), ContextValue::Boolean(true));
             context.insert("s3:TlsVersion".into(), ContextValue::Number(1.3));
@@ -274,8 +290,22 @@ impl CaseTable {
             text = text.replace(&format!("${{{name}}}"), value);
         }
         text = text.replace(IAM_VARIABLE, identity);
-        let document: Json =
+        let mut document: Json =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"));
+        if file == "quota-deny-policy.json" {
+            let homes: Vec<String> = self
+                .over_quota
+                .homes
+                .iter()
+                .map(|name| {
+                    self.identities
+                        .get(name)
+                        .unwrap_or_else(|| panic!("over_quota: {name} is not in `identities`"))
+                        .clone()
+                })
+                .collect();
+            document = quota_deny_as_written(document, &homes, &self.over_quota.teams);
+        }
         let text = with_principal_tags(document, &self.tags(who)).to_string();
         assert!(
             !text.contains("${"),
@@ -322,6 +352,35 @@ impl CaseTable {
             EvaluationOptions::default(),
         )
     }
+}
+
+/// `quota-deny-policy.json` as the usage function writes a new version of it
+/// (`homedir::usage::deny`): its `["/"]` (no one) naming the Identity IDs `homes`
+/// under `cognito-identity.amazonaws.com:sub` and the team names `teams` under
+/// `aws:PrincipalTag/team`.
+fn quota_deny_as_written(mut document: Json, homes: &[String], teams: &[String]) -> Json {
+    let statements = document["Statement"]
+        .as_array_mut()
+        .expect("the quota deny document's statements");
+    for statement in statements {
+        let Some(equals) = statement
+            .pointer_mut("/Condition/StringEquals")
+            .and_then(Json::as_object_mut)
+        else {
+            continue;
+        };
+        for (key, values) in equals.iter_mut() {
+            let names = match key.as_str() {
+                "cognito-identity.amazonaws.com:sub" => homes,
+                "aws:PrincipalTag/team" => teams,
+                _ => continue,
+            };
+            if *values == serde_json::json!(["/"]) && !names.is_empty() {
+                *values = serde_json::json!(names);
+            }
+        }
+    }
+    document
 }
 
 /// `${aws:PrincipalTag/K}` in `document` resolved as IAM resolves it for a session
@@ -492,8 +551,12 @@ fn the_shared_table_is_well_formed_and_agrees_with_these_tests() {
     }
     assert_eq!(
         table.documents,
-        ["authenticated-s3-policy.json", "bucket-policy.json"],
-        "the S3 cases evaluate the role's policy and the bucket policy together"
+        [
+            "authenticated-s3-policy.json",
+            "bucket-policy.json",
+            "quota-deny-policy.json"
+        ],
+        "the S3 cases evaluate the role's policy, the bucket policy and a quota deny version together"
     );
     // The table's values are the ones the rest of this file uses.
     let rust = placeholders();
