@@ -439,6 +439,9 @@ def stack_settings(endpoint: str, deployed: Deployed, region: str = REGION) -> d
         "BUCKET_NAME": deployed.output("BucketName"),
         "HOME_PREFIX": deployed.parameter("HomePrefix"),
         **({"TEAM_PREFIX": deployed.parameter("TeamPrefix")} if deployed.has_parameter("TeamPrefix") else {}),
+        # the usage table (its output), for suites that run the API with its quota gate
+        **({"USAGE_TABLE": deployed.output("UsageTableName")}
+           if any(o["OutputKey"] == "UsageTableName" for o in deployed.stack.get("Outputs") or []) else {}),
     }
 
 

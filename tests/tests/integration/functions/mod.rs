@@ -20,6 +20,8 @@ mod history;
 mod isolation;
 /// Multipart uploads through presigned URLs, downloads through a redirect or a link.
 mod large_files;
+/// Quotas through the API: 507 before any write, the usage answer.
+mod quotas;
 /// Each route's contract: round trips, listing, delete, conditional requests.
 mod routes;
 /// Team spaces: members share one, IAM keeps everyone else out.
