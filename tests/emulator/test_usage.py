@@ -4,10 +4,12 @@ settings and role credentials the stack gave it (deploy.py's FUNCTIONS_CONFIG), 
 bucket's notifications delivered to it by the emulator (corrections ab, ad), its totals
 in the emulator's DynamoDB, its deny documents written as new default versions of the
 quota policies in the emulator's IAM, and S3 deciding with them (c). Users write with
-their own credentials, as any user could."""
+their own credentials, as any user could. An operator's recount (the usage function
+invoked with {"recount": ROOT, "bucket": B}) repairs a total corrupted on purpose."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -105,3 +107,34 @@ def test_writes_are_tallied_and_a_full_home_is_denied_new_objects_by_iam(
     total = _total(emulator, stack, alice_home)
     assert (int(total["bytes"]), int(total["versions"])) == (0, 0), total
     alice.put_object(Bucket=bucket, Key=alice_home + "more.txt", Body=b"x")
+
+
+def test_a_recount_repairs_a_total_corrupted_on_purpose_and_reports_the_drift(
+        quota_stack: tuple[Emulator, Stack, Gateway]) -> None:
+    emulator, stack, _ = quota_stack
+    bucket = stack["BUCKET_NAME"]
+    bob_key, bob_home = user_credentials(emulator, stack, "bob@example.com")
+    bob = client(emulator, "s3", bob_key)
+    bob.put_object(Bucket=bucket, Key=bob_home + "recount/one.txt", Body=b"12345")
+    _drain(emulator)
+    exact = _total(emulator, stack, bob_home)
+    table = client(emulator, "cloudformation").describe_stack_resource(
+        StackName=stack["STACK_NAME"], LogicalResourceId="UsageTable")["StackResourceDetail"]["PhysicalResourceId"]
+    client(emulator, "dynamodb").update_item(
+        TableName=table, Key={"space": {"S": bob_home}, "item": {"S": "total"}},
+        UpdateExpression="SET #b = :b, #v = :v", ExpressionAttributeNames={"#b": "bytes", "#v": "versions"},
+        ExpressionAttributeValues={":b": {"N": "999999"}, ":v": {"N": "42"}})
+    assert int(_total(emulator, stack, bob_home)["bytes"]) == 999999
+
+    # An operator's recount: the usage function invoked through Lambda's Invoke API.
+    function = next(o["OutputValue"] for o in client(emulator, "cloudformation").describe_stacks(
+        StackName=stack["STACK_NAME"])["Stacks"][0]["Outputs"] if o["OutputKey"] == "UsageFunctionName")
+    answer = client(emulator, "lambda").invoke(
+        FunctionName=function, Payload=json.dumps({"recount": bob_home, "bucket": bucket}).encode())
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    drift = json.loads(answer["Payload"].read())
+    assert (drift["bytes_before"], drift["versions_before"]) == (999999, 42), drift
+    assert (drift["bytes"], drift["versions"]) == (int(exact["bytes"]), int(exact["versions"])), drift
+    assert drift["total_repaired"] is True and drift["added"] == drift["removed"] == 0, drift
+    total = _total(emulator, stack, bob_home)
+    assert (total["bytes"], total["versions"]) == (exact["bytes"], exact["versions"])
