@@ -49,7 +49,7 @@ lint: preflight-lint ## rustfmt, clippy, the template linters (sam validate --li
 	cargo clippy -p homedir-tests --test e2e -- -D warnings
 	scripts/lint.sh
 
-build: preflight-build venv ## sam build: the five arm64 bootstraps, offline
+build: preflight-build venv ## sam build: the six arm64 bootstraps, offline
 	scripts/build.sh
 
 deploy: build ## sam deploy (--guided the first time, then samconfig.toml)
@@ -66,8 +66,8 @@ fuzz: venv ## long randomized runs: schemathesis (random seed) against a private
 
 bench: preflight-bench venv ## performance figures against the local emulator, each with its target
 	rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
-	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
+	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS) usage)
+	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS) usage)
 	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
 	# Credentials last an hour, as Cognito's do (the test stack's 90 s exercises refresh).
 	HOMEDIR_EMULATOR_CREDENTIALS_TTL=3600 scripts/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench

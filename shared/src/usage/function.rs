@@ -6,7 +6,7 @@
 //! | an S3 notification (`{"Records": [...]}`) | the bucket | each creation and removal tallied ([`super::tally`]), then each touched space judged full or not; a changed verdict rewrites the deny policies |
 //! | `{"task": "reconcile"}` | a schedule, every minute | every space the deny policies name judged again (a quota raised, versions expired without an event reaching us), and every space whose owner's quota the API saw change (a quota lowered below what the home holds), and the policies rewritten if IAM does not have the latest set |
 //! | `{"task": "recount-pass", "bucket": B}` | a schedule, every hour | writes the policies (a stack update may have reset them), then recounts spaces for up to `RECOUNT_BUDGET_SECS`, continuing where the last pass stopped; a whole pass visits every home and team space |
-//! | `{"recount": "<space root>", "bucket": B}` | an operator (`aws lambda invoke`, `make recount`) | recounts that space; answers what it found ([`Drift`]) |
+//! | `{"recount": "<space root>", "bucket": B}` | an operator (`aws lambda invoke`, docs/quotas.md) | recounts that space; answers what it found ([`Drift`]) |
 //!
 //! It runs with its own role: the usage table, `s3:ListBucketVersions` of the homes and
 //! team spaces (to recount; it can read no object), and new versions of the quota
