@@ -9,19 +9,16 @@ env file as .local/stack.env names the stack's."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness import Emulator, claims_of, client, free_port, unique
+from harness import Emulator, client, free_port, unique
+from operator_command import REPO, Command
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "quota.py"
-PASSWORD = "Homedir-Test-1"
+COMMAND = Command(verb="quota", argument="BYTES", name="quota", max_length=20)
 GIB = 1024**3
 
 
@@ -32,59 +29,21 @@ def idp(emulator: Emulator) -> Any:
 
 @pytest.fixture(scope="module")
 def pool(idp: Any) -> dict[str, str]:
-    pool_id = idp.create_user_pool(
-        PoolName=unique("quota-command"), UsernameAttributes=["email"],
-        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
-                {"Name": "quota", "AttributeDataType": "String", "Mutable": True,
-                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "20"}}],
-    )["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
-        ReadAttributes=["email", "email_verified", "custom:quota"], WriteAttributes=["email"],
-    )["UserPoolClient"]["ClientId"]
-    return {"pool": pool_id, "client": client_id}
+    return COMMAND.pool(idp)
 
 
 @pytest.fixture(scope="module")
 def stack_env(emulator: Emulator, pool: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("quota-command") / "stack.env"
-    path.write_text(f"AWS_ENDPOINT_URL={emulator.url}\nAWS_REGION=us-east-1\n"
-                    f"USER_POOL_ID={pool['pool']}\nUSER_POOL_CLIENT_ID={pool['client']}\n")
-    return path
+    return COMMAND.stack_env(emulator.url, pool, tmp_path_factory.mktemp("quota-command"))
 
 
 def user(idp: Any, pool: dict[str, str]) -> str:
-    email = f"{unique('quota')}@example.com"
-    idp.admin_create_user(UserPoolId=pool["pool"], Username=email, MessageAction="SUPPRESS",
-                          UserAttributes=[{"Name": "email", "Value": email}])
-    idp.admin_set_user_password(UserPoolId=pool["pool"], Username=email, Password=PASSWORD, Permanent=True)
-    return email
+    return COMMAND.user(idp, pool, "quota")
 
 
-def run(args: list[str], env_file: Path, make: bool = False) -> subprocess.CompletedProcess[str]:
-    """scripts/quota.py EMAIL BYTES, or `make quota` with the same (make: EMAIL=… BYTES=…)."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("AWS_ENDPOINT_URL", "USER_POOL_ID", "AWS_REGION", "EMAIL", "BYTES")}
-    env["HOMEDIR_STACK_ENV"] = str(env_file)
-    if make:
-        # The interpreter running the tests, and the venv taken as it is (-o): the test
-        # must not create or reinstall the project venv.
-        command = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"PY={sys.executable}",
-                   "quota", *args]
-    else:
-        command = [sys.executable, str(SCRIPT), *args]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
-
-
-def quota_of(idp: Any, pool: dict[str, str], email: str) -> str | None:
-    attributes = idp.admin_get_user(UserPoolId=pool["pool"], Username=email)["UserAttributes"]
-    return next((entry["Value"] for entry in attributes if entry["Name"] == "custom:quota"), None)
-
-
-def token_quota(idp: Any, pool: dict[str, str], email: str) -> str | None:
-    result = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=pool["client"],
-                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
-    return claims_of(result["AuthenticationResult"]["IdToken"]).get("custom:quota")
+run = COMMAND.run
+quota_of = COMMAND.value_of
+token_quota = COMMAND.token_value
 
 
 def test_make_quota_sets_changes_lifts_and_clears_a_users_quota(

@@ -8,19 +8,17 @@ env file as .local/stack.env names the stack's."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness import Emulator, claims_of, client, free_port, unique
+from harness import Emulator, client, free_port, unique
+from operator_command import REPO, Command
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "team.py"
-PASSWORD = "Homedir-Test-1"
+COMMAND = Command(verb="team", argument="TEAM", name="team", max_length=63)
+
 
 
 @pytest.fixture(scope="module")
@@ -30,59 +28,21 @@ def idp(emulator: Emulator) -> Any:
 
 @pytest.fixture(scope="module")
 def pool(idp: Any) -> dict[str, str]:
-    pool_id = idp.create_user_pool(
-        PoolName=unique("team-command"), UsernameAttributes=["email"],
-        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
-                {"Name": "team", "AttributeDataType": "String", "Mutable": True,
-                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "63"}}],
-    )["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
-        ReadAttributes=["email", "email_verified", "custom:team"], WriteAttributes=["email"],
-    )["UserPoolClient"]["ClientId"]
-    return {"pool": pool_id, "client": client_id}
+    return COMMAND.pool(idp)
 
 
 @pytest.fixture(scope="module")
 def stack_env(emulator: Emulator, pool: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("team-command") / "stack.env"
-    path.write_text(f"AWS_ENDPOINT_URL={emulator.url}\nAWS_REGION=us-east-1\n"
-                    f"USER_POOL_ID={pool['pool']}\nUSER_POOL_CLIENT_ID={pool['client']}\n")
-    return path
+    return COMMAND.stack_env(emulator.url, pool, tmp_path_factory.mktemp("team-command"))
 
 
 def user(idp: Any, pool: dict[str, str]) -> str:
-    email = f"{unique('member')}@example.com"
-    idp.admin_create_user(UserPoolId=pool["pool"], Username=email, MessageAction="SUPPRESS",
-                          UserAttributes=[{"Name": "email", "Value": email}])
-    idp.admin_set_user_password(UserPoolId=pool["pool"], Username=email, Password=PASSWORD, Permanent=True)
-    return email
+    return COMMAND.user(idp, pool, "member")
 
 
-def run(args: list[str], env_file: Path, make: bool = False) -> subprocess.CompletedProcess[str]:
-    """scripts/team.py EMAIL TEAM, or `make team` with the same (make: EMAIL=… TEAM=…)."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("AWS_ENDPOINT_URL", "USER_POOL_ID", "AWS_REGION", "EMAIL", "TEAM")}
-    env["HOMEDIR_STACK_ENV"] = str(env_file)
-    if make:
-        # The interpreter running the tests, and the venv taken as it is (-o): the test
-        # must not create or reinstall the project venv.
-        command = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"PY={sys.executable}",
-                   "team", *args]
-    else:
-        command = [sys.executable, str(SCRIPT), *args]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
-
-
-def team_of(idp: Any, pool: dict[str, str], email: str) -> str | None:
-    attributes = idp.admin_get_user(UserPoolId=pool["pool"], Username=email)["UserAttributes"]
-    return next((entry["Value"] for entry in attributes if entry["Name"] == "custom:team"), None)
-
-
-def token_team(idp: Any, pool: dict[str, str], email: str) -> str | None:
-    result = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=pool["client"],
-                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
-    return claims_of(result["AuthenticationResult"]["IdToken"]).get("custom:team")
+run = COMMAND.run
+team_of = COMMAND.value_of
+token_team = COMMAND.token_value
 
 
 def test_make_team_sets_moves_and_clears_a_users_team(idp: Any, pool: dict[str, str], stack_env: Path) -> None:
