@@ -27,7 +27,7 @@ use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
-use super::harness::{Account, E2e, Target, file_keys};
+use super::harness::{Account, E2e, Target};
 
 mod s3_tools;
 mod usage;
@@ -2177,48 +2177,13 @@ async fn join(e2e: &E2e, user: &mut Account, team: &str) {
                 DisplayErrorContext(&e)
             )
         });
-    let auth = idp
-        .initiate_auth()
-        .client_id(e2e.stack.var("USER_POOL_CLIENT_ID"))
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", &user.email)
-        .auth_parameters("PASSWORD", &user.password)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("InitiateAuth: {}", DisplayErrorContext(&e)));
-    let tokens = auth.authentication_result().expect("tokens, no challenge");
-    user.id_token = tokens.id_token().expect("an ID token").to_owned();
-    user.access_token = tokens.access_token().expect("an access token").to_owned();
-}
-
-/// Every key of `member`'s team space, through the API (`space=team`, all pages).
-async fn team_keys(e2e: &E2e, member: &Account) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut params = vec![("space", "team"), ("prefix", "")];
-        if let Some(c) = &cursor {
-            params.push(("cursor", c.as_str()));
-        }
-        let page = e2e
-            .get("list", &params)
-            .token(&member.id_token)
-            .send()
-            .await
-            .expect(200, None)
-            .json();
-        keys.extend(file_keys(&page));
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return keys,
-        }
-    }
+    e2e.sign_in_again(user).await;
 }
 
 /// Deletes the files of `member`'s team space (they are the team's, not a user's:
 /// `clean_up` of the members leaves them).
 async fn clean_team(e2e: &E2e, member: &Account) {
-    for key in team_keys(e2e, member).await {
+    for key in e2e.all_keys_in(member, "team", "").await {
         e2e.delete("delete", &[("space", "team"), ("key", &key)])
             .token(&member.id_token)
             .send()

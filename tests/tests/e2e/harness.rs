@@ -256,10 +256,21 @@ impl E2e {
 
     /// Every key of the user's home under `prefix`, through `list` (all pages).
     pub(crate) async fn all_keys(&self, user: &Account, prefix: &str) -> Vec<String> {
+        self.all_keys_in(user, "home", prefix).await
+    }
+
+    /// Every key of the user's `space` (`home` or `team`) under `prefix`, through
+    /// `list` (all pages).
+    pub(crate) async fn all_keys_in(
+        &self,
+        user: &Account,
+        space: &str,
+        prefix: &str,
+    ) -> Vec<String> {
         let mut keys = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut params = vec![("prefix", prefix)];
+            let mut params = vec![("space", space), ("prefix", prefix)];
             if let Some(c) = &cursor {
                 params.push(("cursor", c.as_str()));
             }
@@ -307,6 +318,24 @@ impl E2e {
             .send()
             .await
             .unwrap_or_else(|e| panic!("AdminDeleteUser: {}", DisplayErrorContext(&e)));
+    }
+
+    /// Signs `user` in again (USER_PASSWORD_AUTH), so that their ID token carries what an
+    /// operator just changed (`custom:team`, `custom:quota`).
+    pub(crate) async fn sign_in_again(&self, user: &mut Account) {
+        let auth = self
+            .idp()
+            .initiate_auth()
+            .client_id(self.stack.var("USER_POOL_CLIENT_ID"))
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", &user.email)
+            .auth_parameters("PASSWORD", &user.password)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("InitiateAuth: {}", DisplayErrorContext(&e)));
+        let tokens = auth.authentication_result().expect("tokens, no challenge");
+        user.id_token = tokens.id_token().expect("an ID token").to_owned();
+        user.access_token = tokens.access_token().expect("an access token").to_owned();
     }
 
     /// The user pool API with the admin configuration (and, for the unsigned calls a

@@ -10,7 +10,7 @@
 //! notifications), and waits for it.
 
 use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+use aws_sdk_cognitoidentityprovider::types::AttributeType;
 
 use super::*;
 
@@ -65,18 +65,7 @@ async fn set_quota(e2e: &E2e, user: &mut Account, bytes: Option<u64>) {
                 });
         }
     }
-    let auth = idp
-        .initiate_auth()
-        .client_id(e2e.stack.var("USER_POOL_CLIENT_ID"))
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", &user.email)
-        .auth_parameters("PASSWORD", &user.password)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("InitiateAuth: {}", DisplayErrorContext(&e)));
-    let tokens = auth.authentication_result().expect("tokens, no challenge");
-    user.id_token = tokens.id_token().expect("an ID token").to_owned();
-    user.access_token = tokens.access_token().expect("an access token").to_owned();
+    e2e.sign_in_again(user).await;
 }
 
 /// Runs `homedir df ARGS` until `counted` holds for its output (the usage function
