@@ -114,6 +114,27 @@ impl DynamoDb {
             .await?;
         Ok(answer.get("Item").and_then(Item::from_json))
     }
+
+    /// Every item a Query `request` finds, page after page (`ExclusiveStartKey` from
+    /// each answer's `LastEvaluatedKey`).
+    pub async fn query(&self, mut request: Value) -> Result<Vec<Item>, DbError> {
+        let mut items = Vec::new();
+        loop {
+            let answer = self.call("Query", &request).await?;
+            items.extend(
+                answer
+                    .get("Items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Item::from_json),
+            );
+            match answer.get("LastEvaluatedKey") {
+                Some(next) if !next.is_null() => request["ExclusiveStartKey"] = next.clone(),
+                _ => return Ok(items),
+            }
+        }
+    }
 }
 
 /// The DNS suffix of `region`'s partition: `amazonaws.com`, or `amazonaws.com.cn` in

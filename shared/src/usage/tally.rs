@@ -290,41 +290,27 @@ impl Ledger<'_> {
 
     /// Every version item of a space: item id → (size, gone).
     pub async fn versions(&self, root: &str) -> Result<Vec<(String, u64, bool)>, DbError> {
-        let mut out = Vec::new();
-        let mut start: Option<Value> = None;
-        loop {
-            let mut request = json!({
+        let items = self
+            .db
+            .query(json!({
                 "TableName": self.table,
                 "KeyConditionExpression": "#p = :p AND begins_with(#i, :v)",
                 "ExpressionAttributeNames": {"#p": SPACE, "#i": ITEM},
                 "ExpressionAttributeValues": {":p": {"S": root}, ":v": {"S": "v#"}},
                 "ConsistentRead": true,
-            });
-            if let Some(start) = start.take() {
-                request["ExclusiveStartKey"] = start;
-            }
-            let answer = self.db.call("Query", &request).await?;
-            for item in answer
-                .get("Items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Item::from_json)
-            {
-                let Some(id) = item.s(ITEM).map(str::to_owned) else {
-                    continue;
-                };
-                out.push((
+            }))
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let id = item.s(ITEM)?.to_owned();
+                Some((
                     id,
                     item.u64("size").unwrap_or(0),
                     item.bool("gone") == Some(true),
-                ));
-            }
-            match answer.get("LastEvaluatedKey") {
-                Some(next) if !next.is_null() => start = Some(next.clone()),
-                _ => return Ok(out),
-            }
-        }
+                ))
+            })
+            .collect())
     }
 
     /// Sets a space's totals to what its items add up to, if the total has not moved
@@ -374,38 +360,24 @@ impl Ledger<'_> {
     /// The spaces whose per-user quota the API saw change since the reconcile last
     /// judged them: (root, the count of changes seen).
     pub async fn quota_changes(&self) -> Result<Vec<(String, u64)>, DbError> {
-        let mut out = Vec::new();
-        let mut start: Option<Value> = None;
-        loop {
-            let mut request = json!({
+        let items = self
+            .db
+            .query(json!({
                 "TableName": self.table,
                 "KeyConditionExpression": "#p = :p AND begins_with(#i, :c)",
                 "FilterExpression": "attribute_not_exists(#j) OR #j < #q",
                 "ExpressionAttributeNames": {"#p": SPACE, "#i": ITEM, "#j": "judged", "#q": "quota"},
                 "ExpressionAttributeValues": {":p": {"S": table::QUOTA_PARTITION}, ":c": {"S": table::CHANGED}},
                 "ConsistentRead": true,
-            });
-            if let Some(start) = start.take() {
-                request["ExclusiveStartKey"] = start;
-            }
-            let answer = self.db.call("Query", &request).await?;
-            for item in answer
-                .get("Items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Item::from_json)
-            {
-                let Some(root) = item.s(ITEM).and_then(|i| i.strip_prefix(table::CHANGED)) else {
-                    continue;
-                };
-                out.push((root.to_owned(), item.u64("quota").unwrap_or(0)));
-            }
-            match answer.get("LastEvaluatedKey") {
-                Some(next) if !next.is_null() => start = Some(next.clone()),
-                _ => return Ok(out),
-            }
-        }
+            }))
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let root = item.s(ITEM)?.strip_prefix(table::CHANGED)?;
+                Some((root.to_owned(), item.u64("quota").unwrap_or(0)))
+            })
+            .collect())
     }
 
     /// Records that the space's quota change number `seen` was judged (unless the
