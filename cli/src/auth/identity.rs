@@ -5,11 +5,7 @@
 //! looked for. What they return is handed to the caller and never kept: nothing here
 //! writes a file or logs a key.
 
-use std::time::Duration;
-
 use aws_sdk_cognitoidentity::Client;
-use aws_sdk_cognitoidentity::config::timeout::TimeoutConfig;
-use aws_sdk_cognitoidentity::config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentity::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentity::primitives::DateTimeFormat;
 
@@ -139,19 +135,7 @@ async fn exchange(
 }
 
 fn client(settings: &Settings) -> Client {
-    let mut config = aws_sdk_cognitoidentity::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(settings.region.clone()))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        );
-    // Locally, the emulator answers for Cognito's identity pools too.
-    if let Some(endpoint) = &settings.cognito_endpoint {
-        config = config.endpoint_url(endpoint);
-    }
-    Client::from_conf(config.build())
+    Client::new(&super::sdk_config(settings))
 }
 
 /// The identity pool's refusals in words; only the exception's name is read.

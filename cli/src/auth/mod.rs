@@ -19,6 +19,7 @@ pub mod identity;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
@@ -83,7 +84,15 @@ pub fn now() -> u64 {
 }
 
 pub(crate) fn cognito(settings: &Settings) -> Client {
-    let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
+    Client::new(&sdk_config(settings))
+}
+
+/// What both Cognito clients (the user pool's here, the identity pool's in
+/// [`identity`]) are built from: the stack's region, a 30 s bound on each operation,
+/// and, locally, the emulator's endpoint. No credentials: the calls the CLI makes to
+/// Cognito are unsigned.
+pub(crate) fn sdk_config(settings: &Settings) -> SdkConfig {
+    let mut config = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
         .timeout_config(
@@ -94,7 +103,7 @@ pub(crate) fn cognito(settings: &Settings) -> Client {
     if let Some(endpoint) = &settings.cognito_endpoint {
         config = config.endpoint_url(endpoint);
     }
-    Client::from_conf(config.build())
+    config.build()
 }
 
 /// Signs in with email and password: the tokens (saved), or the second factor
