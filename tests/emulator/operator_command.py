@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import claims_of, unique
+from harness import claims_of, free_port, unique
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "Homedir-Test-1"
@@ -87,3 +87,34 @@ class Command:
         result = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=pool["client"],
                                    AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
         return claims_of(result["AuthenticationResult"]["IdToken"]).get(self.attribute)
+
+    def explains_usage_and_failures(self, pool: dict[str, str], stack_env: Path, tmp_path: Path,
+                                    value: str, docs: str) -> None:
+        """Bad usage exits 2 (no ARGUMENT at all is not an empty one); an unknown user, a
+        stopped stack and an env file without an endpoint (a deployed stack: the AWS CLI
+        command in `docs`) exit 1 with a line saying so. `value` is a valid ARGUMENT."""
+        usage = self.run(["EMAIL=someone@example.com"], stack_env, make=True)
+        assert usage.returncode == 2 and f"usage: make {self.verb} EMAIL=" in usage.stderr
+        assert self.run([f"{self.argument}={value}"], stack_env, make=True).returncode == 2
+
+        unknown = self.run(["nobody@example.com", value], stack_env)
+        assert unknown.returncode == 1
+        assert "no user nobody@example.com in the local user pool" in unknown.stderr
+
+        stopped = tmp_path / "stopped.env"
+        stopped.write_text(stack_env.read_text().replace(
+            next(line for line in stack_env.read_text().splitlines() if line.startswith("AWS_ENDPOINT_URL=")),
+            f"AWS_ENDPOINT_URL=http://127.0.0.1:{free_port()}"))
+        down = self.run([f"{unique('x')}@example.com", value], stopped)
+        assert down.returncode == 1 and "the local stack is not running" in down.stderr and "make dev" in down.stderr
+
+        deployed = tmp_path / "deployed.env"
+        deployed.write_text(f"AWS_REGION=us-east-1\nUSER_POOL_ID={pool['pool']}\n")
+        no_endpoint = self.run(["someone@example.com", value], deployed)
+        assert no_endpoint.returncode == 1 and docs in no_endpoint.stderr
+
+    def help_line(self) -> str:
+        """`make help`'s line for the verb."""
+        listed = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=REPO, capture_output=True,
+                                text=True, timeout=30)
+        return next(line for line in listed.stdout.splitlines() if line.strip().startswith(f"make {self.verb}"))

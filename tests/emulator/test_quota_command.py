@@ -9,14 +9,13 @@ env file as .local/stack.env names the stack's."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness import Emulator, client, free_port, unique
-from operator_command import REPO, Command
+from harness import Emulator, client
+from operator_command import Command
 
 COMMAND = Command(verb="quota", argument="BYTES", name="quota", max_length=20)
 GIB = 1024**3
@@ -95,31 +94,11 @@ def test_what_is_no_number_of_bytes_is_refused_before_any_call(
 
 
 def test_usage_unknown_users_and_a_stopped_stack_are_explained(
-    idp: Any, pool: dict[str, str], stack_env: Path, tmp_path: Path
+    pool: dict[str, str], stack_env: Path, tmp_path: Path
 ) -> None:
-    usage = run(["EMAIL=someone@example.com"], stack_env, make=True)  # no BYTES at all: not "the default"
-    assert usage.returncode == 2 and "usage: make quota EMAIL=" in usage.stderr
-    assert run(["BYTES=5"], stack_env, make=True).returncode == 2
-
-    unknown = run(["nobody@example.com", "5"], stack_env)
-    assert unknown.returncode == 1
-    assert "no user nobody@example.com in the local user pool" in unknown.stderr
-
-    stopped = tmp_path / "stopped.env"
-    stopped.write_text(stack_env.read_text().replace(
-        next(line for line in stack_env.read_text().splitlines() if line.startswith("AWS_ENDPOINT_URL=")),
-        f"AWS_ENDPOINT_URL=http://127.0.0.1:{free_port()}"))
-    down = run([f"{unique('x')}@example.com", "5"], stopped)
-    assert down.returncode == 1 and "the local stack is not running" in down.stderr and "make dev" in down.stderr
-
-    deployed = tmp_path / "deployed.env"
-    deployed.write_text(f"AWS_REGION=us-east-1\nUSER_POOL_ID={pool['pool']}\n")
-    no_endpoint = run(["someone@example.com", "5"], deployed)
-    assert no_endpoint.returncode == 1 and "docs/quotas.md" in no_endpoint.stderr
+    COMMAND.explains_usage_and_failures(pool, stack_env, tmp_path, "5", "docs/quotas.md")
 
 
 def test_make_help_lists_quota() -> None:
-    listed = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=REPO, capture_output=True,
-                            text=True, timeout=30)
-    line = next(line for line in listed.stdout.splitlines() if line.strip().startswith("make quota"))
+    line = COMMAND.help_line()
     assert "EMAIL=" in line and "BYTES=" in line
