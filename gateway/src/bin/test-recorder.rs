@@ -12,6 +12,14 @@
 //! - `{"recorder": {"exit": N}}`: exits with status N without answering;
 //! - `{"recorder": {"respond": VALUE}}`: answers VALUE.
 //!
+//! and, for events a service sends (which carry no `recorder` directive), as its
+//! environment says:
+//!
+//! - `RECORDER_RESPONSE` (JSON text): answers the event itself with its `"response"`
+//!   replaced by that value, as a Cognito trigger answers
+//!   (<https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html>);
+//! - `RECORDER_SLEEP_MS` (a number): answers every event after that many milliseconds.
+//!
 //! Plain `std` HTTP/1.1 to the Runtime API: no SDK, no async runtime.
 
 use std::io::{Read, Write};
@@ -38,7 +46,10 @@ fn main() {
         let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
         record(&function, &id, &event);
         let directive = event.get("recorder").cloned().unwrap_or(Value::Null);
-        if let Some(ms) = directive.get("sleep_ms").and_then(Value::as_u64) {
+        let slept = std::env::var("RECORDER_SLEEP_MS")
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok());
+        if let Some(ms) = directive.get("sleep_ms").and_then(Value::as_u64).or(slept) {
             std::thread::sleep(Duration::from_millis(ms));
         }
         if let Some(status) = directive.get("exit").and_then(Value::as_i64) {
@@ -60,9 +71,19 @@ fn main() {
                 report.to_string().as_bytes(),
             )
         } else {
-            let answer = match directive.get("respond") {
-                Some(value) => value.clone(),
-                None => json!({
+            let canned = std::env::var("RECORDER_RESPONSE")
+                .ok()
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+            let answer = match (directive.get("respond"), canned) {
+                (Some(value), _) => value.clone(),
+                (None, Some(response)) => {
+                    let mut answered = event.clone();
+                    if let Some(object) = answered.as_object_mut() {
+                        object.insert("response".to_owned(), response);
+                    }
+                    answered
+                }
+                (None, None) => json!({
                     "function": function,
                     "request_id": id,
                     "event": event,

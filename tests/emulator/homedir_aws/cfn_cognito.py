@@ -69,6 +69,9 @@ class UserPool(Model):
         "EmailConfiguration": {"EmailSendingAccount": ANY, "SourceArn": ANY, "From": ANY,
                                "ReplyToEmailAddress": ANY, "ConfigurationSet": ANY},
         "UserPoolTags": ANY,
+        # af: the pre token generation trigger (V1_0); no other trigger is run locally
+        "LambdaConfig": {"PreTokenGeneration": ANY, "PreTokenGenerationConfig": {"LambdaVersion": ANY,
+                                                                                 "LambdaArn": ANY}},
     }
     REPLACEMENT = frozenset({"UsernameAttributes", "UsernameConfiguration"})
     ATTRIBUTES = frozenset({"Arn", "ProviderName", "ProviderURL", "UserPoolId"})
@@ -88,6 +91,8 @@ class UserPool(Model):
         recovery = (props.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
         _subset(self, "AccountRecoverySetting.RecoveryMechanisms.Name", [m.get("Name") for m in recovery],
                 {"verified_email", "admin_only"})
+        versioned = (props.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
+        _one_of(self, "LambdaConfig.PreTokenGenerationConfig.LambdaVersion", versioned.get("LambdaVersion"), {"V1_0"})
         config = {key: value for key, value in props.items() if key not in ("UserPoolName", "EnabledMfas")}
         return config
 

@@ -29,8 +29,8 @@ Runtime API. Here:
   as StringEquals AWS:SourceAccount.
   https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
   https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html
-- An invocation by a service (S3 notifications here; Cognito triggers and EventBridge
-  rules use the same call) is evaluated against that policy with the service as
+- An invocation by a service (S3 notifications, s3events.py; the pre token generation
+  trigger, pretoken.py; EventBridge rules' targets, cloudtrail.py) is evaluated against that policy with the service as
   principal and the source's ARN and account as AWS:SourceArn / AWS:SourceAccount. What
   each source does when no statement allows it:
   * s3.amazonaws.com: PutBucketNotificationConfiguration (and so the bucket's
@@ -294,9 +294,11 @@ class Lambdas:
 
     # ------------------------------------------------------------------ the gateway
 
-    def call_gateway(self, function: Function, payload: bytes, invocation_type: str
-                     ) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Forward an invocation to homedir-gateway: its status, headers and body."""
+    def call_gateway(self, function: Function, payload: bytes, invocation_type: str,
+                     timeout: float | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Forward an invocation to homedir-gateway: its status, headers and body. With
+        `timeout` (a service that waits only so long: Cognito's 5 s), TimeoutError when
+        no answer came in time."""
         if not self.gateway:
             raise LambdaError("500 Internal Server Error", "ServiceException",
                               f"the local emulator has no functions gateway to run {function.name} "
@@ -305,10 +307,21 @@ class Lambdas:
         request = urllib.request.Request(url, data=payload, method="POST", headers={
             "X-Amz-Invocation-Type": invocation_type, "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=function.timeout + 30) as answer:
+            with urllib.request.urlopen(request, timeout=timeout or function.timeout + 30) as answer:
                 return f"{answer.status} {answer.reason}", list(answer.headers.items()), answer.read()
         except urllib.error.HTTPError as error:
             return f"{error.code} {error.reason}", list(error.headers.items()), error.read()
+        except TimeoutError:
+            if timeout is None:
+                raise LambdaError("500 Internal Server Error", "ServiceException",
+                                  f"homedir-gateway did not answer for {function.name} in time") from None
+            raise
+        except urllib.error.URLError as error:
+            if timeout is not None and isinstance(error.reason, TimeoutError):
+                raise TimeoutError(str(error)) from error
+            raise LambdaError("500 Internal Server Error", "ServiceException",
+                              f"the local emulator cannot reach homedir-gateway at {self.gateway} to run "
+                              f"{function.name} ({error})") from error
         except OSError as error:
             raise LambdaError("500 Internal Server Error", "ServiceException",
                               f"the local emulator cannot reach homedir-gateway at {self.gateway} to run "
