@@ -60,6 +60,11 @@ ac. Execution roles: calls to services other than S3 decided by the
 ad. S3 event notifications delivered to Lambda functions, every
    version created or removed ..................................... s3events.py
 ae. Lifecycle rules run on demand, each removal an event ......... s3events.py
+af. Cognito's pre token generation trigger (V1_0) runs, through
+   the function's policy, before every token the pool issues ..... pretoken.py
+ag. User pool calls are CloudTrail "AWS API Call via CloudTrail"
+   events on the default bus, delivered to the Lambda targets of
+   matching EventBridge rules ...................................... cloudtrail.py
 
 Shared plumbing: request.py (which service, operation, credentials, bucket and key a
 request is), s3errors.py (S3's error codes and XML shape), wsgi.py (reading the environ,

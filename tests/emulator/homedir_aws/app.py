@@ -59,7 +59,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from . import cfn, s3events, servicegate
+from . import cfn, cloudtrail, pretoken, s3events, servicegate
 from .calls import CallLog
 from .cognito import CognitoIdentityCorrections, IdentityRegistry, moto_signing_key_pem
 from .cors import Cors
@@ -161,6 +161,11 @@ class HomedirMiddleware:
             refused = self.services.check(environ, request, time.time())  # correction ac
             if refused is not None:
                 return servicegate.answer(start_response, refused)
+            if request.service == "cognito-idp":  # who the CloudTrail record names (ag)
+                principal = self.services.principal(request, time.time())
+                cloudtrail.set_caller(cloudtrail.user_identity(principal, request.access_key, _account()),
+                                      environ.get("REMOTE_ADDR") or "127.0.0.1",
+                                      environ.get("HTTP_USER_AGENT") or "")
             if request.service == servicegate.DYNAMODB:  # each request atomic, as DynamoDB's are
                 with servicegate.DYNAMODB_LOCK:
                     return list(self.moto_app(environ, start_response))
@@ -215,6 +220,12 @@ class HomedirMiddleware:
         return {"now": now.isoformat(), **report}
 
 
+def _account() -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return DEFAULT_ACCOUNT_ID
+
+
 def _done(action: Callable[[], Any]) -> dict[str, bool]:
     action()
     return {"ok": True}
@@ -257,6 +268,8 @@ def build_app(credentials_ttl: float) -> HomedirMiddleware:
     user_pools = UserPoolCorrections()
     user_pools.install()
     PoolSettings().install()  # after p-s: x wraps their handlers
+    pretoken.install()  # after x: the trigger runs once the flow and token checks passed
+    cloudtrail.install()  # last: records the calls the corrections above answered
     Listings.install()  # before Versions: o filters v's folders
     Versions.install()
     s3events.install()  # after Versions: its delete_object is the one watched
