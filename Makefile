@@ -49,7 +49,7 @@ lint: preflight-lint ## rustfmt, clippy, the template linters (sam validate --li
 	cargo clippy -p homedir-tests --test e2e -- -D warnings
 	scripts/lint.sh
 
-build: preflight-build venv ## sam build: the six arm64 bootstraps, offline
+build: preflight-build venv ## sam build: the eight arm64 functions, offline
 	scripts/build.sh
 
 deploy: build ## sam deploy (--guided the first time, then samconfig.toml)

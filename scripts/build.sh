@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make build`: `sam build` of the six functions for arm64 (provided.al2023), offline,
+# `make build`: `sam build` of the eight functions for arm64 (provided.al2023), offline,
 # through cargo-lambda from the project virtualenv; then each artefact's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -16,7 +16,7 @@ use homedir_wire::routes::Space as SpaceName;
 use homedir_wire::{Usage, Whoami};
 
 use crate::auth::{
-    self, Caller, IdentityBroker, Team, TokenVerifier, UserCredentials, UserDirectory,
+    self, AwsBackend, Caller, IdentityBroker, Team, TokenVerifier, UserCredentials, UserDirectory,
 };
 use crate::aws::{AwsCalls, Clients, function_credentials};
 use crate::config::{Config, ConfigError};
@@ -66,9 +66,15 @@ impl App {
             variable: "USER_POOL_ID",
             problem: e.log_detail(),
         })?;
+        let backend = Arc::new(AwsBackend::new(
+            clients.user_pool,
+            clients.identity_pool,
+            clients.dynamodb.clone(),
+            &config,
+        ));
         Ok(App {
-            users: UserDirectory::new(clients.user_pool, &config),
-            identities: IdentityBroker::new(clients.identity_pool, &config),
+            users: UserDirectory::new(backend.clone(), &config),
+            identities: IdentityBroker::new(backend, &config),
             storage: Storage::new(clients.s3, &config),
             usage: UsageReader::new(clients.dynamodb, config.usage_table.clone(), config.quotas),
             verifier,
@@ -197,7 +203,9 @@ impl App {
         }
     }
 
-    /// The user check and the credential exchange, concurrently. The user check's
+    /// The user check and the credential exchange, concurrently: with the token's
+    /// `identity_id` claim, a user's first request in an environment is one Cognito
+    /// round trip. The user check's
     /// verdict comes first whichever finishes first: a deleted or disabled user is 403
     /// `user_disabled`, even when the identity pool (with `ServerSideTokenCheck`)
     /// refuses the same token as fast.
@@ -207,10 +215,11 @@ impl App {
         life: Duration,
     ) -> Result<UserCredentials, Error> {
         let (active, credentials) = tokio::join!(
-            Box::pin(
-                self.users
-                    .ensure_active(&caller.claims.username, &caller.claims.sub)
-            ),
+            Box::pin(self.users.ensure_active(
+                &caller.claims.username,
+                &caller.claims.sub,
+                caller.claims.iat
+            )),
             Box::pin(
                 self.identities
                     .credentials_lasting(caller.token, &caller.claims, life)

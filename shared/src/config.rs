@@ -86,6 +86,13 @@ pub struct Config {
     /// `USAGE_TABLE`: the usage table (see [`crate::usage`]); without it nothing is
     /// counted and no quota is enforced (the template always sets it).
     pub usage_table: Option<String>,
+    /// `IDENTITY_TABLE`: where the functions record each user's Identity ID for the
+    /// pre-token-generation trigger's `identity_id` claim (see [`crate::auth`]);
+    /// without it nothing is recorded and every user costs a GetId per environment.
+    pub identity_table: Option<String>,
+    /// `USER_CHANGES_TABLE`: the record of user changes the user check reads once per
+    /// TTL (see [`crate::auth`]); without it every user is checked with AdminGetUser.
+    pub user_changes_table: Option<String>,
     /// `QUOTA_BYTES` and `TEAM_QUOTA_BYTES`: the default quota of a home and a team
     /// space (0: none); a home's owner's `custom:quota` overrides the first.
     pub quotas: crate::usage::quota::Quotas,
@@ -324,7 +331,12 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
 
     /// `USAGE_TABLE` (optional here): a DynamoDB table name.
     pub fn usage_table(&self) -> Result<Option<String>, ConfigError> {
-        let Some(table) = self.get("USAGE_TABLE") else {
+        self.table("USAGE_TABLE")
+    }
+
+    /// An optional setting naming a DynamoDB table.
+    pub fn table(&self, variable: &'static str) -> Result<Option<String>, ConfigError> {
+        let Some(table) = self.get(variable) else {
             return Ok(None);
         };
         let fits = (3..=255).contains(&table.len())
@@ -333,7 +345,7 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
                 .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
         if !fits {
             return Err(problem(
-                "USAGE_TABLE",
+                variable,
                 "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
             ));
         }
@@ -426,6 +438,8 @@ impl Config {
             )? as usize,
             upload_id_key: settings.upload_id_key()?,
             usage_table: settings.usage_table()?,
+            identity_table: settings.table("IDENTITY_TABLE")?,
+            user_changes_table: settings.table("USER_CHANGES_TABLE")?,
             quotas: settings.quotas()?,
             region,
         })

@@ -9,9 +9,10 @@
 //! | [`auth`] | 1–4, who is calling | the ID token verified locally, the user check, the exchange for the caller's Identity ID and credentials |
 //! | [`storage`] | 5, the caller's space | keys, and every operation on a space: read, write, list, versions and the trash, copies, folder delete, multipart uploads, presigned URLs |
 //! | [`aws`] | shared by 3–5 | the SDK clients with their timeouts and call counter; AWS failures classified; DynamoDB over a signed POST |
+//! | [`directory`] | beside the user pool | the `directory` function: the pre-token-generation trigger's `identity_id` claim, user changes from CloudTrail |
 //! | [`usage`] | usage and quotas | the quota check before a write; the usage function's tally, recount and IAM deny documents |
 //! | [`app`] | all | [`App`], the state `main` builds once, and the flow that joins the steps |
-//! | [`config`], [`error`], [`telemetry`] | all | settings read at cold start; the one error type; logging |
+//! | [`config`], [`error`], [`telemetry`], [`clock`] | all | settings read at cold start; the one error type; logging; the time the caches read |
 //!
 //! Dependencies point one way: `http` → `app` → `auth`, `storage` → `aws` → `config`,
 //! `error`. Storage knows no HTTP; auth knows no S3. The JSON bodies and error codes
@@ -20,7 +21,9 @@
 pub mod app;
 pub mod auth;
 pub mod aws;
+pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod storage;

@@ -1,28 +1,40 @@
 //! Step 4: exchange the ID token for the caller's own AWS credentials.
 //!
-//! `GetId` maps the user to their Identity ID (`region:uuid`), which is what the
-//! authenticated role's policy calls `${cognito-identity.amazonaws.com:sub}` and what
-//! the home folder is named after; `GetCredentialsForIdentity` returns temporary
-//! credentials of that role. Both results are cached:
-//! - the Identity ID per user, because Cognito returns the same one every time;
-//! - the credentials per token, until shortly before the earlier of their expiry and
-//!   the token's `exp` (credentials must never outlive the token that earned them).
+//! `GetCredentialsForIdentity(IdentityId, Logins)` returns temporary credentials of
+//! the authenticated role for the caller's Identity ID (`region:uuid`), which is what
+//! the role's policy calls `${cognito-identity.amazonaws.com:sub}` and what the home
+//! folder is named after. Where the Identity ID comes from, cheapest first:
 //!
+//! 1. this environment's cache (per `sub`: Cognito returns the same one every time);
+//! 2. the token's `identity_id` claim, which the pre-token-generation trigger
+//!    (`functions/directory`) copies from the identity table the functions write.
+//!    Users cannot set it (a trigger's claim is no user attribute), and it is only a
+//!    hint: Cognito checks that the login in `Logins` belongs to the identity, so a
+//!    wrong or stale claim gets no credentials (NotAuthorized, or ResourceNotFound for
+//!    an identity a re-created pool does not know). The exchange then falls back to:
+//! 3. `GetId`, once per user and environment, recorded in the identity table for the
+//!    user's next tokens (concurrently with the exchange, so it adds no round trip).
+//!
+//! With the claim, a user's first request in an environment is one Cognito round trip
+//! (GetCredentialsForIdentity, concurrent with the user check) instead of two (GetId,
+//! then GetCredentialsForIdentity).
+//!
+//! Credentials are cached per token, until shortly before the earlier of their expiry
+//! and the token's `exp` (credentials must never outlive the token that earned them).
 //! Concurrent first requests of one user share one exchange (the caches are
-//! single-flight), so a burst costs one GetId and one GetCredentialsForIdentity.
+//! single-flight), so a burst costs one call of each kind.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_cognitoidentity::Client;
-use aws_sdk_cognitoidentity::operation::get_credentials_for_identity::GetCredentialsForIdentityOutput;
-use moka::Expiry;
-use moka::future::Cache;
 
+use super::backend::{AwsBackend, Backend, Issued};
+use super::cache::Cache;
 use super::token::Claims;
 use crate::aws::Failure;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, InvalidToken, Upstream};
 
@@ -32,7 +44,8 @@ pub const MAX_IDENTITY_ID_BYTES: usize = 55;
 /// The caller's identity and temporary credentials.
 #[derive(Clone, Debug)]
 pub struct UserCredentials {
-    /// The Identity ID Cognito returned: the only source of the home folder's name.
+    /// The Identity ID Cognito issued the credentials for: the only source of the
+    /// home folder's name.
     pub identity_id: Arc<str>,
     pub provider: SharedCredentialsProvider,
     /// Until when this entry may be reused.
@@ -45,40 +58,34 @@ pub struct UserCredentials {
 /// tokens themselves.
 type TokenDigest = [u8; 32];
 
-pub struct IdentityBroker {
-    client: Client,
-    identity_pool_id: String,
-    provider_name: String,
-    region_prefix: String,
-    margin: Duration,
-    identity_ids: Cache<String, Arc<str>>,
-    credentials: Cache<TokenDigest, UserCredentials>,
+/// Where an exchange took the Identity ID from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Cache,
+    Claim,
+    GetId,
 }
 
-struct UntilReusable;
+pub struct IdentityBroker<B: Backend = AwsBackend> {
+    backend: Arc<B>,
+    clock: Clock,
+    region_prefix: String,
+    margin: Duration,
+    identity_ids: Cache<String, Arc<str>, Error>,
+    credentials: Cache<TokenDigest, UserCredentials, Error>,
+}
 
-impl Expiry<TokenDigest, UserCredentials> for UntilReusable {
-    fn expire_after_create(
-        &self,
-        _key: &TokenDigest,
-        value: &UserCredentials,
-        _created_at: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(
-            value
-                .reusable_until
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
+impl IdentityBroker<AwsBackend> {
+    pub fn new(backend: Arc<AwsBackend>, config: &Config) -> Self {
+        IdentityBroker::with_backend(backend, config, Clock::system())
     }
 }
 
-impl IdentityBroker {
-    pub fn new(client: Client, config: &Config) -> Self {
+impl<B: Backend> IdentityBroker<B> {
+    /// The exchange over any [`Backend`], on `clock` (the fleet model's).
+    pub fn with_backend(backend: Arc<B>, config: &Config, clock: Clock) -> Self {
         IdentityBroker {
-            client,
-            identity_pool_id: config.identity_pool_id.clone(),
-            provider_name: config.provider_name(),
+            backend,
             region_prefix: format!(
                 "{}:",
                 config
@@ -88,15 +95,12 @@ impl IdentityBroker {
                     .unwrap_or_default()
             ),
             margin: config.credentials_refresh_margin,
-            identity_ids: Cache::builder()
-                .max_capacity(config.cache_capacity)
-                // Identity IDs never change, but an idle user need not be kept forever.
-                .time_to_idle(Duration::from_secs(6 * 3600))
-                .build(),
-            credentials: Cache::builder()
-                .max_capacity(config.cache_capacity)
-                .expire_after(UntilReusable)
-                .build(),
+            // Identity IDs never change, but an idle user need not be kept forever.
+            identity_ids: Cache::new(clock.clone(), config.cache_capacity)
+                .time_to_idle(Duration::from_secs(6 * 3600)),
+            credentials: Cache::new(clock.clone(), config.cache_capacity)
+                .until(|credentials: &UserCredentials| credentials.reusable_until),
+            clock,
         }
     }
 
@@ -126,74 +130,126 @@ impl IdentityBroker {
                 .map_err(|_| Error::Internal("SHA-256 digest of unexpected length".into()))?;
         let cached = self
             .credentials
-            .try_get_with(digest, self.exchange(token, claims))
-            .await
-            .map_err(|shared| (*shared).clone())?;
-        if cached.expires_at >= SystemTime::now() + life {
+            .try_get_with(&digest, self.exchange(token, claims))
+            .await?;
+        if cached.expires_at >= self.clock.now() + life {
             return Ok(cached);
         }
-        self.credentials.invalidate(&digest).await;
+        self.credentials.invalidate(&digest);
         self.credentials
-            .try_get_with(digest, self.exchange(token, claims))
+            .try_get_with(&digest, self.exchange(token, claims))
             .await
-            .map_err(|shared| (*shared).clone())
     }
 
     async fn exchange(&self, token: &str, claims: &Claims) -> Result<UserCredentials, Error> {
-        let identity_id = self.identity_id(token, claims).await?;
-        let (identity_id, output) = match self.credentials_for(&identity_id, token).await {
-            // The cached Identity ID may no longer exist (an administrator deleted it
-            // with DeleteIdentities, or the identity pool was re-created): Cognito
-            // answers ResourceNotFound, or NotAuthorized for an identity the login no
-            // longer maps to. Forget it and resolve the user again, once.
+        let key = claims.sub.clone();
+        let (identity_id, source) = match self.identity_ids.get(&key) {
+            Some(cached) => (cached, Source::Cache),
+            None => match claims
+                .identity_id
+                .as_deref()
+                .filter(|claimed| is_identity_id(claimed, &self.region_prefix))
+            {
+                Some(claimed) => (Arc::from(claimed), Source::Claim),
+                None => (self.resolve(token, &key).await?, Source::GetId),
+            },
+        };
+        let answer = if source == Source::GetId {
+            self.exchange_and_record(&identity_id, token, &key).await
+        } else {
+            self.backend
+                .get_credentials_for_identity(&identity_id, token)
+                .await
+        };
+        let (identity_id, issued) = match answer {
+            Ok(issued) => {
+                if source == Source::Claim {
+                    let known = identity_id.clone();
+                    let _ = self
+                        .identity_ids
+                        .try_get_with(&key, async move { Ok(known) })
+                        .await;
+                }
+                (identity_id, issued)
+            }
+            // The cached or claimed Identity ID is not this login's: an administrator
+            // deleted it with DeleteIdentities, the identity pool was re-created, or
+            // the claim names another identity. Cognito refused; resolve the user
+            // again, once, and repair the record the claim comes from.
             Err(failure)
-                if matches!(
-                    failure.code(),
-                    "ResourceNotFoundException" | "NotAuthorizedException"
-                ) =>
+                if source != Source::GetId
+                    && matches!(
+                        failure.code(),
+                        "ResourceNotFoundException" | "NotAuthorizedException"
+                    ) =>
             {
                 tracing::info!(
                     aws_code = failure.code(),
-                    "the cached Identity ID was refused; resolving it again"
+                    from_claim = source == Source::Claim,
+                    "the Identity ID was refused; resolving it again"
                 );
-                self.identity_ids.invalidate(&claims.sub).await;
-                let fresh = self.identity_id(token, claims).await?;
-                let output = self
-                    .credentials_for(&fresh, token)
+                self.identity_ids.invalidate(&key);
+                let fresh = self.resolve(token, &key).await?;
+                let issued = self
+                    .exchange_and_record(&fresh, token, &key)
                     .await
                     .map_err(|failure| refused_or(failure, "GetCredentialsForIdentity"))?;
-                (fresh, output)
+                (fresh, issued)
             }
             Err(failure) => return Err(refused_or(failure, "GetCredentialsForIdentity")),
-            Ok(output) => (identity_id, output),
         };
+        self.credentials_of(identity_id, &issued, claims)
+    }
 
-        if output.identity_id() != Some(identity_id.as_ref()) {
+    /// GetCredentialsForIdentity, and concurrently the Identity ID recorded for the
+    /// trigger. The record is best effort: without it the user's tokens carry no
+    /// claim and cost a GetId per environment, nothing worse.
+    async fn exchange_and_record(
+        &self,
+        identity_id: &str,
+        token: &str,
+        sub: &str,
+    ) -> Result<Issued, Failure> {
+        let (issued, recorded) = tokio::join!(
+            self.backend
+                .get_credentials_for_identity(identity_id, token),
+            self.backend.record_identity(sub, identity_id),
+        );
+        if let Err(failure) = recorded {
+            tracing::warn!(
+                aws_code = failure.code(),
+                "the Identity ID could not be recorded for the token claim"
+            );
+        }
+        issued
+    }
+
+    fn credentials_of(
+        &self,
+        identity_id: Arc<str>,
+        issued: &Issued,
+        claims: &Claims,
+    ) -> Result<UserCredentials, Error> {
+        if issued.identity_id.as_deref() != Some(identity_id.as_ref()) {
             return Err(Error::Internal(
                 "GetCredentialsForIdentity answered for another identity".into(),
             ));
         }
-        let issued = output.credentials().ok_or_else(|| {
-            Error::Internal("GetCredentialsForIdentity returned no credentials".into())
-        })?;
-        let (Some(access_key), Some(secret), Some(session), Some(expiration)) = (
-            issued.access_key_id(),
-            issued.secret_key(),
-            issued.session_token(),
-            issued.expiration(),
+        let (Some(access_key), Some(secret), Some(session), Some(expires_at)) = (
+            issued.access_key_id.as_deref(),
+            issued.secret_key.as_deref(),
+            issued.session_token.as_deref(),
+            issued.expiration,
         ) else {
             return Err(Error::Internal(
                 "GetCredentialsForIdentity returned partial credentials".into(),
             ));
         };
-        let expires_at = SystemTime::try_from(*expiration)
-            .map_err(|_| Error::Internal("credentials expiration out of range".into()))?;
         let token_expires_at = UNIX_EPOCH + Duration::from_secs(claims.exp);
         let reusable_until = expires_at
             .min(token_expires_at)
             .checked_sub(self.margin)
             .unwrap_or(UNIX_EPOCH);
-
         let credentials = Credentials::new(
             access_key,
             secret,
@@ -209,43 +265,23 @@ impl IdentityBroker {
         })
     }
 
-    /// The user's Identity ID, from the cache or from GetId.
-    async fn identity_id(&self, token: &str, claims: &Claims) -> Result<Arc<str>, Error> {
+    /// The user's Identity ID from GetId (one call per user and environment, shared
+    /// by concurrent requests).
+    async fn resolve(&self, token: &str, sub: &String) -> Result<Arc<str>, Error> {
         self.identity_ids
-            .try_get_with_by_ref(&claims.sub, self.get_id(token))
+            .try_get_with(sub, self.get_id(token))
             .await
-            .map_err(|shared| (*shared).clone())
-    }
-
-    async fn credentials_for(
-        &self,
-        identity_id: &str,
-        token: &str,
-    ) -> Result<GetCredentialsForIdentityOutput, Failure> {
-        self.client
-            .get_credentials_for_identity()
-            .identity_id(identity_id)
-            .logins(&self.provider_name, token)
-            .send()
-            .await
-            .map_err(|error| Failure::of(&error))
     }
 
     async fn get_id(&self, token: &str) -> Result<Arc<str>, Error> {
-        let output = self
-            .client
-            .get_id()
-            .identity_pool_id(&self.identity_pool_id)
-            .logins(&self.provider_name, token)
-            .send()
+        let identity_id = self
+            .backend
+            .get_id(token)
             .await
-            .map_err(|error| refused_or(Failure::of(&error), "GetId"))?;
-        let identity_id = output
-            .identity_id()
-            .ok_or_else(|| Error::Internal("GetId returned no IdentityId".into()))?;
+            .map_err(|failure| refused_or(failure, "GetId"))?;
         // The home folder is named after this value: accept only what Cognito's own
         // format allows, so no answer can ever contain `/` or climb out of `home/`.
-        if !is_identity_id(identity_id, &self.region_prefix) {
+        if !is_identity_id(&identity_id, &self.region_prefix) {
             return Err(Error::Internal(
                 "GetId returned a malformed IdentityId".into(),
             ));

@@ -73,6 +73,12 @@ pub struct Claims {
     pub username: String,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
+    /// Issue time, seconds since the epoch (0 when absent: then any recorded change
+    /// of the user refuses the token).
+    pub iat: u64,
+    /// The caller's Identity ID as the pre-token-generation trigger recorded it: a
+    /// hint Cognito verifies (see [`super::identity`]), never trusted on its own.
+    pub identity_id: Option<String>,
     /// The team `custom:team` names, if any (see [`super::team`]).
     pub team: Membership,
     /// The owner's own quota in bytes, `custom:quota`, which only an operator sets
@@ -84,6 +90,11 @@ pub struct Claims {
 struct RawClaims {
     sub: String,
     exp: u64,
+    #[serde(default)]
+    iat: u64,
+    /// Added by the pre-token-generation trigger; any other shape is ignored.
+    #[serde(default)]
+    identity_id: Option<serde_json::Value>,
     token_use: String,
     #[serde(rename = "cognito:username")]
     username: Option<String>,
@@ -187,8 +198,15 @@ impl TokenVerifier {
                 }
                 _ => None,
             },
+            identity_id: match claims.identity_id {
+                Some(serde_json::Value::String(id)) if id.len() <= super::MAX_IDENTITY_ID_BYTES => {
+                    Some(id)
+                }
+                _ => None,
+            },
             sub: claims.sub,
             exp: claims.exp,
+            iat: claims.iat,
         })
     }
 

@@ -2,88 +2,227 @@
 //! token was issued to.
 //!
 //! A Cognito ID token stays valid for up to an hour after its user is disabled or
-//! deleted; AdminGetUser is how the functions notice sooner. Usernames can be reused:
-//! a user deleted and signed up again under the same email is a new user with a new
-//! `sub`, so the `sub` AdminGetUser returns must be the token's, or an old token
-//! would act as the new user. A successful check is cached per `sub` for
-//! `USER_CHECK_TTL_SECS` (the window in which a disabled user can still act);
-//! failures are never cached, and a TTL of zero checks on every request.
+//! deleted; this check is how the functions notice sooner, within
+//! `USER_CHECK_TTL_SECS`. It costs O(execution environments), not O(requests):
+//!
+//! - **The record of user changes** (a DynamoDB table the deployment keeps): every
+//!   way of disabling, deleting, signing out or resetting a user that homedir knows
+//!   of writes "no token of `sub` issued at or before `at`" there (the operator
+//!   commands directly; changes made elsewhere through a rule on the user pool's
+//!   CloudTrail events, `functions/directory`). Each environment reads the recent
+//!   record once per TTL (one `Query`, shared by every user) and refuses a token it
+//!   names. A token it does not name passes with no AWS call.
+//! - **AdminGetUser where the record cannot answer**: when the record could not be
+//!   read, when it holds a change whose user is unknown ([`ANY_USER`]) made after
+//!   the token was issued, when the token is older than the record reaches back
+//!   ([`RECORD_REACH`]), or where the deployment keeps no record. A passed check is
+//!   cached per `sub` for the TTL; failures never are; a TTL of zero checks every
+//!   request.
+//!
+//! AdminGetUser's answer must carry the token's `sub`: usernames can be reused, and a
+//! user deleted and signed up again under the same email is a new user with a new
+//! `sub`, so an old token must not act as the new user.
 
-use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
-use aws_sdk_cognitoidentityprovider::types::UserStatusType;
-use moka::future::Cache;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, UNIX_EPOCH};
 
+use super::backend::{ANY_USER, AwsBackend, Backend, UserChange, UserRecord};
+use super::cache::Cache;
 use crate::aws::Failure;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Upstream};
 
-pub struct UserDirectory {
-    client: Client,
-    user_pool_id: String,
-    /// `sub`s whose last check passed; `None` when the TTL is zero.
-    active: Option<Cache<String, ()>>,
+/// How far back each read of the record reaches: longer than an ID token lives (the
+/// template's `IdTokenValidity` is 60 minutes), so every change that can concern a
+/// token still valid is in it. An older token (a pool configured for longer-lived
+/// ones) is checked with AdminGetUser.
+pub const RECORD_REACH: Duration = Duration::from_secs(65 * 60);
+
+pub struct UserDirectory<B: Backend = AwsBackend> {
+    backend: Arc<B>,
+    clock: Clock,
+    /// `USER_CHECK_TTL_SECS`; zero: AdminGetUser on every request.
+    ttl: Duration,
+    /// `sub`s whose AdminGetUser check passed, with when (seconds since the epoch).
+    checked: Cache<String, u64, Error>,
+    /// The recent record of user changes, read once per TTL.
+    record: Cache<(), Arc<Record>, Failure>,
+    /// How many times each path answered (for the fleet model and the logs).
+    answered_by_record: AtomicU64,
 }
 
-impl UserDirectory {
-    pub fn new(client: Client, config: &Config) -> Self {
-        let active = (!config.user_check_ttl.is_zero()).then(|| {
-            Cache::builder()
-                .max_capacity(config.cache_capacity)
-                .time_to_live(config.user_check_ttl)
-                .build()
-        });
+/// The record's recent entries, as the user check reads them.
+#[derive(Debug, Default)]
+pub struct Record {
+    /// The latest change of each `sub`.
+    latest: HashMap<String, u64>,
+    /// The latest change whose user is unknown.
+    anyone: Option<u64>,
+    /// The oldest issue time the record answers for.
+    reaches_back_to: u64,
+}
+
+/// What the record says about one token.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// A change of this user at or after the token's issue: refused.
+    Revoked,
+    /// No change since the token was issued: it passes.
+    Clear,
+    /// A change of an unknown user at `since`, after the token was issued; or a
+    /// token older than the record (`since` = its issue time): AdminGetUser answers
+    /// (a check made at or after `since` will do).
+    Ask { since: u64 },
+}
+
+impl Record {
+    pub fn new(changes: &[UserChange], reaches_back_to: u64) -> Record {
+        let mut record = Record {
+            reaches_back_to,
+            ..Record::default()
+        };
+        for change in changes {
+            if change.sub == ANY_USER {
+                record.anyone = record.anyone.max(Some(change.at));
+            } else {
+                let latest = record.latest.entry(change.sub.clone()).or_insert(0);
+                *latest = (*latest).max(change.at);
+            }
+        }
+        record
+    }
+
+    fn verdict(&self, sub: &str, issued_at: u64) -> Verdict {
+        if self.latest.get(sub).is_some_and(|&at| at >= issued_at) {
+            return Verdict::Revoked;
+        }
+        if issued_at < self.reaches_back_to {
+            return Verdict::Ask { since: issued_at };
+        }
+        match self.anyone {
+            Some(at) if at >= issued_at => Verdict::Ask { since: at },
+            _ => Verdict::Clear,
+        }
+    }
+}
+
+impl UserDirectory<AwsBackend> {
+    pub fn new(backend: Arc<AwsBackend>, config: &Config) -> Self {
+        UserDirectory::with_backend(backend, config, Clock::system())
+    }
+}
+
+impl<B: Backend> UserDirectory<B> {
+    /// The user check over any [`Backend`], on `clock` (the fleet model's).
+    pub fn with_backend(backend: Arc<B>, config: &Config, clock: Clock) -> Self {
+        let ttl = config.user_check_ttl;
         UserDirectory {
-            client,
-            user_pool_id: config.user_pool_id.clone(),
-            active,
+            checked: Cache::new(clock.clone(), config.cache_capacity)
+                .time_to_live(ttl.max(Duration::from_nanos(1))),
+            record: Cache::new(clock.clone(), 1).time_to_live(ttl.max(Duration::from_nanos(1))),
+            backend,
+            clock,
+            ttl,
+            answered_by_record: AtomicU64::new(0),
         }
     }
 
-    /// Succeeds if the user `username` exists, is enabled and confirmed, and has
-    /// the token's `sub`. Concurrent checks of one user share a single AdminGetUser.
-    pub async fn ensure_active(&self, username: &str, sub: &str) -> Result<(), Error> {
-        match &self.active {
-            Some(cache) => cache
-                .try_get_with_by_ref(sub, self.check(username, sub))
-                .await
-                .map_err(|shared| (*shared).clone()),
-            None => self.check(username, sub).await,
-        }
+    /// How many checks the record answered without AdminGetUser.
+    pub fn answered_by_record(&self) -> u64 {
+        self.answered_by_record.load(Ordering::Relaxed)
     }
 
-    async fn check(&self, username: &str, sub: &str) -> Result<(), Error> {
-        let output = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            .username(username)
-            .send()
+    /// Succeeds if the user `username` (`sub`, whose token was issued at `issued_at`)
+    /// may still act: see the module documentation for how that is decided.
+    pub async fn ensure_active(
+        &self,
+        username: &str,
+        sub: &str,
+        issued_at: u64,
+    ) -> Result<(), Error> {
+        if self.ttl.is_zero() {
+            return self.check(username, sub).await.map(drop);
+        }
+        let mut since = None;
+        if self.backend.keeps_user_changes() {
+            match self.record().await {
+                Ok(record) => match record.verdict(sub, issued_at) {
+                    Verdict::Revoked => {
+                        tracing::info!("the record of user changes refused the token");
+                        return Err(Error::UserDisabled);
+                    }
+                    Verdict::Clear => {
+                        self.answered_by_record.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Verdict::Ask { since: at } => since = Some(at),
+                },
+                Err(failure) => tracing::warn!(
+                    aws_code = failure.code(),
+                    "the record of user changes could not be read; asking AdminGetUser"
+                ),
+            }
+        }
+        let key = sub.to_owned();
+        let checked_at = self
+            .checked
+            .try_get_with(&key, self.check(username, sub))
+            .await?;
+        if since.is_some_and(|since| checked_at < since) {
+            // The cached check predates a change it cannot have seen.
+            self.checked.invalidate(&key);
+            self.checked
+                .try_get_with(&key, self.check(username, sub))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn record(&self) -> Result<Arc<Record>, Failure> {
+        self.record
+            .try_get_with(&(), async {
+                let now = self.seconds_now();
+                let since = now.saturating_sub(RECORD_REACH.as_secs());
+                let changes = self.backend.user_changes_since(since).await?;
+                Ok(Arc::new(Record::new(&changes, since)))
+            })
             .await
-            .map_err(|error| {
-                let failure = Failure::of(&error);
-                match failure.code() {
-                    "UserNotFoundException" => Error::UserDisabled,
-                    _ => failure.into_error(Upstream::Cognito, "AdminGetUser"),
-                }
+    }
+
+    /// AdminGetUser: Ok(when) if the user passes.
+    async fn check(&self, username: &str, sub: &str) -> Result<u64, Error> {
+        let at = self.seconds_now();
+        let user = self
+            .backend
+            .admin_get_user(username)
+            .await
+            .map_err(|failure| match failure.code() {
+                "UserNotFoundException" => Error::UserDisabled,
+                _ => failure.into_error(Upstream::Cognito, "AdminGetUser"),
             })?;
-        verdict(&output, sub)
+        verdict(&user, sub).map(|()| at)
+    }
+
+    fn seconds_now(&self) -> u64 {
+        self.clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
     }
 }
 
 /// Whether AdminGetUser's answer admits the token's `sub`.
-fn verdict(user: &AdminGetUserOutput, sub: &str) -> Result<(), Error> {
-    let same_user = user
-        .user_attributes()
-        .iter()
-        .any(|attribute| attribute.name() == "sub" && attribute.value() == Some(sub));
-    let confirmed = user.user_status() == Some(&UserStatusType::Confirmed);
-    if user.enabled() && confirmed && same_user {
+fn verdict(user: &UserRecord, sub: &str) -> Result<(), Error> {
+    let same_user = user.sub.as_deref() == Some(sub);
+    if user.enabled && user.confirmed && same_user {
         Ok(())
     } else {
         tracing::info!(
-            enabled = user.enabled(),
-            confirmed,
+            enabled = user.enabled,
+            confirmed = user.confirmed,
             same_user,
             "the user check refused the caller"
         );
@@ -94,48 +233,64 @@ fn verdict(user: &AdminGetUserOutput, sub: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_cognitoidentityprovider::types::AttributeType;
 
-    fn user(enabled: bool, status: UserStatusType, sub: &str) -> AdminGetUserOutput {
-        AdminGetUserOutput::builder()
-            .username("alice@example.com")
-            .enabled(enabled)
-            .user_status(status)
-            .user_attributes(
-                AttributeType::builder()
-                    .name("sub")
-                    .value(sub)
-                    .build()
-                    .expect("name is set"),
-            )
-            .build()
-            .expect("username is set")
+    fn user(enabled: bool, confirmed: bool, sub: &str) -> UserRecord {
+        UserRecord {
+            enabled,
+            confirmed,
+            sub: Some(sub.to_owned()),
+        }
     }
 
     #[test]
     fn only_the_same_enabled_confirmed_user_passes() {
-        assert_eq!(
-            verdict(&user(true, UserStatusType::Confirmed, "s1"), "s1"),
-            Ok(())
-        );
+        assert_eq!(verdict(&user(true, true, "s1"), "s1"), Ok(()));
         let refused = [
-            (user(false, UserStatusType::Confirmed, "s1"), "disabled"),
+            (user(false, true, "s1"), "disabled"),
+            (user(true, true, "s2"), "re-created: another sub"),
             (
-                user(true, UserStatusType::Confirmed, "s2"),
-                "re-created: another sub",
-            ),
-            (user(true, UserStatusType::Unconfirmed, "s1"), "unconfirmed"),
-            (
-                user(true, UserStatusType::ResetRequired, "s1"),
-                "reset required",
-            ),
-            (
-                user(true, UserStatusType::ForceChangePassword, "s1"),
-                "must change password",
+                user(true, false, "s1"),
+                "unconfirmed, reset or must change password",
             ),
         ];
-        for (output, why) in refused {
-            assert_eq!(verdict(&output, "s1"), Err(Error::UserDisabled), "{why}");
+        for (record, why) in refused {
+            assert_eq!(verdict(&record, "s1"), Err(Error::UserDisabled), "{why}");
         }
+    }
+
+    fn change(sub: &str, at: u64) -> UserChange {
+        UserChange {
+            sub: sub.to_owned(),
+            at,
+        }
+    }
+
+    #[test]
+    fn the_record_refuses_tokens_issued_at_or_before_their_users_change() {
+        let record = Record::new(
+            &[change("s1", 1000), change("s1", 900), change("s2", 500)],
+            100,
+        );
+        assert_eq!(record.verdict("s1", 999), Verdict::Revoked);
+        assert_eq!(record.verdict("s1", 1000), Verdict::Revoked, "same second");
+        assert_eq!(
+            record.verdict("s1", 1001),
+            Verdict::Clear,
+            "signed in again after"
+        );
+        assert_eq!(record.verdict("s2", 400), Verdict::Revoked);
+        assert_eq!(record.verdict("s3", 400), Verdict::Clear, "another user");
+    }
+
+    #[test]
+    fn a_change_of_an_unknown_user_or_an_old_token_asks_admin_get_user() {
+        let record = Record::new(&[change(ANY_USER, 800)], 100);
+        assert_eq!(record.verdict("s1", 700), Verdict::Ask { since: 800 });
+        assert_eq!(record.verdict("s1", 801), Verdict::Clear);
+        assert_eq!(
+            record.verdict("s1", 50),
+            Verdict::Ask { since: 50 },
+            "issued before the record reaches back"
+        );
     }
 }

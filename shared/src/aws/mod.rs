@@ -78,7 +78,7 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// DynamoDB with the function's own credentials (the usage table: see
     /// [`crate::usage`]).
-    pub dynamodb: dynamodb::DynamoDb,
+    pub dynamodb: Arc<dynamodb::DynamoDb>,
 }
 
 impl Clients {
@@ -111,7 +111,7 @@ impl Clients {
             calls.clone(),
         );
         Clients {
-            dynamodb,
+            dynamodb: Arc::new(dynamodb),
             user_pool: aws_sdk_cognitoidentityprovider::Client::from_conf(user_pool),
             identity_pool: aws_sdk_cognitoidentity::Client::from_conf(identity_pool),
             s3: aws_sdk_s3::Client::from_conf(s3),

@@ -13,6 +13,8 @@
 //! changed (an UpdateItem of the space's `changed#` bookkeeping item), so the usage
 //! function judges the home by the same quota the API does, at its next reconcile.
 
+use std::sync::Arc;
+
 use homedir_wire::{QuotaExceeded, Usage};
 use serde_json::json;
 
@@ -90,14 +92,14 @@ pub fn parse_claim(claim: Option<&str>) -> Option<u64> {
 
 /// The usage table as the API functions read it: one total at a time.
 pub struct UsageReader {
-    db: DynamoDb,
+    db: Arc<DynamoDb>,
     /// `USAGE_TABLE`; without it there is no usage to read and no quota to enforce.
     table: Option<String>,
     pub quotas: Quotas,
 }
 
 impl UsageReader {
-    pub fn new(db: DynamoDb, table: Option<String>, quotas: Quotas) -> Self {
+    pub fn new(db: Arc<DynamoDb>, table: Option<String>, quotas: Quotas) -> Self {
         UsageReader { db, table, quotas }
     }
 

@@ -68,6 +68,18 @@ fn placeholders() -> Vec<(&'static str, String)> {
         ("DeleteLogGroup.Arn", log_group_arn("delete")),
         ("UsageLogGroup.Arn", log_group_arn("usage")),
         ("UsageTable.Arn", USAGE_TABLE_ARN.into()),
+        (
+            "IdentityTable.Arn",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/homedir-test-IdentityTable-1A2B3C"
+                .into(),
+        ),
+        (
+            "UserChangesTable.Arn",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/homedir-test-UserChangesTable-1A2B3C"
+                .into(),
+        ),
+        ("TokenClaimsLogGroup.Arn", log_group_arn("token-claims")),
+        ("UserChangesLogGroup.Arn", log_group_arn("user-changes")),
         ("QuotaDenyPolicy1", quota_policy_arn(1)),
         ("QuotaDenyPolicy2", quota_policy_arn(2)),
         ("QuotaDenyPolicy3", quota_policy_arn(3)),
@@ -1056,6 +1068,112 @@ function_cases! {
     function_denied_s3_delete_object:               "s3:DeleteObject", object(BUCKET, &home(A, "f")) => NotApplicable;
     function_denied_s3_list_bucket:                 "s3:ListBucket", bucket(BUCKET) => NotApplicable;
     function_denied_assume_the_authenticated_role:  "sts:AssumeRole", ROLE_ARN => NotApplicable;
+    // Nothing that changes how a user signs in (issue 21: the identity_id claim comes
+    // from a table, not from a user attribute the functions could write).
+    function_denied_admin_update_user_attributes:   "cognito-idp:AdminUpdateUserAttributes", user_pool_arn(USER_POOL_ID) => NotApplicable;
+    function_denied_admin_set_user_password:        "cognito-idp:AdminSetUserPassword", user_pool_arn(USER_POOL_ID) => NotApplicable;
+    function_denied_admin_enable_user:              "cognito-idp:AdminEnableUser", user_pool_arn(USER_POOL_ID) => NotApplicable;
+    function_denied_update_user_pool:               "cognito-idp:UpdateUserPool", user_pool_arn(USER_POOL_ID) => NotApplicable;
+    function_may_record_identity_ids:               "dynamodb:PutItem", IDENTITY_TABLE_ARN => Allow;
+    function_may_read_user_changes:                 "dynamodb:Query", USER_CHANGES_TABLE_ARN => Allow;
+    function_denied_writing_user_changes:           "dynamodb:PutItem", USER_CHANGES_TABLE_ARN => NotApplicable;
+    function_denied_reading_identity_ids_back:      "dynamodb:Query", IDENTITY_TABLE_ARN => NotApplicable;
+}
+
+const IDENTITY_TABLE_ARN: &str =
+    "arn:aws:dynamodb:us-east-1:123456789012:table/homedir-test-IdentityTable-1A2B3C";
+const USER_CHANGES_TABLE_ARN: &str =
+    "arn:aws:dynamodb:us-east-1:123456789012:table/homedir-test-UserChangesTable-1A2B3C";
+
+/// The two directory roles: each one action on its one table (and its log).
+fn directory_decision(file: &str, action: &str, resource: &str) -> Decision {
+    let request = IAMRequest::new(
+        Principal::Aws(PrincipalId::String(format!(
+            "arn:aws:sts::{ACCOUNT}:assumed-role/homedir-test-Directory-ABCDEF/homedir-test-directory"
+        ))),
+        action,
+        Arn::parse(resource).unwrap_or_else(|e| panic!("{file}: bad ARN {resource}: {e}")),
+    );
+    evaluate(
+        file,
+        vec![policy(file, None)],
+        &request,
+        EvaluationOptions::default(),
+    )
+}
+
+#[test]
+fn the_directory_roles_have_one_action_on_one_table_and_nothing_in_the_user_pool() {
+    let cases = [
+        (
+            "token-claims-policy.json",
+            "dynamodb:GetItem",
+            IDENTITY_TABLE_ARN,
+            Decision::Allow,
+        ),
+        (
+            "token-claims-policy.json",
+            "dynamodb:PutItem",
+            IDENTITY_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        (
+            "token-claims-policy.json",
+            "dynamodb:GetItem",
+            USER_CHANGES_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        (
+            "token-claims-policy.json",
+            "dynamodb:GetItem",
+            USAGE_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        (
+            "user-changes-policy.json",
+            "dynamodb:PutItem",
+            USER_CHANGES_TABLE_ARN,
+            Decision::Allow,
+        ),
+        (
+            "user-changes-policy.json",
+            "dynamodb:PutItem",
+            IDENTITY_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+        (
+            "user-changes-policy.json",
+            "dynamodb:Query",
+            USER_CHANGES_TABLE_ARN,
+            Decision::NotApplicable,
+        ),
+    ];
+    for (file, action, resource, expected) in cases {
+        expect(
+            &format!("{file} {action} {resource}"),
+            directory_decision(file, action, resource),
+            expected,
+        );
+    }
+    for file in ["token-claims-policy.json", "user-changes-policy.json"] {
+        for action in [
+            "cognito-idp:AdminGetUser",
+            "cognito-idp:AdminUpdateUserAttributes",
+            "cognito-idp:AdminDisableUser",
+        ] {
+            let pool = user_pool_arn(USER_POOL_ID);
+            expect(
+                &format!("{file} {action}"),
+                directory_decision(file, action, &pool),
+                Decision::NotApplicable,
+            );
+        }
+        expect(
+            &format!("{file} s3"),
+            directory_decision(file, "s3:GetObject", &object(BUCKET, &home(A, "f"))),
+            Decision::NotApplicable,
+        );
+    }
 }
 
 /// The functions' role reads the caller's total and records the owner's quota on it,
@@ -1457,6 +1575,8 @@ fn every_permission_policy_file_is_a_valid_iam_policy() {
         ("function-policy.json", None),
         ("usage-function-policy.json", None),
         ("usage-function-bucket-policy.json", None),
+        ("token-claims-policy.json", None),
+        ("user-changes-policy.json", None),
     ] {
         let parsed = match caller {
             // as IAM sees it for A, whose session carries a team tag
@@ -1579,6 +1699,8 @@ fn the_per_user_policy_reaches_the_caller_only_through_the_identity_variable() {
         "function-trust-policy.json",
         "usage-function-policy.json",
         "usage-function-bucket-policy.json",
+        "token-claims-policy.json",
+        "user-changes-policy.json",
     ] {
         assert!(
             !policy_text(file).contains(IAM_VARIABLE),

@@ -212,7 +212,11 @@ fn outputs_are_the_ones_the_e2e_suite_reads() {
             "AlarmTopicArn",
             // an operator's recount (docs/quotas.md) and the e2e suite's usage checks
             "UsageFunctionName",
-            "UsageTableName"
+            "UsageTableName",
+            // the operator commands' user changes (make disable-user) and the e2e
+            // suite's identity_id claim checks
+            "IdentityTableName",
+            "UserChangesTableName"
         ]),
         "stack outputs"
     );

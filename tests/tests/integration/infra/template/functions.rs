@@ -8,7 +8,16 @@ use serde_yaml::Value as Yaml;
 
 use super::support::*;
 
-const BINARIES: [&str; 6] = ["read-file", "write-file", "list", "delete", "web", "usage"];
+const BINARIES: [&str; 8] = [
+    "read-file",
+    "write-file",
+    "list",
+    "delete",
+    "web",
+    "usage",
+    "token-claims",
+    "user-changes",
+];
 
 /// The four API functions: the ones that reach S3 (with the caller's credentials).
 const API_FUNCTIONS: [&str; 4] = [

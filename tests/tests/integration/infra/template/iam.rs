@@ -240,6 +240,11 @@ fn every_iam_document_in_the_template_is_one_of_the_checked_ones() {
         "AWS::IAM::Role FunctionRole",
         "AWS::IAM::Role WebFunctionRole",
         "AWS::IAM::Role UsageFunctionRole",
+        // the user directory's two functions (pinned in directory.rs)
+        "AWS::IAM::Role TokenClaimsRole",
+        "AWS::IAM::Role UserChangesRole",
+        "AWS::Lambda::Permission TokenClaimsPermission",
+        "AWS::Lambda::Permission UserChangesRulePermission",
         "AWS::IAM::Policy UsageFunctionBucketPolicy",
         "AWS::IAM::ManagedPolicy AuthenticatedBoundary",
         "AWS::IAM::ManagedPolicy QuotaDenyPolicy1",
@@ -315,8 +320,8 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
     let fns = functions(&t);
     assert_eq!(
         fns.len(),
-        6,
-        "six functions expected, found {:?}",
+        8,
+        "eight functions expected, found {:?}",
         fns.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     let mut roles = BTreeSet::new();
@@ -345,9 +350,11 @@ fn no_function_role_or_function_policy_has_any_s3_action() {
         BTreeSet::from([
             "FunctionRole".to_owned(),
             "WebFunctionRole".to_owned(),
-            "UsageFunctionRole".to_owned()
+            "UsageFunctionRole".to_owned(),
+            "TokenClaimsRole".to_owned(),
+            "UserChangesRole".to_owned()
         ]),
-        "the four API functions share FunctionRole, the web page and the usage function have their own"
+        "the four API functions share FunctionRole; the web page, the usage function and the two directory functions have their own"
     );
     for role in &roles {
         let p = props(&t, role);

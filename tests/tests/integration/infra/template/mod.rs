@@ -20,6 +20,7 @@ mod alarms;
 mod api;
 mod bucket;
 mod cognito;
+mod directory;
 mod functions;
 mod iam;
 mod retention;
