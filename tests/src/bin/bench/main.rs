@@ -14,9 +14,11 @@ use homedir_tests::requests::Req;
 use homedir_tests::runtime::{Function, binary, http_event, response_body};
 use homedir_tests::stack::{Stack, User};
 
+mod fleet;
 mod inline_reads;
 mod large_files;
 mod usage;
+mod validate;
 
 const FUNCTIONS: [&str; 4] = ["read-file", "write-file", "list", "delete"];
 /// Every bootstrap whose size is held to the limit: the API functions and the usage
@@ -91,12 +93,20 @@ impl Table {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let stack = Stack::get();
     let mut table = Table::default();
     // HOMEDIR_BENCH_ONLY=inline,large (comma-separated sections: calls, latency, rss,
-    // init, sizes, load, large, inline, usage) runs only those.
+    // init, sizes, load, large, inline, usage, fleet, fleet-validate) runs only those.
     let only = std::env::var("HOMEDIR_BENCH_ONLY").unwrap_or_default();
     let run = |section: &str| only.is_empty() || only.split(',').any(|s| s == section);
+    if run("fleet") {
+        eprintln!("bench: fleet model (simulated hours of both policies)…");
+        fleet::fleet(&mut table);
+        // The model needs no stack: `HOMEDIR_BENCH_ONLY=fleet` runs without one.
+        if only.split(',').all(|s| s == "fleet") {
+            return finish(&table);
+        }
+    }
+    let stack = Stack::get();
     if run("calls") || run("latency") || run("rss") {
         eprintln!("bench: call counts…");
         let (alice, alice_root) = call_counts(stack, &mut table).await;
@@ -136,6 +146,15 @@ async fn main() -> ExitCode {
     if run("usage") {
         usage::usage(stack, &mut table).await;
     }
+    if run("fleet-validate") {
+        eprintln!("bench: the fleet model against the real functions…");
+        validate::validate(stack, &mut table).await;
+    }
+    finish(&table)
+}
+
+/// Prints the table; fails if any target was missed.
+fn finish(table: &Table) -> ExitCode {
     println!();
     let all_met = table.print();
     println!();
