@@ -69,6 +69,8 @@ bench: preflight-bench venv ## performance figures against the local emulator, e
 	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS) usage)
 	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS) usage)
 	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
+	# The user pool's own functions, which the local stack's gateway serves (sign-ins run the trigger).
+	cargo build -p homedir-gateway -p directory --bins
 	# Credentials last an hour, as Cognito's do (the test stack's 90 s exercises refresh).
 	HOMEDIR_EMULATOR_CREDENTIALS_TTL=3600 scripts/local-stack.sh --env .local/bench-stack.env -- $(CARGO_TARGET_DIR)/release/bench
 

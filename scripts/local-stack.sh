@@ -17,6 +17,12 @@
 # there (its --lambda-gateway). The settings then name the stack's function binaries
 # (FUNCTION_BINARIES) and the gateway's --function-config file (FUNCTIONS_CONFIG).
 #
+# Without --gateway-port, this script starts homedir-gateway itself on a free loopback
+# port, serving only the user pool's own functions (token-claims, the pre-token-generation
+# trigger every sign-in runs, and user-changes, the CloudTrail rule's function; built
+# with `cargo build --workspace`), so that sign-ins and user changes work as in AWS; the
+# API functions are then COMMAND's to run (in process, or under a gateway of its own).
+#
 # The stack is fresh and private, unless --persist DIR: then the emulator resumes what
 # it saved in DIR/emulator-state.bin (the stack and every resource of it, objects and
 # their versions, users, Identity IDs, the UploadIdKey secret), saves everything there
@@ -57,7 +63,12 @@ log="$state_dir/emulator.log"
 
 saved_flags=()
 gateway_flags=()
-[[ -z $gateway_port ]] || gateway_flags=(--lambda-gateway "http://127.0.0.1:$gateway_port")
+own_gateway=""
+if [[ -z $gateway_port ]]; then
+  own_gateway=1
+  gateway_port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+fi
+gateway_flags=(--lambda-gateway "http://127.0.0.1:$gateway_port")
 ready_steps=100  # tenths of a second
 if [[ -n $persist ]]; then
   mkdir -p "$persist"
@@ -81,8 +92,13 @@ $py tests/emulator/deploy.py --endpoint "http://127.0.0.1:$port" --region us-eas
   --cache .local/deploy-cache --out "$env_file" --signing-key "$state_dir/signing-key.pem" "${provision_flags[@]}" \
   >/dev/null 2>"$deploy_log" &
 deployer=$!
+directory_gateway=""
 stop() {
   kill "$deployer" 2>/dev/null || true
+  if [[ -n $directory_gateway ]]; then
+    kill -TERM -- "-$directory_gateway" 2>/dev/null || true
+    wait "$directory_gateway" 2>/dev/null || true
+  fi
   if [[ -n $persist ]] && kill -0 "$emulator" 2>/dev/null && grep -q '^ready' "$log"; then
     echo "local data: saving to $persist/ …" >&2
   fi
@@ -125,5 +141,15 @@ set -a
 # shellcheck disable=SC1090
 source "$env_file"
 set +a
+if [[ -n $own_gateway ]]; then
+  target=${CARGO_TARGET_DIR:-target}
+  [[ -x $target/debug/homedir-gateway && -x $target/debug/token-claims && -x $target/debug/user-changes ]] || {
+    echo "local-stack.sh: build the functions first (cargo build --workspace)" >&2; exit 1; }
+  # Its own session, so the gateway and the function processes it starts stop together.
+  setsid "$target/debug/homedir-gateway" --listen "127.0.0.1:$gateway_port" --env-file "$env_file" \
+    --bin-dir "$target/debug" --functions token-claims,user-changes --function-config "$FUNCTIONS_CONFIG" \
+    >"$state_dir/directory-gateway.log" 2>&1 </dev/null &
+  directory_gateway=$!
+fi
 export HOMEDIR_STACK_ENV="$PWD/$env_file"
 "$@"

@@ -94,6 +94,19 @@ impl Stack {
         if let Some(prefix) = self.vars.get("TEAM_PREFIX") {
             env.push(("TEAM_PREFIX".to_owned(), prefix.clone()));
         }
+        // The user directory's tables, as the template gives them to the API functions:
+        // the record of user changes and the Identity IDs behind the token's claim.
+        if let Some(path) = self.vars.get("FUNCTIONS_CONFIG")
+            && let Ok(text) = std::fs::read(path)
+            && let Ok(config) = serde_json::from_slice::<serde_json::Value>(&text)
+        {
+            for name in ["IDENTITY_TABLE", "USER_CHANGES_TABLE"] {
+                if let Some(value) = config["functions"]["read-file"]["environment"][name].as_str()
+                {
+                    env.push((name.to_owned(), value.to_owned()));
+                }
+            }
+        }
         env.extend([
             (
                 "AWS_ACCESS_KEY_ID".to_owned(),

@@ -1,6 +1,9 @@
 //! AWS call counts per request, pinned so a caching regression fails `make test`:
-//! a warm request costs exactly one S3 call; a user's first request costs three
-//! Cognito calls; a burst of first requests shares one exchange.
+//! a warm request costs exactly one S3 call; a user's first request costs GetId and
+//! GetCredentialsForIdentity (two Cognito round trips), and once their token carries
+//! the `identity_id` claim, GetCredentialsForIdentity alone (one); the user check
+//! reads the record of user changes once per TTL, not AdminGetUser; a burst of first
+//! requests shares one exchange.
 
 use std::time::Duration;
 
@@ -18,11 +21,14 @@ fn cognito_calls(app: &homedir::App) -> (u64, u64, u64) {
 }
 
 #[tokio::test]
-async fn first_request_costs_three_cognito_calls_and_warm_ones_a_single_s3_call() {
+async fn a_first_request_costs_one_cognito_round_trip_once_the_token_has_the_claim() {
     let stack = Stack::get();
     let app = stack.app(&[]);
     let user = User::new(stack).await;
 
+    // A new user's first token has no claim yet: GetId, then the exchange, with the
+    // Identity ID recorded (PutItem) beside it; the user check reads the record of user
+    // changes (Query), never AdminGetUser.
     Req::get("list", &[])
         .token(&user.id_token)
         .send(&app)
@@ -30,24 +36,47 @@ async fn first_request_costs_three_cognito_calls_and_warm_ones_a_single_s3_call(
         .expect(200, None);
     assert_eq!(
         cognito_calls(&app),
-        (1, 1, 1),
-        "first request: {:?}",
+        (0, 1, 1),
+        "first request without the claim: {:?}",
         app.calls().snapshot()
     );
-    assert_eq!(
-        app.calls().total(),
-        4,
-        "three Cognito calls and the S3 call"
-    );
-    // The user check overlaps GetId: the Cognito calls take two round trips, not three.
-    let spans = app.calls().spans();
-    let cognito: Vec<_> = spans
-        .iter()
-        .filter(|s| s.operation != "ListObjectsV2")
-        .cloned()
+    assert_eq!((app.calls().of("Query"), app.calls().of("PutItem")), (1, 1));
+    let cognito: Vec<_> = app
+        .calls()
+        .spans()
+        .into_iter()
+        .filter(|s| COGNITO.contains(&s.operation.as_str()))
         .collect();
     assert_eq!(sequential_round_trips(&cognito), 2, "{cognito:?}");
-    assert_eq!(sequential_round_trips(&spans), 3, "then the S3 call");
+
+    // The next token carries the claim: in a new environment, the first request is the
+    // exchange alone, concurrent with the record's read, then the S3 call.
+    let claimed = user.sign_in_again(stack).await;
+    let fresh = stack.app(&[]);
+    Req::get("list", &[])
+        .token(&claimed)
+        .send(&fresh)
+        .await
+        .expect(200, None);
+    assert_eq!(
+        cognito_calls(&fresh),
+        (0, 0, 1),
+        "with the claim: {:?}",
+        fresh.calls().snapshot()
+    );
+    assert_eq!(
+        fresh.calls().total(),
+        3,
+        "Query, GetCredentialsForIdentity, ListObjectsV2"
+    );
+    let spans = fresh.calls().spans();
+    let cognito: Vec<_> = spans
+        .iter()
+        .filter(|s| COGNITO.contains(&s.operation.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(sequential_round_trips(&cognito), 1, "{cognito:?}");
+    assert_eq!(sequential_round_trips(&spans), 2, "then the S3 call");
 
     for (i, request) in [
         Req::put("write-file", &[("key", "k")], "v"),
@@ -58,26 +87,28 @@ async fn first_request_costs_three_cognito_calls_and_warm_ones_a_single_s3_call(
     .into_iter()
     .enumerate()
     {
-        let before = app.calls().total();
-        let reply = request.token(&user.id_token).send(&app).await;
+        let before = fresh.calls().total();
+        let reply = request.token(&claimed).send(&fresh).await;
         assert!(reply.status() < 300, "request {i}: {}", reply.status());
         assert_eq!(
-            app.calls().total() - before,
+            fresh.calls().total() - before,
             1,
             "warm request {i} costs exactly one AWS call"
         );
     }
     assert_eq!(
-        cognito_calls(&app),
-        (1, 1, 1),
+        cognito_calls(&fresh),
+        (0, 0, 1),
         "no further Cognito call while warm"
     );
     assert_eq!(
-        app.jwks_fetches(),
+        fresh.jwks_fetches(),
         1,
         "the key set is fetched once per process"
     );
 }
+
+const COGNITO: [&str; 3] = ["AdminGetUser", "GetId", "GetCredentialsForIdentity"];
 
 #[tokio::test]
 async fn fifty_concurrent_first_requests_share_one_exchange() {
@@ -90,9 +121,14 @@ async fn fifty_concurrent_first_requests_share_one_exchange() {
     }
     assert_eq!(
         cognito_calls(&app),
-        (1, 1, 1),
+        (0, 1, 1),
         "{:?}",
         app.calls().snapshot()
+    );
+    assert_eq!(
+        app.calls().of("Query"),
+        1,
+        "one read of the record for the burst"
     );
     assert_eq!(app.calls().of("ListObjectsV2"), 50);
 }
@@ -171,18 +207,23 @@ async fn credentials_never_outlive_the_token_margin() {
 }
 
 #[tokio::test]
-async fn the_user_check_is_cached_for_its_ttl_only() {
+async fn the_user_check_reads_the_record_once_per_ttl_and_ttl_zero_asks_admin_get_user() {
     let stack = Stack::get();
     let cached = stack.app(&[("USER_CHECK_TTL_SECS", "1")]);
     let user = User::new(stack).await;
-    for _ in 0..3 {
+    let other = User::new(stack).await;
+    for token in [&user.id_token, &other.id_token, &user.id_token] {
         Req::get("list", &[])
-            .token(&user.id_token)
+            .token(token)
             .send(&cached)
             .await
             .expect(200, None);
     }
-    assert_eq!(cognito_calls(&cached).0, 1);
+    assert_eq!(
+        (cognito_calls(&cached).0, cached.calls().of("Query")),
+        (0, 1),
+        "one read of the record answers every user of the environment"
+    );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     Req::get("list", &[])
         .token(&user.id_token)
@@ -190,9 +231,9 @@ async fn the_user_check_is_cached_for_its_ttl_only() {
         .await
         .expect(200, None);
     assert_eq!(
-        cognito_calls(&cached).0,
-        2,
-        "checked again once the TTL passed"
+        (cognito_calls(&cached).0, cached.calls().of("Query")),
+        (0, 2),
+        "read again once the TTL passed"
     );
 
     let uncached = stack.app(&[("USER_CHECK_TTL_SECS", "0")]);
@@ -206,8 +247,9 @@ async fn the_user_check_is_cached_for_its_ttl_only() {
     assert_eq!(
         cognito_calls(&uncached),
         (3, 1, 1),
-        "TTL 0 checks every request, nothing else changes"
+        "TTL 0 checks every request with AdminGetUser, nothing else changes"
     );
+    assert_eq!(uncached.calls().of("Query"), 0);
 }
 
 #[tokio::test]
