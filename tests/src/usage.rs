@@ -245,6 +245,19 @@ impl UsageStack {
 }
 
 /// The stack's `FUNCTIONS_CONFIG`: each function binary's deployed settings.
+/// Waits until the emulator delivered everything it queued for the functions (S3's
+/// notifications, the CloudTrail rule's events) on any stack, the shared one included.
+pub async fn drain_deliveries(stack: &Stack) {
+    let (status, body) = post(
+        &format!("{}/_homedir/lambda/drain", stack.endpoint()),
+        &[],
+        json!({ "timeout": DRAIN_SECS }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "drain: {body}");
+    assert_eq!(body["drained"], true, "nothing left in flight: {body}");
+}
+
 pub fn functions_config(stack: &Stack) -> Value {
     let path = stack.var("FUNCTIONS_CONFIG");
     serde_json::from_slice(&std::fs::read(path).expect("the functions' config"))

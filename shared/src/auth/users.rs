@@ -233,6 +233,135 @@ fn verdict(user: &UserRecord, sub: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::backend::Issued;
+    use std::sync::Mutex;
+
+    /// The user pool and the record, as far as the user check reads them.
+    #[derive(Default)]
+    struct Directory {
+        changes: Mutex<Vec<UserChange>>,
+        admin_get_user: AtomicU64,
+        unreadable: bool,
+    }
+
+    impl Backend for Directory {
+        async fn get_id(&self, _: &str) -> Result<String, Failure> {
+            unreachable!("the user check never calls GetId")
+        }
+        async fn get_credentials_for_identity(&self, _: &str, _: &str) -> Result<Issued, Failure> {
+            unreachable!("the user check never exchanges")
+        }
+        async fn admin_get_user(&self, _: &str) -> Result<UserRecord, Failure> {
+            self.admin_get_user.fetch_add(1, Ordering::Relaxed);
+            Ok(user(true, true, "s1"))
+        }
+        fn keeps_user_changes(&self) -> bool {
+            true
+        }
+        async fn user_changes_since(&self, since: u64) -> Result<Vec<UserChange>, Failure> {
+            if self.unreadable {
+                return Err(Failure {
+                    code: Some("ProvisionedThroughputExceededException".into()),
+                    status: Some(400),
+                    transport: false,
+                });
+            }
+            let changes = self.changes.lock().expect("lock");
+            Ok(changes.iter().filter(|c| c.at >= since).cloned().collect())
+        }
+        async fn record_identity(&self, _: &str, _: &str) -> Result<(), Failure> {
+            Ok(())
+        }
+    }
+
+    const START: u64 = 1_800_000_000;
+
+    fn checker(directory: Directory) -> (UserDirectory<Directory>, Arc<Directory>, Clock) {
+        let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(START));
+        let backend = Arc::new(directory);
+        let vars = [
+            ("AWS_REGION", "us-east-1"),
+            ("USER_POOL_ID", "us-east-1_pool"),
+            ("USER_POOL_CLIENT_ID", "client"),
+            (
+                "IDENTITY_POOL_ID",
+                "us-east-1:00000000-0000-0000-0000-000000000000",
+            ),
+            ("BUCKET_NAME", "bucket"),
+            ("USER_CHECK_TTL_SECS", "60"),
+        ];
+        let config = Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .expect("a valid configuration");
+        (
+            UserDirectory::with_backend(backend.clone(), &config, clock.clone()),
+            backend,
+            clock,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_known_users_change_refuses_within_the_ttl_and_costs_no_admin_get_user() {
+        let (check, backend, clock) = checker(Directory::default());
+        let issued = START - 10;
+        assert_eq!(check.ensure_active("alice", "s1", issued).await, Ok(()));
+        backend
+            .changes
+            .lock()
+            .expect("lock")
+            .push(change("s1", START + 5));
+        clock.advance(Duration::from_secs(30));
+        assert_eq!(
+            check.ensure_active("alice", "s1", issued).await,
+            Ok(()),
+            "within the TTL"
+        );
+        clock.advance(Duration::from_secs(31));
+        assert_eq!(
+            check.ensure_active("alice", "s1", issued).await,
+            Err(Error::UserDisabled),
+            "after the TTL the record refuses"
+        );
+        assert_eq!(backend.admin_get_user.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_users_change_or_an_unreadable_record_asks_admin_get_user() {
+        let (check, backend, _) = checker(Directory::default());
+        backend
+            .changes
+            .lock()
+            .expect("lock")
+            .push(change(ANY_USER, START - 5));
+        for _ in 0..3 {
+            assert_eq!(check.ensure_active("alice", "s1", START - 10).await, Ok(()));
+        }
+        assert_eq!(
+            backend.admin_get_user.load(Ordering::Relaxed),
+            1,
+            "asked once, cached"
+        );
+        assert_eq!(
+            check.ensure_active("bob", "s2", START - 1).await,
+            Ok(()),
+            "newer token"
+        );
+        assert_eq!(backend.admin_get_user.load(Ordering::Relaxed), 1);
+
+        let (check, backend, _) = checker(Directory {
+            unreadable: true,
+            ..Directory::default()
+        });
+        assert_eq!(check.ensure_active("alice", "s1", START - 10).await, Ok(()));
+        assert_eq!(
+            backend.admin_get_user.load(Ordering::Relaxed),
+            1,
+            "fell back"
+        );
+    }
 
     fn user(enabled: bool, confirmed: bool, sub: &str) -> UserRecord {
         UserRecord {

@@ -10,6 +10,8 @@ mod caching;
 mod concurrency;
 /// Every status and error code answered is the one `openapi.yaml` documents.
 mod contract;
+/// The identity_id claim (a hint Cognito verifies) and the record of user changes.
+mod directory;
 /// Throttled, failing and stuck AWS calls (each test on its own emulator).
 mod faults;
 /// Copy, move and folder delete.
