@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 FUNCTIONS := read-file write-file list delete
 NEXTEST   := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help venv dev dev-clean test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token team quota clean preflight-%
+.PHONY: help venv dev dev-clean test test-rust test-emulator lint build deploy e2e e2e-local fuzz bench token team quota user clean preflight-%
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -85,6 +85,10 @@ team: venv ## put a local user in a team (make dev running): make team EMAIL=you
 quota: venv ## give a local user their own quota (make dev running): make quota EMAIL=you@example.com BYTES=1073741824; BYTES=0 no quota, BYTES= the default
 	@test -n "$(EMAIL)" -a "$(origin BYTES)" != undefined || { echo "usage: make quota EMAIL=you@example.com BYTES=1073741824   (BYTES=0: no quota; BYTES= with nothing: the stack's default)" >&2; exit 2; }
 	@$(PY) scripts/quota.py "$(EMAIL)" "$(BYTES)"
+
+user: venv ## disable, enable, delete or sign out a local user everywhere (make dev running): make user EMAIL=you@example.com ACTION=disable
+	@test -n "$(EMAIL)" -a -n "$(ACTION)" || { echo "usage: make user EMAIL=you@example.com ACTION=disable|enable|delete|sign-out" >&2; exit 2; }
+	@$(PY) scripts/user.py "$(EMAIL)" "$(ACTION)"
 
 clean: ## remove build output, virtualenvs and local state
 	rm -rf target .aws-sam .local $(VENV) .venv-lint .venv-contract
