@@ -5,6 +5,7 @@ test module: issued credentials expire (--credentials-ttl, 90 s by default)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -22,24 +23,36 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def gateway(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """homedir-gateway serving test-recorder (gateway/src/bin/test-recorder.rs) where the
-    emulator's Lambda invokes functions: every function a test's stack declares with
-    Metadata.BuildProperties.Binary test-recorder runs here, recording the events it
-    gets to RECORDER_LOG; an event containing RECORDER_FAIL_MARK fails. Async retries
-    wait 0.2 s and 0.3 s instead of Lambda's 1 and 2 minutes."""
+def provisioned(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return provision(emulator, tmp_path_factory.mktemp("stack") / "stack.env")
+
+
+@pytest.fixture(scope="session")
+def gateway(emulator: Emulator, provisioned: dict[str, str],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """homedir-gateway where the emulator's Lambda invokes functions. It serves the
+    session stack's user pool functions (token-claims, the pre-token-generation trigger
+    every sign-in to that pool runs, and user-changes, its CloudTrail rule's function),
+    as scripts/local-stack.sh does, and test-recorder (gateway/src/bin/test-recorder.rs):
+    every function a test's stack declares with Metadata.BuildProperties.Binary
+    test-recorder runs here, recording the events it gets to RECORDER_LOG; an event
+    containing RECORDER_FAIL_MARK fails. Async retries wait 0.2 s and 0.3 s instead of
+    Lambda's 1 and 2 minutes."""
     directory = tmp_path_factory.mktemp("gateway")
     assert emulator.gateway_port is not None
     running = start_gateway(emulator.gateway_port, directory, {
         "AWS_ENDPOINT_URL": emulator.url, "AWS_REGION": "us-east-1",
-        "RECORDER_LOG": str(directory / "recorded.jsonl"), "RECORDER_FAIL_MARK": "recorder-must-fail"})
+        "RECORDER_LOG": str(directory / "recorded.jsonl"), "RECORDER_FAIL_MARK": "recorder-must-fail"},
+        functions=("test-recorder", "token-claims", "user-changes"),
+        config=Path(provisioned["FUNCTIONS_CONFIG"]))
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def stack(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return provision(emulator, tmp_path_factory.mktemp("stack") / "stack.env")
+def stack(provisioned: dict[str, str], gateway: Gateway) -> dict[str, str]:
+    """The session stack (template.yaml deployed), its user pool's functions served."""
+    return provisioned
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,8 +54,12 @@ class Emulator:
     url: str
     state_dir: Path
     gateway_port: int | None = None  # where its Lambda finds homedir-gateway (--lambda-gateway)
+    # Gateways provision() started for a stack's user pool functions; stopped with it.
+    served: list[Any] = field(default_factory=list)
 
     def stop(self) -> int:
+        for gateway in self.served:
+            gateway.stop()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=10)
@@ -161,7 +165,17 @@ def provision(emulator: Emulator, out: Path, *extra_args: str) -> dict[str, str]
          *extra_args],
         check=True, capture_output=True, text=True,
     )
-    return dict(line.split("=", 1) for line in out.read_text().splitlines())
+    settings = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    if emulator.gateway_port is None and not emulator.served:
+        # Every sign-in to the stack's user pool runs its token-claims trigger, as in AWS:
+        # serve the pool's functions (scripts/local-stack.sh does the same). An emulator
+        # started with a gateway port has its gateway from the test (conftest's gateway).
+        gateway = start_gateway(free_port(), out.parent / "user-pool-functions", {
+            "AWS_ENDPOINT_URL": emulator.url, "AWS_REGION": REGION},
+            functions=("token-claims", "user-changes"), config=Path(settings["FUNCTIONS_CONFIG"]))
+        emulator.served.append(gateway)
+        emulator.post_json("/_homedir/lambda/gateway", {"url": gateway.url})
+    return settings
 
 
 # --------------------------------------------------------------------------

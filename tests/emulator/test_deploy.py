@@ -108,7 +108,7 @@ def test_settings_come_from_the_stack(emulator: Emulator, stack: Stack) -> None:
     described = cloudformation.describe_stacks(StackName="homedir-local")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
     assert set(outputs) == {"Region", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName",
-                            "UsageTableName", "UsageFunctionName"}
+                            "UsageTableName", "UsageFunctionName", "IdentityTableName", "UserChangesTableName"}
     assert (stack["AWS_REGION"], stack["USER_POOL_ID"], stack["USER_POOL_CLIENT_ID"], stack["IDENTITY_POOL_ID"],
             stack["BUCKET_NAME"]) == (outputs["Region"], outputs["UserPoolId"], outputs["UserPoolClientId"],
                                       outputs["IdentityPoolId"], outputs["BucketName"])
@@ -252,7 +252,7 @@ def test_every_conditional_branch_of_the_template_deploys(emulator: Emulator) ->
         "SesFromAddress": "homedir <no-reply@example.com>", "Mfa": "ON", "SignUpMode": "invite-only",
         "NoncurrentVersionsToKeep": "3", "AlarmEmail": "ops@example.com", "BudgetLimit": "10",
         "CorsAllowedOrigins": "https://a.example,https://b.example"}, said=said)
-    assert deploy_resources(said) == "38"  # the 37 of the default stack, and the domain
+    assert deploy_resources(said) == "49"  # the 48 of the default stack, and the domain
     assert "AlarmTopic, AlarmTopicPolicy, ApiErrorRateAlarm" in "\n".join(said) and "AlarmTopicArn" in "\n".join(said)
     idp = client(emulator, "cognito-idp")
     pool = idp.describe_user_pool(UserPoolId=settings["USER_POOL_ID"])["UserPool"]

@@ -347,7 +347,7 @@ def test_every_correction_module_names_the_aws_pages_it_follows() -> None:
     # Join the index's continuation lines (indented) to the line they continue.
     index = re.sub(r"\n {2,}", " ", homedir_aws.__doc__ or "")
     listed = re.findall(r"^([a-z]{1,2})\. .*?\.{3,} (.+)$", index, flags=re.MULTILINE)
-    assert [letter for letter, _ in listed] == [*"abcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae"], listed
+    assert [letter for letter, _ in listed] == [*"abcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag"], listed
     # d (the call log and control endpoints), e (start-up) and w (saved state) are the
     # emulator's own tooling, not behaviours of AWS.
     own_tooling = {"d", "e", "w"}
