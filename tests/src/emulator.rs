@@ -152,10 +152,17 @@ pub async fn jwks_fetches(stack: &Stack) -> u64 {
     log["jwks_fetches"].as_u64().expect("jwks_fetches")
 }
 
+/// The functions the user pool itself invokes: its pre-token-generation trigger and its
+/// CloudTrail rule's target.
+pub const USER_POOL_FUNCTIONS: [&str; 2] = ["token-claims", "user-changes"];
+
 /// An emulator and a deployed stack of a test's own, stopped when dropped: for
 /// tests whose faults or state would disturb the tests running beside them.
 pub struct PrivateStack {
     stack: Stack,
+    /// The user pool's own functions (every sign-in runs the token-claims trigger), as
+    /// scripts/local-stack.sh serves them.
+    served: Option<crate::served::Served>,
     emulator: Child,
     dir: PathBuf,
 }
@@ -220,15 +227,45 @@ impl PrivateStack {
             "deploy.py failed: {}",
             String::from_utf8_lossy(&deployed.stderr)
         );
-        PrivateStack {
+        let mut private = PrivateStack {
             stack: Stack::load(&env_file),
+            served: None,
             emulator,
             dir,
-        }
+        };
+        private.serve(&USER_POOL_FUNCTIONS).await;
+        private
     }
 
     pub fn stack(&self) -> &Stack {
         &self.stack
+    }
+
+    /// The gateway serving the stack's functions (see [`PrivateStack::serve`]).
+    pub fn served(&self) -> &crate::served::Served {
+        self.served
+            .as_ref()
+            .expect("a private stack serves its functions")
+    }
+
+    /// Serves the stack's `functions` under one gateway of their own, where the
+    /// emulator's Lambda invokes them (the user pool's functions are always among them).
+    pub async fn serve(&mut self, functions: &[&str]) {
+        let mut all: Vec<&str> = USER_POOL_FUNCTIONS.to_vec();
+        all.extend(
+            functions
+                .iter()
+                .filter(|f| !USER_POOL_FUNCTIONS.contains(f)),
+        );
+        let served = crate::served::Served::stack_functions(&self.stack, &all).await;
+        send(
+            &self.stack,
+            http::Method::POST,
+            "/_homedir/lambda/gateway",
+            json!({ "url": served.base_url() }).to_string().into_bytes(),
+        )
+        .await;
+        self.served = Some(served);
     }
 }
 

@@ -24,7 +24,6 @@ use serde_json::{Value, json};
 
 use crate::emulator::PrivateStack;
 use crate::presigned;
-use crate::served::Served;
 use crate::stack::{ADMIN_ACCESS_KEY, Stack};
 
 /// How long a drain may wait for every delivery and invocation.
@@ -33,7 +32,6 @@ const DRAIN_SECS: f64 = 60.0;
 /// A private stack whose usage function runs and receives the bucket's notifications.
 pub struct UsageStack {
     // Dropped first: the gateway, then the emulator.
-    served: Served,
     private: PrivateStack,
     table: String,
     db: DynamoDb,
@@ -41,21 +39,14 @@ pub struct UsageStack {
 
 impl UsageStack {
     pub async fn start() -> UsageStack {
-        let private = PrivateStack::start().await;
+        let mut private = PrivateStack::start().await;
+        private.serve(&["usage"]).await;
         let stack = private.stack();
         let config = functions_config(stack);
         let table = config["functions"]["usage"]["environment"]["USAGE_TABLE"]
             .as_str()
             .expect("the usage function's USAGE_TABLE")
             .to_owned();
-        let served = Served::stack_functions(stack, &["usage"]).await;
-        let set = post(
-            &format!("{}/_homedir/lambda/gateway", stack.endpoint()),
-            &[],
-            json!({ "url": served.base_url() }).to_string(),
-        )
-        .await;
-        assert_eq!(set.0, 200, "the emulator takes the gateway: {:?}", set.1);
         let db = DynamoDb::new(
             stack.region(),
             Some(stack.endpoint()),
@@ -69,12 +60,7 @@ impl UsageStack {
             ))),
             Arc::new(AwsCalls::default()),
         );
-        UsageStack {
-            served,
-            private,
-            table,
-            db,
-        }
+        UsageStack { private, table, db }
     }
 
     pub fn stack(&self) -> &Stack {
@@ -135,7 +121,11 @@ impl UsageStack {
                 "every notification reaches the usage function: {delivery}"
             );
         }
-        let (_, outcomes) = get(&format!("{}/_homedir/async", self.served.base_url())).await;
+        let (_, outcomes) = get(&format!(
+            "{}/_homedir/async",
+            self.private.served().base_url()
+        ))
+        .await;
         let outcomes = outcomes["invocations"].as_array().expect("invocations");
         for outcome in outcomes {
             assert_eq!(
@@ -177,7 +167,7 @@ impl UsageStack {
         post(
             &format!(
                 "{}/2015-03-31/functions/usage/invocations",
-                self.served.base_url()
+                self.private.served().base_url()
             ),
             &[("x-amz-invocation-type", "RequestResponse")],
             event.to_string(),

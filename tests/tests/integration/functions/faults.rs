@@ -29,9 +29,18 @@ async fn throttled_cognito_is_503_upstream_throttled_and_nothing_is_written() {
     let private = PrivateStack::start().await;
     let stack = private.stack();
     let user = User::new(stack).await;
-    for operation in ["GetId", "GetCredentialsForIdentity", "AdminGetUser"] {
-        let app = stack.app(&[]);
-        inject(stack, operation, Fault::Throttle, None).await;
+    // AdminGetUser is reached where the record of user changes cannot answer: with it
+    // unreadable, or with USER_CHECK_TTL_SECS=0.
+    for (operations, ttl) in [
+        (&["GetId"][..], "60"),
+        (&["GetCredentialsForIdentity"][..], "60"),
+        (&["Query", "AdminGetUser"][..], "60"),
+        (&["AdminGetUser"][..], "0"),
+    ] {
+        let app = stack.app(&[("USER_CHECK_TTL_SECS", ttl)]);
+        for operation in operations {
+            inject(stack, operation, Fault::Throttle, None).await;
+        }
         let reply = Req::put("write-file", &[("key", "f")], "data")
             .token(&user.id_token)
             .send(&app)
@@ -39,12 +48,23 @@ async fn throttled_cognito_is_503_upstream_throttled_and_nothing_is_written() {
             .expect(503, Some("upstream_throttled"));
         assert!(
             reply.header("retry-after").is_some(),
-            "{operation}: Retry-After"
+            "{operations:?}: Retry-After"
         );
-        assert_eq!(app.calls().of("PutObject"), 0, "{operation}: no S3 call");
+        assert_eq!(app.calls().of("PutObject"), 0, "{operations:?}: no S3 call");
         clear_faults(stack).await;
     }
     nothing_stored(stack).await;
+    // The record alone throttled: the check falls back to AdminGetUser and the write
+    // goes through.
+    let app = stack.app(&[]);
+    inject(stack, "Query", Fault::Throttle, None).await;
+    Req::put("write-file", &[("key", "f")], "data")
+        .token(&user.id_token)
+        .send(&app)
+        .await
+        .expect(200, None);
+    assert_eq!(app.calls().of("AdminGetUser"), 1);
+    clear_faults(stack).await;
 }
 
 #[tokio::test]
