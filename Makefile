@@ -66,8 +66,8 @@ fuzz: venv ## long randomized runs: schemathesis (random seed) against a private
 
 bench: preflight-bench venv ## performance figures against the local emulator, each with its target
 	rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS) usage)
-	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS) usage)
+	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS) usage directory)
+	cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(FUNCTIONS) usage directory)
 	cargo build --release $(addprefix -p ,$(FUNCTIONS)) -p homedir-tests --bin bench $(addprefix --bin ,$(FUNCTIONS))
 	# The user pool's own functions, which the local stack's gateway serves (sign-ins run the trigger).
 	cargo build -p homedir-gateway -p directory --bins

@@ -1,6 +1,8 @@
 //! `fleet-validate`: the fleet model against the real functions at small scale.
 //!
-//! Real users of the local stack (real ID tokens) send requests as Poisson streams to
+//! Real users of the local stack (real ID tokens, signed in a second time after one
+//! request, so that their tokens carry the `identity_id` claim as in steady state) send
+//! requests as Poisson streams to
 //! [`ENVIRONMENTS`] release builds of each of the four functions, each behind its own
 //! Lambda Runtime API on loopback (one request at a time per environment, as Lambda
 //! runs them), routed uniformly at random among a function's environments, for a few
@@ -92,15 +94,45 @@ fn event(function: &str, token: &str) -> serde_json::Value {
     }
 }
 
-/// The validation rows: one per operation, and the verdict.
+/// The validation rows, for the old policy (no record of user changes, no identity
+/// table: AdminGetUser and GetId) and the new one (the record, tokens with the claim):
+/// one per operation, and the verdict.
 pub async fn validate(stack: &Stack, table: &mut Table) {
+    for old in [true, false] {
+        validate_one(stack, table, old).await;
+    }
+}
+
+async fn validate_one(stack: &Stack, table: &mut Table, old: bool) {
+    let which = if old { "old policy" } else { "new policy" };
     let users_wanted = setting("HOMEDIR_FLEET_VALIDATE_USERS", 200) as usize;
     let seconds = setting("HOMEDIR_FLEET_VALIDATE_SECS", 240);
     let section = Instant::now();
 
     let created = Instant::now();
-    let users: Vec<User> = futures::stream::iter(0..users_wanted)
+    let fresh: Vec<User> = futures::stream::iter(0..users_wanted)
         .map(|_| User::new(stack))
+        .buffer_unordered(20)
+        .collect()
+        .await;
+    // The steady state: each user's Identity ID recorded (one request through an
+    // in-process function), then a second sign-in, whose token carries the claim.
+    let primer = stack.app(&[]);
+    let primer = &primer;
+    let users: Vec<User> = futures::stream::iter(fresh)
+        .map(|mut user| async move {
+            if old {
+                // The old policy's users: their first tokens, no claim.
+                return user;
+            }
+            homedir_tests::requests::Req::get("list", &[])
+                .token(&user.id_token)
+                .send(primer)
+                .await
+                .expect(200, None);
+            user.id_token = user.sign_in_again(stack).await;
+            user
+        })
         .buffer_unordered(20)
         .collect()
         .await;
@@ -111,7 +143,10 @@ pub async fn validate(stack: &Stack, table: &mut Table) {
         .count();
     let claim = with_claim * 2 > users.len();
 
-    let env = function_env(stack);
+    let mut env = function_env(stack);
+    if old {
+        env.retain(|(name, _)| name != "IDENTITY_TABLE" && name != "USER_CHANGES_TABLE");
+    }
     let has = |name: &str| env.iter().any(|(k, v)| k == name && !v.is_empty());
     let policy = Policy {
         name: "as deployed",
@@ -236,7 +271,7 @@ pub async fn validate(stack: &Stack, table: &mut Table) {
         all_within &= within;
         table.add(
             format!(
-                "fleet model vs real functions ({} users, {ENVIRONMENTS}×4 environments, {} s): {}",
+                "fleet model vs real functions, {which} ({} users, {ENVIRONMENTS}×4 environments, {} s): {}",
                 users.len(),
                 seconds,
                 op.name()
@@ -247,7 +282,7 @@ pub async fn validate(stack: &Stack, table: &mut Table) {
         );
     }
     table.add(
-        "fleet model vs real functions: every operation within 10 %",
+        format!("fleet model vs real functions, {which}: every operation within 10 %"),
         format!(
             "{} ({requests} requests, {refused} refused; tokens {} the claim; record of user \
              changes {}; section {:.0} s)",
