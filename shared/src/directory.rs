@@ -55,6 +55,32 @@ pub const ENDING_OPERATIONS: [&str; 6] = [
     "GlobalSignOut",
 ];
 
+/// Which of the two functions a binary is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `token-claims`: the pre-token-generation trigger.
+    TokenClaims,
+    /// `user-changes`: the CloudTrail rule's target.
+    UserChanges,
+}
+
+/// A binary's whole `main`: the state built once, then the Lambda loop handing each
+/// event to `function`'s handler.
+pub async fn run(function: Function) -> Result<(), lambda_http::lambda_runtime::Error> {
+    use lambda_http::lambda_runtime::{self, Error as RuntimeError, LambdaEvent, service_fn};
+    crate::telemetry::init();
+    let app = DirectoryApp::from_env()?;
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let answer = match function {
+            Function::TokenClaims => app.token_claims(event.payload).await,
+            Function::UserChanges => app.user_changes(event.payload).await,
+        };
+        answer.map_err(|error| RuntimeError::from(error.public_message()))
+    }))
+    .await
+}
+
 /// What the function reads at cold start.
 #[derive(Debug, Clone)]
 pub struct DirectoryConfig {

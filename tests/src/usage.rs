@@ -47,19 +47,7 @@ impl UsageStack {
             .as_str()
             .expect("the usage function's USAGE_TABLE")
             .to_owned();
-        let db = DynamoDb::new(
-            stack.region(),
-            Some(stack.endpoint()),
-            Duration::from_secs(10),
-            Some(SharedCredentialsProvider::new(Credentials::new(
-                ADMIN_ACCESS_KEY,
-                "local",
-                None,
-                None,
-                "homedir-tests",
-            ))),
-            Arc::new(AwsCalls::default()),
-        );
+        let db = admin_dynamodb(stack);
         UsageStack { private, table, db }
     }
 
@@ -235,6 +223,23 @@ impl UsageStack {
 }
 
 /// The stack's `FUNCTIONS_CONFIG`: each function binary's deployed settings.
+/// DynamoDB with the emulator's admin key: the tests' view of the stack's tables.
+pub fn admin_dynamodb(stack: &Stack) -> DynamoDb {
+    DynamoDb::new(
+        stack.region(),
+        Some(stack.endpoint()),
+        Duration::from_secs(10),
+        Some(SharedCredentialsProvider::new(Credentials::new(
+            ADMIN_ACCESS_KEY,
+            "local",
+            None,
+            None,
+            "homedir-tests",
+        ))),
+        Arc::new(AwsCalls::default()),
+    )
+}
+
 /// Waits until the emulator delivered everything it queued for the functions (S3's
 /// notifications, the CloudTrail rule's events) on any stack, the shared one included.
 pub async fn drain_deliveries(stack: &Stack) {

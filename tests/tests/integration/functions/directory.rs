@@ -10,17 +10,13 @@
 //!   AdminGetUser for an hour; `homedir::auth::users`' tests pin that path.)
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use homedir::auth::backend::IDENTITY_ATTRIBUTE;
-use homedir::aws::AwsCalls;
 use homedir::aws::dynamodb::{Attr, DynamoDb, Item};
 use homedir_tests::forge::claims_of;
 use homedir_tests::requests::Req;
-use homedir_tests::stack::{ADMIN_ACCESS_KEY, Stack, User};
+use homedir_tests::stack::{Stack, User};
 use serde_json::json;
 
 fn tables(stack: &Stack) -> (String, String) {
@@ -34,19 +30,7 @@ fn tables(stack: &Stack) -> (String, String) {
 }
 
 fn admin_db(stack: &Stack) -> DynamoDb {
-    DynamoDb::new(
-        stack.region(),
-        Some(stack.endpoint()),
-        Duration::from_secs(10),
-        Some(SharedCredentialsProvider::new(Credentials::new(
-            ADMIN_ACCESS_KEY,
-            "local",
-            None,
-            None,
-            "homedir-tests",
-        ))),
-        Arc::new(AwsCalls::default()),
-    )
+    homedir_tests::usage::admin_dynamodb(stack)
 }
 
 async fn recorded_identity(stack: &Stack, sub: &str) -> Option<String> {
