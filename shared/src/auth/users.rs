@@ -25,7 +25,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::backend::{ANY_USER, AwsBackend, Backend, UserChange, UserRecord};
@@ -50,8 +49,6 @@ pub struct UserDirectory<B: Backend = AwsBackend> {
     checked: Cache<String, u64, Error>,
     /// The recent record of user changes, read once per TTL.
     record: Cache<(), Arc<Record>, Failure>,
-    /// How many times each path answered (for the fleet model and the logs).
-    answered_by_record: AtomicU64,
 }
 
 /// The record's recent entries, as the user check reads them.
@@ -126,13 +123,7 @@ impl<B: Backend> UserDirectory<B> {
             backend,
             clock,
             ttl,
-            answered_by_record: AtomicU64::new(0),
         }
-    }
-
-    /// How many checks the record answered without AdminGetUser.
-    pub fn answered_by_record(&self) -> u64 {
-        self.answered_by_record.load(Ordering::Relaxed)
     }
 
     /// Succeeds if the user `username` (`sub`, whose token was issued at `issued_at`)
@@ -154,10 +145,7 @@ impl<B: Backend> UserDirectory<B> {
                         tracing::info!("the record of user changes refused the token");
                         return Err(Error::UserDisabled);
                     }
-                    Verdict::Clear => {
-                        self.answered_by_record.fetch_add(1, Ordering::Relaxed);
-                        return Ok(());
-                    }
+                    Verdict::Clear => return Ok(()),
                     Verdict::Ask { since: at } => since = Some(at),
                 },
                 Err(failure) => tracing::warn!(
@@ -235,6 +223,7 @@ mod tests {
     use super::*;
     use crate::auth::backend::Issued;
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// The user pool and the record, as far as the user check reads them.
     #[derive(Default)]

@@ -110,3 +110,33 @@ async fn id_tokens_of_another_pool_or_client_are_401() {
     e2e.delete_account(&wrong_aud).await;
     e2e.delete_account(&wrong_iss).await;
 }
+
+/// The `identity_id` claim (docs/security.md): a user's first request records their
+/// Identity ID, and the pre-token-generation trigger puts it in their next ID token,
+/// with which they reach their own home as before. Against a deployed stack this is
+/// the real trigger on the real user pool.
+#[tokio::test]
+async fn the_next_token_carries_the_identity_id_the_first_request_recorded() {
+    let e2e = E2e::start().await;
+    let mut user = e2e.user().await;
+    assert!(
+        claims_of(&user.id_token).get("identity_id").is_none(),
+        "a new user's first token has no claim yet"
+    );
+    e2e.put("write-file", &[("key", "claim.txt")], b"mine".to_vec())
+        .token(&user.id_token)
+        .send()
+        .await
+        .expect(200, None);
+    let identity = e2e.identity_id(&user).await;
+    e2e.sign_in_again(&mut user).await;
+    assert_eq!(claims_of(&user.id_token)["identity_id"], json!(identity));
+    let read = e2e
+        .get("read-file", &[("key", "claim.txt")])
+        .token(&user.id_token)
+        .send()
+        .await
+        .expect(200, None);
+    assert_eq!(read.text(), "mine");
+    e2e.clean_up(&[&user]).await;
+}
