@@ -205,10 +205,9 @@ impl App {
 
     /// The user check and the credential exchange, concurrently: with the token's
     /// `identity_id` claim, a user's first request in an environment is one Cognito
-    /// round trip. The user check's
-    /// verdict comes first whichever finishes first: a deleted or disabled user is 403
-    /// `user_disabled`, even when the identity pool (with `ServerSideTokenCheck`)
-    /// refuses the same token as fast.
+    /// round trip. The user check's verdict comes first whichever finishes first: a
+    /// deleted or disabled user is 403 `user_disabled`, even when the identity pool
+    /// (with `ServerSideTokenCheck`) refuses the same token as fast.
     async fn credentials(
         &self,
         caller: &Caller<'_>,
