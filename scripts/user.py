@@ -23,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from user_attribute import OperatorError, admin_client, load_settings, run  # noqa: E402
-from id_token import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY  # noqa: E402
 
 ACTIONS = ("disable", "enable", "delete", "sign-out")
 USAGE = "usage: make user EMAIL=you@example.com ACTION=disable|enable|delete|sign-out"
@@ -38,14 +37,9 @@ def action_problem(action: str) -> str | None:
     return f"ACTION={action!r} is not one of {', '.join(ACTIONS)}"
 
 
-def changes_table() -> str:
+def changes_table(settings: dict[str, str]) -> str:
     """The API functions' USER_CHANGES_TABLE, from the stack's functions config."""
-    import os
-
-    from id_token import REPO_ROOT, read_env_file
-
-    stack_env = Path(os.environ.get("HOMEDIR_STACK_ENV") or REPO_ROOT / ".local" / "stack.env")
-    path = os.environ.get("FUNCTIONS_CONFIG") or read_env_file(stack_env).get("FUNCTIONS_CONFIG", "")
+    path = settings.get("FUNCTIONS_CONFIG", "")
     try:
         config = json.loads(Path(path).read_text())
         return config["functions"]["read-file"]["environment"]["USER_CHANGES_TABLE"]
@@ -55,13 +49,8 @@ def changes_table() -> str:
 
 
 def record_change(settings: dict[str, str], sub: str) -> None:
-    import boto3
-
     at = int(time.time())
-    db = boto3.Session(aws_access_key_id=ADMIN_ACCESS_KEY, aws_secret_access_key=ADMIN_SECRET_KEY,
-                       region_name=settings["AWS_REGION"]).client("dynamodb",
-                                                                  endpoint_url=settings["AWS_ENDPOINT_URL"])
-    db.put_item(TableName=changes_table(), Item={
+    admin_client(settings, "dynamodb").put_item(TableName=changes_table(settings), Item={
         "pk": {"S": "changes"},
         "sk": {"S": f"{at:010d}#{sub}"},
         "sub": {"S": sub},

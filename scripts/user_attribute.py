@@ -61,7 +61,7 @@ def load_settings(docs: str) -> dict[str, str]:
     stack_env = Path(os.environ.get("HOMEDIR_STACK_ENV") or REPO_ROOT / ".local" / "stack.env")
     from_file = read_env_file(stack_env)
     settings = {key: os.environ.get(key) or from_file.get(key, "")
-                for key in ("USER_POOL_ID", "AWS_REGION", "AWS_ENDPOINT_URL")}
+                for key in ("USER_POOL_ID", "AWS_REGION", "AWS_ENDPOINT_URL", "FUNCTIONS_CONFIG")}
     if not settings["AWS_ENDPOINT_URL"]:
         raise OperatorError(f"no local stack in {stack_env} (AWS_ENDPOINT_URL): start one with make dev; "
                             f"for a deployed stack use the AWS CLI command in {docs}")
@@ -71,14 +71,14 @@ def load_settings(docs: str) -> dict[str, str]:
     return settings
 
 
-def admin_client(settings: dict[str, str]):
+def admin_client(settings: dict[str, str], service: str = "cognito-idp"):
     import boto3
     from botocore.config import Config
 
     session = boto3.Session(aws_access_key_id=ADMIN_ACCESS_KEY, aws_secret_access_key=ADMIN_SECRET_KEY,
                             region_name=settings["AWS_REGION"])
     config = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=10)
-    return session.client("cognito-idp", endpoint_url=settings["AWS_ENDPOINT_URL"], config=config)
+    return session.client(service, endpoint_url=settings["AWS_ENDPOINT_URL"], config=config)
 
 
 def run(verb: str, usage: str, argv: list[str], problem: Callable[[str], str | None],

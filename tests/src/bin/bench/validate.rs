@@ -17,11 +17,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::StreamExt;
 use homedir::Config;
 use homedir_tests::emulator;
+use homedir_tests::forge::claims_of;
 use homedir_tests::runtime::{Function, binary, http_event};
 use homedir_tests::stack::{Stack, User};
 use rand::rngs::StdRng;
@@ -41,40 +40,12 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The settings the functions get: the stack's function environment, plus the
-/// tables the stack names that it does not pass on yet.
-fn function_env(stack: &Stack) -> Vec<(String, String)> {
-    let mut env = stack.function_env();
-    let file = std::env::var("HOMEDIR_STACK_ENV").unwrap_or_default();
-    let settings = std::fs::read_to_string(file).unwrap_or_default();
-    for line in settings.lines() {
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        if [
-            "IDENTITY_TABLE",
-            "USER_CHANGES_TABLE",
-            "USER_CHECK_TTL_SECS",
-        ]
-        .contains(&key)
-            && !env.iter().any(|(k, _)| k == key)
-        {
-            env.push((key.to_owned(), value.trim().to_owned()));
-        }
-    }
-    env
-}
-
 /// Whether an ID token carries the `identity_id` claim (decoded, not verified: the
 /// token is the emulator's own).
 fn has_identity_claim(token: &str) -> bool {
-    token
-        .split('.')
-        .nth(1)
-        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok())
-        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
-        .is_some_and(|claims| claims.get("identity_id").is_some_and(|v| v.is_string()))
+    claims_of(token)
+        .get("identity_id")
+        .is_some_and(serde_json::Value::is_string)
 }
 
 fn event(function: &str, token: &str) -> serde_json::Value {
@@ -143,7 +114,7 @@ async fn validate_one(stack: &Stack, table: &mut Table, old: bool) {
         .count();
     let claim = with_claim * 2 > users.len();
 
-    let mut env = function_env(stack);
+    let mut env = stack.function_env();
     if old {
         env.retain(|(name, _)| name != "IDENTITY_TABLE" && name != "USER_CHANGES_TABLE");
     }
